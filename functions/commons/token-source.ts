@@ -1,0 +1,50 @@
+/**
+ * Where the ingest gets the valid callback tokens: the Secrets Manager secret, read through Powertools
+ * Parameters (cached for `maxAgeSeconds`), validated with zod so a hand-edited secret fails loudly.
+ */
+import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { type CallbackTokens, callbackTokenSecretSchema, validTokensAt } from '../../shared/ingest/token';
+
+export interface TokenSource {
+  /** Tokens valid now. `refresh` bypasses the cache (used once when a token does not match). */
+  validTokens(options?: { readonly refresh?: boolean }): Promise<string[]>;
+}
+
+export class InvalidTokenSecretError extends Error {
+  override readonly name = 'InvalidTokenSecretError';
+}
+
+export interface SecretTokenSourceOptions {
+  readonly provider: SecretsProvider;
+  readonly secretId: string;
+  readonly maxAgeSeconds: number;
+  readonly now?: () => Date;
+}
+
+export function secretTokenSource(options: SecretTokenSourceOptions): TokenSource {
+  const now = options.now ?? (() => new Date());
+  return {
+    async validTokens({ refresh = false } = {}) {
+      const raw = await options.provider.get(options.secretId, {
+        maxAge: options.maxAgeSeconds,
+        forceFetch: refresh,
+        transform: 'json',
+      });
+      const parsed = callbackTokenSecretSchema.safeParse(raw);
+      if (!parsed.success) {
+        // The issue paths name fields only; no value of the secret reaches the message.
+        const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
+        throw new InvalidTokenSecretError(
+          `Secret ${options.secretId} is not a valid callback token secret (fields: ${fields}); expected JSON {"token": "<at least 32 URL-safe characters>"}`,
+        );
+      }
+      return validTokensAt(parsed.data, now());
+    },
+  };
+}
+
+/** A fixed set of tokens, for the local runtime and tests. */
+export function staticTokenSource(tokens: CallbackTokens, now: () => Date = () => new Date()): TokenSource {
+  const parsed = callbackTokenSecretSchema.parse(tokens);
+  return { validTokens: async () => validTokensAt(parsed, now()) };
+}

@@ -1,0 +1,136 @@
+/**
+ * The whole callback pipeline as one construct, for this project's stack and for partners who embed it in
+ * their own CDK app:
+ *
+ * ```ts
+ * const webhooks = new BunqWebhooks(this, 'BunqWebhooks', { config: { environment: 'production' } });
+ * new Rule(this, 'Payments', { eventBus: webhooks.bus, eventPattern: { detailType: ['MUTATION'] }, targets });
+ * ```
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import type { Tracing } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  type PipelineConfig,
+  type PipelineConfigInput,
+  parsePipelineConfig,
+} from '../../shared/config/pipeline-config';
+import { CallbackQueue } from './callback-queue';
+import { CallbackToken } from './callback-token';
+import { DedupeTable } from './dedupe-table';
+import { PipelineEventBus } from './event-bus';
+import { IngestApi } from './ingest-api';
+import { Normalizer } from './normalizer';
+import { retentionDays } from './pipeline-function';
+
+export interface BunqWebhooksProps {
+  /**
+   * The pipeline configuration (see `shared/config/pipeline-config.ts`). It is validated here: an invalid
+   * value throws a `ConfigError` naming the field, which fails `cdk synth`.
+   * @default - every default: a sandbox deployment accepting callbacks from any source
+   */
+  readonly config?: PipelineConfigInput;
+  /**
+   * X-Ray tracing mode of the pipeline's functions.
+   * @default Tracing.DISABLED
+   */
+  readonly tracing?: Tracing;
+}
+
+/**
+ * bunq callbacks in, typed EventBridge events out: an HTTP API endpoint `POST /callbacks/{token}` whose ingest
+ * function verifies and enqueues each callback on SQS, a normalizer that dedupes it in DynamoDB and publishes
+ * it on an EventBridge bus with an archive, and a dead-letter queue for what cannot be published.
+ */
+export class BunqWebhooks extends Construct {
+  /** The validated configuration with every default resolved. */
+  public readonly config: PipelineConfig;
+  /** The secret holding the callback token, `{"token": "..."}`. Its value is never output. */
+  public readonly tokenSecret: Secret;
+  /** The callbacks queue between the ingest and the normalizer. */
+  public readonly queue: Queue;
+  /** The dead-letter queue of {@link queue}, also where the normalizer parks permanent failures. */
+  public readonly deadLetterQueue: Queue;
+  /** The dedupe table. */
+  public readonly table: Table;
+  /** The bus every callback is published on as one event. */
+  public readonly bus: EventBus;
+  /** The archive of every event on {@link bus}. */
+  public readonly archive: Archive;
+  /** The HTTP API bunq calls. */
+  public readonly api: HttpApi;
+  /** The throttled, access-logged `$default` stage of {@link api}. */
+  public readonly stage: HttpStage;
+  /** The ingest function behind `POST /callbacks/{token}`. */
+  public readonly ingestFunction: NodejsFunction;
+  /** The normalize function consuming {@link queue}. */
+  public readonly normalizeFunction: NodejsFunction;
+  /** The callback URL without the token: `https://<api>/callbacks/`. Register `<this><token>` with bunq. */
+  public readonly callbackBaseUrl: string;
+
+  constructor(scope: Construct, id: string, props: BunqWebhooksProps = {}) {
+    super(scope, id);
+
+    const config = parsePipelineConfig(props.config, `configuration of ${this.node.path}`);
+    this.config = config;
+    const logRetention = retentionDays(config.functions.logRetentionDays);
+
+    this.tokenSecret = new CallbackToken(this, 'CallbackToken').secret;
+
+    const queues = new CallbackQueue(this, 'CallbackQueue', {
+      maxReceiveCount: config.queue.maxReceiveCount,
+      visibilityTimeout: Duration.seconds(config.queue.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.days(config.queue.retentionDays),
+    });
+    this.queue = queues.queue;
+    this.deadLetterQueue = queues.deadLetterQueue;
+
+    this.table = new DedupeTable(this, 'DedupeTable').table;
+
+    const eventBus = new PipelineEventBus(this, 'EventBus', {
+      eventBusName: config.eventBus.name,
+      archiveRetention:
+        config.eventBus.archiveRetentionDays > 0
+          ? Duration.days(config.eventBus.archiveRetentionDays)
+          : undefined,
+    });
+    this.bus = eventBus.bus;
+    this.archive = eventBus.archive;
+
+    const ingest = new IngestApi(this, 'IngestApi', {
+      queue: this.queue,
+      tokenSecret: this.tokenSecret,
+      allowedSourceCidrs: config.ingest.allowedSourceCidrs,
+      maxBodyBytes: config.ingest.maxBodyBytes,
+      tokenCacheTtl: Duration.seconds(config.ingest.tokenCacheSeconds),
+      throttle: { rateLimit: config.ingest.throttleRateLimit, burstLimit: config.ingest.throttleBurstLimit },
+      memorySize: config.functions.ingestMemoryMb,
+      logRetention,
+      tracing: props.tracing,
+    });
+    this.api = ingest.api;
+    this.stage = ingest.stage;
+    this.ingestFunction = ingest.function;
+    this.callbackBaseUrl = ingest.callbackBaseUrl;
+
+    this.normalizeFunction = new Normalizer(this, 'Normalizer', {
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      dedupeTable: this.table,
+      dedupeTtl: Duration.hours(config.dedupe.ttlHours),
+      eventBus: this.bus,
+      eventSource: config.eventSource,
+      batchSize: config.queue.batchSize,
+      memorySize: config.functions.normalizeMemoryMb,
+      timeout: Duration.seconds(config.functions.normalizeTimeoutSeconds),
+      logRetention,
+      tracing: props.tracing,
+    }).function;
+  }
+}

@@ -1,0 +1,138 @@
+/** The callback endpoint: `POST /callbacks/{token}` on an HTTP API, answered by the ingest function. */
+import { Duration } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+  type ThrottleSettings,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { Tracing } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { INGEST_ENV } from '../../shared/contract/function-env';
+import { functionEntry, PipelineFunction } from './pipeline-function';
+
+/** The route bunq calls; `{token}` is the callback token the ingest function checks. */
+export const CALLBACK_ROUTE_PATH = '/callbacks/{token}';
+
+/** The ingest only verifies and enqueues: a few seconds at most, well inside bunq's request timeout. */
+const INGEST_TIMEOUT = Duration.seconds(10);
+
+/**
+ * One JSON line per request. Deliberately without `$context.path`: the path holds the callback token, which
+ * must never reach a log. The route key (`POST /callbacks/{token}`) is logged instead.
+ */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    sourceIp: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    routeKey: '$context.routeKey',
+    protocol: '$context.protocol',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationLatency: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+  }),
+);
+
+export interface IngestApiProps {
+  /** The queue accepted callback bodies are put on. */
+  readonly queue: IQueue;
+  /** The secret holding the callback token (`{"token": "..."}`). */
+  readonly tokenSecret: ISecret;
+  /** Source ranges (CIDR) allowed to call the endpoint; everything else gets a 4xx. */
+  readonly allowedSourceCidrs: readonly string[];
+  /** Largest accepted body in bytes; larger ones get 413. */
+  readonly maxBodyBytes: number;
+  /** How long an ingest instance caches the token before re-reading the secret. */
+  readonly tokenCacheTtl: Duration;
+  /** Steady-state requests per second and burst of the endpoint. */
+  readonly throttle: Required<ThrottleSettings>;
+  /** Memory of the ingest function, in MiB. */
+  readonly memorySize: number;
+  /** How long the function's and the API's log groups keep events. */
+  readonly logRetention: RetentionDays;
+  /**
+   * X-Ray tracing mode of the ingest function.
+   * @default Tracing.DISABLED
+   */
+  readonly tracing?: Tracing;
+}
+
+/**
+ * An HTTP API whose only route, `POST /callbacks/{token}`, invokes the ingest function (Lambda proxy
+ * integration, payload format 2.0). The default stage is throttled and writes access logs. The ingest
+ * function may send to the queue and read the token secret, nothing else.
+ */
+export class IngestApi extends Construct {
+  /** The HTTP API. */
+  public readonly api: HttpApi;
+  /** The `$default` stage: throttled, access-logged, auto-deployed. */
+  public readonly stage: HttpStage;
+  /** The access log group of {@link stage}. */
+  public readonly accessLogGroup: LogGroup;
+  /** The ingest function. */
+  public readonly function: NodejsFunction;
+  /** The base of the callback URL, ending in `/callbacks/`; the token completes it. */
+  public readonly callbackBaseUrl: string;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+
+    const ingest = new PipelineFunction(this, 'Ingest', {
+      entry: functionEntry('ingest'),
+      description: 'Verifies a bunq callback (source, token, size) and enqueues its raw body',
+      serviceName: 'bunq-webhooks-ingest',
+      memorySize: props.memorySize,
+      timeout: INGEST_TIMEOUT,
+      logRetention: props.logRetention,
+      tracing: props.tracing,
+      environment: {
+        [INGEST_ENV.queueUrl]: props.queue.queueUrl,
+        [INGEST_ENV.tokenSecretArn]: props.tokenSecret.secretArn,
+        [INGEST_ENV.allowedSourceCidrs]: props.allowedSourceCidrs.join(','),
+        [INGEST_ENV.maxBodyBytes]: String(props.maxBodyBytes),
+        [INGEST_ENV.tokenCacheSeconds]: String(props.tokenCacheTtl.toSeconds()),
+      },
+    });
+    this.function = ingest.function;
+    props.queue.grantSendMessages(this.function);
+    props.tokenSecret.grantRead(this.function);
+
+    // The default stage is created here rather than by HttpApi, which offers no throttling or access logs.
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Receives bunq callbacks',
+      createDefaultStage: false,
+    });
+    this.accessLogGroup = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogGroup),
+        format: ACCESS_LOG_FORMAT,
+      },
+    });
+    this.api.addRoutes({
+      path: CALLBACK_ROUTE_PATH,
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('IngestIntegration', this.function, {
+        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+      }),
+    });
+    this.callbackBaseUrl = `${this.stage.url}callbacks/`;
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * Command-line options of the local runtime: each flag also settable by an environment variable (the flag
+ * wins). Parsing is separate from `main.ts` so it can be tested without starting anything.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ConfigError, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
+import { callbackTokenSecretSchema } from '../shared/ingest/token';
+import { parseCidr } from '../shared/net/cidr';
+import { openJsonLinesFile } from './json-lines-file';
+import {
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_VISIBILITY_TIMEOUT_MS,
+  type LocalRuntimeOptions,
+} from './runtime';
+
+/** A bad flag or environment value: `main` prints it with the usage hint and exits with code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const DEFAULT_CONFIG_PATH = 'config/sandbox.json';
+
+interface FlagSpec {
+  readonly env: string;
+  readonly value: string;
+  readonly description: string;
+}
+
+const FLAGS = {
+  port: {
+    env: 'PORT',
+    value: '<n>',
+    description: `port to listen on, 0 for any free port (default ${DEFAULT_PORT})`,
+  },
+  host: { env: 'HOST', value: '<addr>', description: `address to listen on (default ${DEFAULT_HOST})` },
+  token: {
+    env: 'CALLBACK_TOKEN',
+    value: '<t>',
+    description: 'callback token, at least 32 of A-Z a-z 0-9 _ - (default: generated and printed)',
+  },
+  'events-file': {
+    env: 'EVENTS_FILE',
+    value: '<path>',
+    description: 'append each event put on the bus as one JSON line (default: log only)',
+  },
+  'dead-letter-file': {
+    env: 'DEAD_LETTER_FILE',
+    value: '<path>',
+    description: 'append each dead-lettered message as one JSON line (default: memory and log)',
+  },
+  'allowed-cidrs': {
+    env: 'ALLOWED_CIDRS',
+    value: '<list>',
+    description: 'comma-separated source ranges allowed to call (default: any source)',
+  },
+  config: {
+    env: 'PIPELINE_CONFIG',
+    value: '<path>',
+    description: `pipeline configuration JSON (default ${DEFAULT_CONFIG_PATH})`,
+  },
+  'drain-timeout-ms': {
+    env: 'DRAIN_TIMEOUT_MS',
+    value: '<ms>',
+    description: `on SIGINT/SIGTERM, wait this long for the queue to drain, then dead-letter the rest (default ${DEFAULT_DRAIN_TIMEOUT_MS})`,
+  },
+  'visibility-timeout-ms': {
+    env: 'VISIBILITY_TIMEOUT_MS',
+    value: '<ms>',
+    description: `how long a failed message waits before redelivery (default ${DEFAULT_VISIBILITY_TIMEOUT_MS})`,
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+type FlagName = keyof typeof FLAGS;
+
+export function usage(): string {
+  const lines = Object.entries(FLAGS).map(([name, spec]) => {
+    const flag = `--${name} ${spec.value}`.padEnd(30);
+    return `  ${flag} ${spec.description}\n  ${''.padEnd(30)} env: ${spec.env}`;
+  });
+  return [
+    'Usage: npm start -- [options]',
+    '',
+    'Runs the bunq callback pipeline locally: HTTP endpoint -> ingest -> queue -> normalize -> event bus.',
+    '',
+    'Options:',
+    ...lines,
+    `  ${'--help'.padEnd(30)} show this help`,
+    '',
+  ].join('\n');
+}
+
+export type CliCommand =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'run'; readonly options: LocalRuntimeOptions & { readonly configPath: string } };
+
+function wholeNumber(label: string, text: string, max: number): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value > max) {
+    throw new UsageError(`${label} must be a whole number from 0 to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+async function checkWritable(label: string, path: string): Promise<void> {
+  try {
+    await openJsonLinesFile(path);
+  } catch (error) {
+    throw new UsageError(`${label}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function loadConfig(label: string, path: string): Promise<PipelineConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`${label}: cannot read ${path}: ${reason}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`${label}: ${path} is not valid JSON: ${reason}`);
+  }
+  try {
+    return parsePipelineConfig(json, path);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`${label}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Parses the command line and environment into runtime options (loading the configuration file). Throws a
+ * {@link UsageError} naming the flag for any bad value.
+ */
+export async function parseCommandLine(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CliCommand> {
+  let values: Partial<Record<FlagName | 'help', string | boolean>>;
+  try {
+    const options = Object.fromEntries(
+      Object.keys(FLAGS).map((name) => [name, { type: 'string' as const }]),
+    ) as Record<FlagName, { type: 'string' }>;
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help === true) return { kind: 'help' };
+
+  const read = (flag: FlagName): string | undefined => {
+    const fromFlag = values[flag];
+    if (typeof fromFlag === 'string') {
+      if (fromFlag.trim() === '') throw new UsageError(`--${flag} needs a value`);
+      return fromFlag;
+    }
+    const fromEnv = env[FLAGS[flag].env];
+    return fromEnv === undefined || fromEnv.trim() === '' ? undefined : fromEnv;
+  };
+
+  // Names the option as the user set it: the flag, or the flag and the environment variable it came from.
+  const label = (flag: FlagName): string =>
+    typeof values[flag] === 'string' ? `--${flag}` : `--${flag} (from ${FLAGS[flag].env})`;
+
+  const portText = read('port');
+  const port = portText === undefined ? DEFAULT_PORT : wholeNumber(label('port'), portText, 65_535);
+
+  const host = read('host')?.trim() ?? DEFAULT_HOST;
+
+  const token = read('token')?.trim();
+  if (token !== undefined) {
+    const parsed = callbackTokenSecretSchema.shape.token.safeParse(token);
+    if (!parsed.success) {
+      // The value itself is a secret: name the problem, not the token.
+      throw new UsageError(
+        `${label('token')} is not a valid callback token: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      );
+    }
+  }
+
+  const cidrsText = read('allowed-cidrs');
+  let allowedCidrs: string[] | undefined;
+  if (cidrsText !== undefined) {
+    allowedCidrs = cidrsText
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0);
+    if (allowedCidrs.length === 0)
+      throw new UsageError(`${label('allowed-cidrs')} needs at least one range, e.g. 10.0.0.0/8`);
+    for (const cidr of allowedCidrs) {
+      try {
+        parseCidr(cidr);
+      } catch (error) {
+        throw new UsageError(
+          `${label('allowed-cidrs')}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+  }
+
+  const drainText = read('drain-timeout-ms');
+  const drainTimeoutMs =
+    drainText === undefined
+      ? DEFAULT_DRAIN_TIMEOUT_MS
+      : wholeNumber(label('drain-timeout-ms'), drainText, 3_600_000);
+  const visibilityText = read('visibility-timeout-ms');
+  const visibilityTimeoutMs =
+    visibilityText === undefined
+      ? DEFAULT_VISIBILITY_TIMEOUT_MS
+      : wholeNumber(label('visibility-timeout-ms'), visibilityText, 43_200_000);
+
+  const eventsFile = read('events-file');
+  if (eventsFile !== undefined) await checkWritable(label('events-file'), eventsFile);
+  const deadLetterFile = read('dead-letter-file');
+  if (deadLetterFile !== undefined) await checkWritable(label('dead-letter-file'), deadLetterFile);
+
+  const configPath = read('config') ?? DEFAULT_CONFIG_PATH;
+  const config = await loadConfig(label('config'), configPath);
+
+  return {
+    kind: 'run',
+    options: {
+      port,
+      host,
+      token,
+      eventsFile,
+      deadLetterFile,
+      allowedCidrs,
+      config,
+      configPath,
+      drainTimeoutMs,
+      visibilityTimeoutMs,
+    },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The local event bus: an {@link EventPublisher} that turns each entry into the event a rule target
+ * receives, appends it to the events file as one JSON line, and logs it with the routes it matched.
+ * PutEvents' limits are enforced so a handler that would fail in AWS fails here too.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { BusEvent } from '../shared/contract/callback-event';
+import {
+  busEntrySize,
+  type EventPublisher,
+  MAX_PUT_EVENTS_BYTES,
+  type PublishResult,
+} from '../shared/pipeline/ports';
+import type { JsonLinesFile } from './json-lines-file';
+
+/** An event as EventBridge delivers it to a rule target. */
+export type LocalBusEvent = BusEvent;
+
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'local';
+
+/** PutEvents' limit of entries per call (its byte limit is `MAX_PUT_EVENTS_BYTES`). */
+export const MAX_ENTRIES_PER_PUT = 10;
+
+/**
+ * The routes an event matches. Routing from the pipeline configuration arrives in a later change; until
+ * then no route matches and events are only recorded.
+ */
+export function matchRoutes(_event: LocalBusEvent): string[] {
+  return [];
+}
+
+export interface LocalEventBusOptions {
+  /** Where to append each event; events are only logged when absent. */
+  readonly file?: JsonLinesFile;
+  readonly logger: Logger;
+  readonly routes?: (event: LocalBusEvent) => string[];
+}
+
+export interface LocalEventBus extends EventPublisher {
+  /** How many events were put on the bus. */
+  readonly count: number;
+  flush(): Promise<void>;
+}
+
+export class PutEventsValidationError extends Error {
+  override readonly name = 'PutEventsValidationError';
+}
+
+/** `2025-09-03T08:24:14.266Z` becomes `2025-09-03T08:24:14Z`. */
+export function eventBridgeTime(time: Date): string {
+  return time.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function parseDetail(
+  text: string,
+): { ok: true; value: Record<string, unknown> } | { ok: false; message: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, message: 'Detail is malformed: not valid JSON.' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, message: 'Detail is malformed: must be a JSON object.' };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+const identifier = (value: unknown): string | number | null =>
+  typeof value === 'string' || typeof value === 'number' ? value : null;
+
+export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBus {
+  const routesOf = options.routes ?? matchRoutes;
+  let count = 0;
+
+  return {
+    get count() {
+      return count;
+    },
+    async publish(entries) {
+      if (entries.length === 0) return [];
+      if (entries.length > MAX_ENTRIES_PER_PUT) {
+        throw new RangeError(
+          `PutEvents takes at most ${MAX_ENTRIES_PER_PUT} entries per call, got ${entries.length}`,
+        );
+      }
+      const total = entries.reduce((sum, entry) => sum + busEntrySize(entry), 0);
+      if (total > MAX_PUT_EVENTS_BYTES) {
+        throw new PutEventsValidationError(
+          `Total size of the entries in the request is over the limit: ${total} bytes, at most ${MAX_PUT_EVENTS_BYTES}`,
+        );
+      }
+
+      const results: PublishResult[] = [];
+      for (const entry of entries) {
+        const detail = parseDetail(entry.detail);
+        if (!detail.ok) {
+          results.push({ ok: false, errorCode: 'MalformedDetail', errorMessage: detail.message });
+          continue;
+        }
+        const event: LocalBusEvent = {
+          version: '0',
+          id: randomUUID(),
+          'detail-type': entry.detailType,
+          source: entry.source,
+          account: LOCAL_ACCOUNT,
+          time: eventBridgeTime(entry.time),
+          region: LOCAL_REGION,
+          resources: [],
+          detail: detail.value,
+        };
+        try {
+          await options.file?.append(event);
+        } catch (error) {
+          // EventBridge reports an internal failure per entry; the publisher retries it.
+          options.logger.error('event could not be written to the events file', { eventId: event.id, error });
+          results.push({
+            ok: false,
+            errorCode: 'InternalFailure',
+            errorMessage: 'the events file could not be written',
+          });
+          continue;
+        }
+        count += 1;
+        // Identifiers only: `detail.object` carries payload secrets (authorization_code, token_value, ...).
+        options.logger.info('event on local bus', {
+          eventId: event.id,
+          source: event.source,
+          detailType: event['detail-type'],
+          time: event.time,
+          dedupKey: identifier(detail.value.dedupKey),
+          objectType: identifier(detail.value.objectType),
+          objectId: identifier(detail.value.objectId),
+          routes: routesOf(event),
+        });
+        results.push({ ok: true, eventId: event.id });
+      }
+      return results;
+    },
+    flush: async () => {
+      await options.file?.flush();
+    },
+  };
+}

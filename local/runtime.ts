@@ -1,0 +1,220 @@
+/**
+ * The local runtime (Contract 3): the whole pipeline in one process with no cloud account, running the
+ * same ingest and normalize handlers as the Lambdas, wired to local stand-ins:
+ *
+ *   HTTP server (API Gateway) -> ingest handler -> LocalQueue (SQS + event source mapping)
+ *     -> normalize handler (dedupe on dynalite) -> local event bus (events file) / dead-letter file
+ *
+ * `startLocalRuntime` is what `local/main.ts` runs and what the end-to-end tests start in-process.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createDedupeStore, createDedupeTable } from '../functions/commons/dedupe-store';
+import { createLogger, createMetrics } from '../functions/commons/observability';
+import { staticTokenSource } from '../functions/commons/token-source';
+import { createIngestHandler } from '../functions/handlers/ingest-handler';
+import { createNormalizeHandler } from '../functions/handlers/normalize-handler';
+import { ANY_SOURCE_CIDRS, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
+import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
+import { createLocalEventBus } from './event-bus';
+import { type CallbackHttpServer, startCallbackHttpServer } from './http-server';
+import { type JsonLinesFile, openJsonLinesFile } from './json-lines-file';
+import { type LocalDynamoDb, startLocalDynamoDb } from './local-dynamodb';
+import { LocalQueue, type LocalQueueStats, QUEUE_DEAD_LETTER_REASON } from './local-queue';
+
+export interface LocalRuntimeOptions {
+  /** Port of the callback endpoint; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** Address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** The callback token (at least 32 of `A-Za-z0-9_-`). @default 32 random bytes, base64url */
+  readonly token?: string;
+  /** Append each event put on the bus here as one JSON line. @default events are only logged */
+  readonly eventsFile?: string;
+  /** Append each dead-lettered message here as one JSON line. @default kept in memory and logged */
+  readonly deadLetterFile?: string;
+  /** Source ranges allowed to call the endpoint. @default any source */
+  readonly allowedCidrs?: readonly string[];
+  /** The pipeline configuration (batch size, max receives, body limit, dedupe TTL, event source...). @default all defaults */
+  readonly config?: PipelineConfig;
+  /** Milliseconds a failed message stays hidden before redelivery. @default 2000 */
+  readonly visibilityTimeoutMs?: number;
+  /** The normalize handler's time limit. @default config.functions.normalizeTimeoutSeconds */
+  readonly handlerTimeoutMs?: number;
+  /** Normalize invocations running at once. @default 1 */
+  readonly concurrency?: number;
+  /** How long `stop()` waits for the queue to drain before dead-lettering the rest. @default 30000 */
+  readonly drainTimeoutMs?: number;
+  /** Request size the HTTP server reads at most (API Gateway's limit). @default 10 MiB */
+  readonly maxRequestBytes?: number;
+  /** Logger for the runtime's own components (the handlers get their own, as in AWS). */
+  readonly logger?: Logger;
+}
+
+export interface LocalRuntimeStats {
+  readonly queue: LocalQueueStats;
+  /** Events put on the local bus. */
+  readonly events: number;
+  /** Messages dead-lettered, by the normalizer or by the queue. */
+  readonly deadLetters: number;
+}
+
+export interface StopResult {
+  /** True when every accepted message was processed before the drain timeout. */
+  readonly drained: boolean;
+  /** Messages dead-lettered with reason `drain-timeout` because the drain timed out. */
+  readonly deadLetteredOnStop: number;
+  readonly stats: LocalRuntimeStats;
+}
+
+export interface LocalRuntime {
+  readonly host: string;
+  readonly port: number;
+  /** `http://<host>:<port>` */
+  readonly baseUrl: string;
+  /** `http://<host>:<port>/callbacks/<token>`: the URL to register with bunq (or a tunnel to it). */
+  readonly callbackUrl: string;
+  readonly token: string;
+  /** True when the token was generated because none was given. */
+  readonly tokenGenerated: boolean;
+  readonly config: PipelineConfig;
+  readonly eventsFile: string | undefined;
+  readonly deadLetterFile: string | undefined;
+  /** Dead-letter records kept in memory (only without a dead-letter file). */
+  readonly deadLetterRecords: readonly DeadLetterRecord[];
+  /** Resolves `true` once everything accepted so far is processed, `false` after `timeoutMs`. */
+  drain(timeoutMs?: number): Promise<boolean>;
+  stats(): LocalRuntimeStats;
+  /**
+   * Stops accepting requests, drains everything accepted (including messages waiting for redelivery), and
+   * closes every server and file. After `drainTimeoutMs` the remaining messages are dead-lettered with
+   * reason `drain-timeout` instead, so nothing accepted is lost. Safe to call more than once.
+   */
+  stop(): Promise<StopResult>;
+}
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_VISIBILITY_TIMEOUT_MS = 2_000;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+export const DEDUPE_TABLE_NAME = 'local-dedupe';
+
+/** A fresh callback token: 256 bits, URL-safe. */
+export function generateToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const config = options.config ?? parsePipelineConfig({});
+  const logger = options.logger ?? createLogger('bunq-webhooks-local');
+  const tokenGenerated = options.token === undefined;
+  const token = options.token ?? generateToken();
+  // Validates the token before anything starts.
+  const tokens = staticTokenSource({ token });
+  const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+
+  let eventsFile: JsonLinesFile | undefined;
+  let deadLetterFile: JsonLinesFile | undefined;
+  if (options.eventsFile !== undefined) eventsFile = await openJsonLinesFile(options.eventsFile);
+  if (options.deadLetterFile !== undefined) deadLetterFile = await openJsonLinesFile(options.deadLetterFile);
+
+  const dynamo: LocalDynamoDb = await startLocalDynamoDb();
+  let http: CallbackHttpServer | undefined;
+  let queue: LocalQueue | undefined;
+  try {
+    await createDedupeTable(dynamo.client, DEDUPE_TABLE_NAME);
+
+    const bus = createLocalEventBus({ file: eventsFile, logger });
+    const deadLetters = createDeadLetterSink({ file: deadLetterFile, logger, queueName: 'callbacks' });
+    const normalize = createNormalizeHandler({
+      publisher: bus,
+      deadLetters,
+      dedupe: createDedupeStore({ tableName: DEDUPE_TABLE_NAME, client: dynamo.client }),
+      dedupeTtlSeconds: config.dedupe.ttlHours * 3_600,
+      eventSource: config.eventSource,
+      logger: createLogger('bunq-webhooks-normalize'),
+      metrics: createMetrics('bunq-webhooks-normalize'),
+    });
+    const callbackQueue = new LocalQueue({
+      handler: normalize,
+      deadLetters,
+      logger,
+      batchSize: config.queue.batchSize,
+      maxReceiveCount: config.queue.maxReceiveCount,
+      visibilityTimeoutMs: options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS,
+      handlerTimeoutMs: options.handlerTimeoutMs ?? config.functions.normalizeTimeoutSeconds * 1_000,
+      concurrency: options.concurrency ?? 1,
+    });
+    queue = callbackQueue;
+    const ingest = createIngestHandler({
+      queue: callbackQueue,
+      tokens,
+      allowedSourceCidrs: [...(options.allowedCidrs ?? ANY_SOURCE_CIDRS)],
+      maxBodyBytes: config.ingest.maxBodyBytes,
+      logger: createLogger('bunq-webhooks-ingest'),
+      metrics: createMetrics('bunq-webhooks-ingest'),
+    });
+    const server = await startCallbackHttpServer({
+      handler: ingest,
+      logger,
+      port: options.port ?? DEFAULT_PORT,
+      host: options.host ?? DEFAULT_HOST,
+      maxRequestBytes: options.maxRequestBytes,
+    });
+    http = server;
+
+    const stats = (): LocalRuntimeStats => ({
+      queue: callbackQueue.stats(),
+      events: bus.count,
+      deadLetters: deadLetters.count,
+    });
+
+    let stopping: Promise<StopResult> | undefined;
+    const stop = async (): Promise<StopResult> => {
+      // Requests already being handled finish (their messages are on the queue when this resolves).
+      await server.close();
+      const drained = await callbackQueue.drain(drainTimeoutMs);
+      let deadLetteredOnStop = 0;
+      if (!drained) {
+        deadLetteredOnStop = await callbackQueue.evacuate(
+          QUEUE_DEAD_LETTER_REASON.drainTimeout,
+          `not processed within the ${drainTimeoutMs} ms drain timeout at shutdown`,
+        );
+        logger.error('drain timed out; remaining messages were dead-lettered', { deadLetteredOnStop });
+      }
+      callbackQueue.close();
+      await bus.flush();
+      await deadLetters.flush();
+      await dynamo.close();
+      const result = { drained, deadLetteredOnStop, stats: stats() };
+      logger.info('local runtime stopped', { ...result });
+      return result;
+    };
+
+    return {
+      host: server.host,
+      port: server.port,
+      baseUrl: server.baseUrl,
+      callbackUrl: `${server.baseUrl}/callbacks/${token}`,
+      token,
+      tokenGenerated,
+      config,
+      eventsFile: options.eventsFile,
+      deadLetterFile: options.deadLetterFile,
+      get deadLetterRecords() {
+        return deadLetters.records;
+      },
+      drain: (timeoutMs) => callbackQueue.drain(timeoutMs),
+      stats,
+      stop() {
+        stopping ??= stop();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    queue?.close();
+    await http?.close();
+    await dynamo.close();
+    throw error;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Environment variables the CDK stack sets and the Lambda entry files read. One list, so the two sides
+ * cannot drift apart.
+ */
+export const INGEST_ENV = {
+  /** URL of the callbacks queue. */
+  queueUrl: 'CALLBACK_QUEUE_URL',
+  /** ARN of the Secrets Manager secret holding the callback token(s), see {@link CallbackTokenSecret}. */
+  tokenSecretArn: 'CALLBACK_TOKEN_SECRET_ARN',
+  /** Comma-separated CIDR ranges allowed to call the endpoint. */
+  allowedSourceCidrs: 'ALLOWED_SOURCE_CIDRS',
+  /** Largest accepted body in bytes. */
+  maxBodyBytes: 'MAX_BODY_BYTES',
+  /** Seconds an instance caches the token secret. */
+  tokenCacheSeconds: 'TOKEN_CACHE_SECONDS',
+} as const;
+
+export const NORMALIZE_ENV = {
+  /** DynamoDB table holding dedupe markers (partition key `id`, TTL attribute `expiration`). */
+  dedupeTableName: 'DEDUPE_TABLE_NAME',
+  /** Seconds a dedupe marker lives. */
+  dedupeTtlSeconds: 'DEDUPE_TTL_SECONDS',
+  /** Name or ARN of the pipeline's EventBridge bus. */
+  eventBusName: 'EVENT_BUS_NAME',
+  /** The `source` of every event. */
+  eventSource: 'EVENT_SOURCE',
+  /** URL of the callbacks dead-letter queue, where permanent failures are parked with their reason. */
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+} as const;
+
+/**
+ * The JSON stored in the callback token secret. `token` is generated at deploy. During a rotation the
+ * previous token stays valid until `previousTokenValidUntil` (RFC 3339), or indefinitely when that is absent.
+ */
+export interface CallbackTokenSecret {
+  readonly token: string;
+  readonly previousToken?: string;
+  readonly previousTokenValidUntil?: string;
+}
+
+/** The key Secrets Manager generates the token under (`generateStringKey`). */
+export const TOKEN_SECRET_KEY = 'token';
+/** Dedupe table schema, as Powertools Idempotency's DynamoDB persistence layer expects it by default. */
+export const DEDUPE_TABLE_KEY = 'id';
+export const DEDUPE_TABLE_TTL_ATTRIBUTE = 'expiration';

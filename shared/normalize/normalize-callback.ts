@@ -1,0 +1,112 @@
+/**
+ * The normalizer's core: raw callback bytes in, an event detail (Contract 2) or a permanent failure out.
+ * Pure: no clients, no clock, no Lambda types.
+ */
+import { primaryAmount } from '../bunq/amount';
+import { readEnvelope } from '../bunq/envelope';
+import { bunqTimeToRfc3339 } from '../bunq/time';
+import type { CallbackEventDetail } from '../contract/callback-event';
+import { type BusEntry, busEntrySize, MAX_PUT_EVENTS_BYTES } from '../pipeline/ports';
+import { dedupeKey } from './dedupe-key';
+
+/** Why a callback can never become an event. Each is permanent: retrying cannot help. */
+export type PermanentFailureReason =
+  | 'invalid-encoding'
+  | 'invalid-json'
+  | 'invalid-envelope'
+  | 'event-too-large';
+
+export type NormalizeOutcome =
+  | { readonly ok: true; readonly detail: CallbackEventDetail }
+  | { readonly ok: false; readonly reason: PermanentFailureReason; readonly problem: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** JSON.parse's message quotes the input; keep only where it failed so no body text reaches a log. */
+function jsonProblem(error: unknown): string {
+  const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
+  return position === undefined
+    ? 'body is not valid JSON'
+    : `body is not valid JSON (at position ${position})`;
+}
+
+const numberOrNull = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
+
+const idOrNull = (value: unknown): number | string | null =>
+  (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value !== '')
+    ? value
+    : null;
+
+function monetaryAccountIdOf(objectType: string, object: Record<string, unknown>): number | null {
+  const direct = numberOrNull(object.monetary_account_id);
+  if (direct !== null) return direct;
+  // A MonetaryAccount callback is about the account itself.
+  return objectType.startsWith('MonetaryAccount') ? numberOrNull(object.id) : null;
+}
+
+export function normalizeCallback(body: Uint8Array, receivedAt: string): NormalizeOutcome {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    return { ok: false, reason: 'invalid-encoding', problem: 'body is not valid UTF-8' };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: 'invalid-json', problem: jsonProblem(error) };
+  }
+  const read = readEnvelope(json);
+  if (!read.ok) return { ok: false, reason: 'invalid-envelope', problem: read.problem };
+
+  const { category, eventType, objectType, object } = read.envelope;
+  const objectId = idOrNull(object.id);
+  const updatedRaw = typeof object.updated === 'string' ? object.updated : null;
+  return {
+    ok: true,
+    detail: {
+      category,
+      eventType,
+      objectType,
+      objectId,
+      monetaryAccountId: monetaryAccountIdOf(objectType, object),
+      amount: primaryAmount(objectType, object),
+      createdAt: bunqTimeToRfc3339(object.created),
+      updatedAt: bunqTimeToRfc3339(updatedRaw),
+      receivedAt,
+      dedupKey: dedupeKey({ category, eventType, objectType, objectId, updated: updatedRaw, object }),
+      object,
+    },
+  };
+}
+
+/** The largest event one PutEvents entry takes. */
+export const MAX_EVENT_ENTRY_BYTES = MAX_PUT_EVENTS_BYTES;
+
+export type BuildEntryOutcome =
+  | { readonly ok: true; readonly entry: BusEntry }
+  | { readonly ok: false; readonly reason: 'event-too-large'; readonly problem: string };
+
+/** The bus entry for a detail: `time` is the object's `updated` when known, else the receive time. */
+export function buildBusEntry(detail: CallbackEventDetail, source: string): BuildEntryOutcome {
+  const json = JSON.stringify(detail);
+  const size = busEntrySize({ source, detailType: detail.category, detail: json });
+  if (size > MAX_EVENT_ENTRY_BYTES) {
+    return {
+      ok: false,
+      reason: 'event-too-large',
+      problem: `event is ${size} bytes; EventBridge takes at most ${MAX_EVENT_ENTRY_BYTES} per entry`,
+    };
+  }
+  return {
+    ok: true,
+    entry: {
+      source,
+      detailType: detail.category,
+      detail: json,
+      time: new Date(detail.updatedAt ?? detail.receivedAt),
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The wire format between the ingest and the normalizer: the raw callback body, byte-exact, plus what the
+ * ingest knew when it accepted it, as SQS message attributes.
+ *
+ * The body travels as the message body itself when it is text SQS can carry (so an operator reading the
+ * dead-letter queue sees the JSON), and base64-encoded otherwise, flagged by the `bodyEncoding` attribute.
+ */
+import type { QueueMessage } from './ports';
+
+export interface QueuedCallback {
+  /** The request body exactly as received (after API Gateway's base64 is undone). */
+  readonly body: Buffer;
+  /** RFC 3339 time the ingest received the request. */
+  readonly receivedAt: string;
+  /** The caller's address as API Gateway saw it. */
+  readonly sourceIp: string;
+  /** API Gateway's request id, for correlating logs. */
+  readonly requestId: string;
+}
+
+export const MESSAGE_ATTRIBUTE = {
+  receivedAt: 'receivedAt',
+  sourceIp: 'sourceIp',
+  requestId: 'requestId',
+  bodyEncoding: 'bodyEncoding',
+  deadLetterReason: 'deadLetterReason',
+  deadLetterDetail: 'deadLetterDetail',
+} as const;
+
+export type BodyEncoding = 'utf8' | 'base64';
+
+// SQS accepts #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF. Lone surrogates never
+// survive UTF-8 decoding, so only control characters and U+FFFE/U+FFFF need checking.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters SQS refuses.
+const SQS_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Chooses the message body for raw bytes: the text itself when SQS can carry it unchanged, else base64. */
+export function encodeBody(body: Buffer): { body: string; encoding: BodyEncoding } {
+  let text: string | undefined;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    text = undefined;
+  }
+  if (text !== undefined && !SQS_FORBIDDEN.test(text)) return { body: text, encoding: 'utf8' };
+  return { body: body.toString('base64'), encoding: 'base64' };
+}
+
+export function encodeQueuedCallback(callback: QueuedCallback): QueueMessage {
+  const { body, encoding } = encodeBody(callback.body);
+  return {
+    body,
+    attributes: {
+      [MESSAGE_ATTRIBUTE.receivedAt]: callback.receivedAt,
+      [MESSAGE_ATTRIBUTE.sourceIp]: callback.sourceIp,
+      [MESSAGE_ATTRIBUTE.requestId]: callback.requestId,
+      [MESSAGE_ATTRIBUTE.bodyEncoding]: encoding,
+    },
+  };
+}
+
+/** Size SQS counts for a message: body plus each attribute's name, type and value. */
+export function queueMessageSize(message: QueueMessage): number {
+  let size = Buffer.byteLength(message.body, 'utf8');
+  for (const [name, value] of Object.entries(message.attributes)) {
+    size += Buffer.byteLength(name, 'utf8') + 'String'.length + Buffer.byteLength(value, 'utf8');
+  }
+  return size;
+}
+
+export class MalformedQueueMessageError extends Error {
+  override readonly name = 'MalformedQueueMessageError';
+}
+
+/**
+ * Reads a queued callback back. Missing metadata is tolerated (a message moved by hand may lack it);
+ * `fallbackReceivedAt` then stands in for the receive time.
+ */
+export function decodeQueuedCallback(message: QueueMessage, fallbackReceivedAt: string): QueuedCallback {
+  const encoding = message.attributes[MESSAGE_ATTRIBUTE.bodyEncoding] ?? 'utf8';
+  if (encoding !== 'utf8' && encoding !== 'base64') {
+    throw new MalformedQueueMessageError(`unknown bodyEncoding attribute "${encoding}"`);
+  }
+  return {
+    body: encoding === 'base64' ? Buffer.from(message.body, 'base64') : Buffer.from(message.body, 'utf8'),
+    receivedAt: message.attributes[MESSAGE_ATTRIBUTE.receivedAt] ?? fallbackReceivedAt,
+    sourceIp: message.attributes[MESSAGE_ATTRIBUTE.sourceIp] ?? 'unknown',
+    requestId: message.attributes[MESSAGE_ATTRIBUTE.requestId] ?? 'unknown',
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * The local SQS stand-in on its own, with a scripted handler: batch shape, partial batch responses,
+ * redelivery after the visibility timeout, dead-lettering after max receives, drain and evacuation.
+ */
+import { createHash } from 'node:crypto';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createLogger } from '../../functions/commons/observability';
+import { createDeadLetterSink, type DeadLetterSink } from '../../local/dead-letter-file';
+import { LocalQueue, type LocalQueueOptions, type SqsBatchHandler } from '../../local/local-queue';
+import type { QueueMessage } from '../../shared/pipeline/ports';
+
+const logger = createLogger('local-queue-test');
+
+const message = (body: string): QueueMessage => ({
+  body,
+  attributes: {
+    receivedAt: '2025-09-03T08:24:14.000Z',
+    sourceIp: '127.0.0.1',
+    requestId: `req-${body}`,
+    bodyEncoding: 'utf8',
+  },
+});
+
+interface Harness {
+  readonly queue: LocalQueue;
+  readonly deadLetters: DeadLetterSink;
+  readonly calls: Array<{ event: SQSEvent; context: Context }>;
+}
+
+function harness(handler: SqsBatchHandler, options: Partial<LocalQueueOptions> = {}): Harness {
+  const deadLetters = createDeadLetterSink({ logger });
+  const calls: Harness['calls'] = [];
+  const queue = new LocalQueue({
+    handler: async (event, context) => {
+      calls.push({ event, context });
+      return handler(event, context);
+    },
+    deadLetters,
+    logger,
+    batchSize: 10,
+    maxReceiveCount: 3,
+    visibilityTimeoutMs: 20,
+    ...options,
+  });
+  return { queue, deadLetters, calls };
+}
+
+const succeed: SqsBatchHandler = async () => ({ batchItemFailures: [] });
+
+let open: LocalQueue | undefined;
+afterEach(() => {
+  open?.close();
+  open = undefined;
+});
+const track = (h: Harness): Harness => {
+  open = h.queue;
+  return h;
+};
+
+describe('LocalQueue', () => {
+  it('hands the handler a real-shaped SQS event and Lambda context', async () => {
+    const { queue, calls } = track(harness(succeed, { handlerTimeoutMs: 5_000 }));
+    const sent = message('{"a":1}');
+    await queue.send(sent);
+    expect(await queue.drain(2_000)).toBe(true);
+
+    expect(calls).toHaveLength(1);
+    const { event, context } = calls[0] ?? { event: { Records: [] }, context: undefined };
+    expect(event.Records).toHaveLength(1);
+    const record = event.Records[0];
+    expect(record).toMatchObject({
+      messageId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      receiptHandle: expect.any(String),
+      body: '{"a":1}',
+      md5OfBody: createHash('md5').update('{"a":1}').digest('hex'),
+      md5OfMessageAttributes: expect.stringMatching(/^[0-9a-f]{32}$/),
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:local:000000000000:callbacks',
+      awsRegion: 'local',
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: expect.stringMatching(/^\d+$/),
+        ApproximateFirstReceiveTimestamp: expect.stringMatching(/^\d+$/),
+        SenderId: expect.any(String),
+      },
+    });
+    expect(record?.messageAttributes.requestId).toEqual({
+      stringValue: 'req-{"a":1}',
+      stringListValues: [],
+      binaryListValues: [],
+      dataType: 'String',
+    });
+    expect(context).toMatchObject({
+      functionName: 'local-normalize',
+      awsRequestId: expect.any(String),
+      invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:local-normalize',
+    });
+    const remaining = context?.getRemainingTimeInMillis() ?? 0;
+    expect(remaining).toBeGreaterThan(0);
+    expect(remaining).toBeLessThanOrEqual(5_000);
+  });
+
+  it('groups messages sent together into batches of at most batchSize', async () => {
+    const { queue, calls } = track(harness(succeed, { batchSize: 4 }));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => queue.send(message(`m${i}`))));
+    expect(await queue.drain(2_000)).toBe(true);
+
+    expect(calls.map((call) => call.event.Records.length)).toEqual([4, 4, 2]);
+    expect(queue.stats()).toMatchObject({
+      deleted: 10,
+      deadLettered: 0,
+      visible: 0,
+      inFlight: 0,
+      delayed: 0,
+    });
+  });
+
+  it('redelivers only the records reported in batchItemFailures, after the visibility timeout', async () => {
+    let first = true;
+    const { queue, calls } = track(
+      harness(async (event): Promise<SQSBatchResponse> => {
+        const failures = first
+          ? event.Records.filter((r) => r.body === 'bad').map((r) => ({ itemIdentifier: r.messageId }))
+          : [];
+        first = false;
+        return { batchItemFailures: failures };
+      }),
+    );
+    await Promise.all([queue.send(message('good')), queue.send(message('bad'))]);
+    expect(await queue.drain(2_000)).toBe(true);
+
+    expect(
+      calls.map((call) => call.event.Records.map((r) => [r.body, r.attributes.ApproximateReceiveCount])),
+    ).toEqual([
+      [
+        ['good', '1'],
+        ['bad', '1'],
+      ],
+      [['bad', '2']],
+    ]);
+  });
+
+  it('redelivers the whole batch when the handler throws', async () => {
+    let attempts = 0;
+    const { queue, calls } = track(
+      harness(async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('boom');
+        return { batchItemFailures: [] };
+      }),
+    );
+    await Promise.all([queue.send(message('a')), queue.send(message('b'))]);
+    expect(await queue.drain(2_000)).toBe(true);
+    expect(calls.map((call) => call.event.Records.length)).toEqual([2, 2]);
+  });
+
+  it('fails the whole batch on an itemIdentifier that is not in the batch, as Lambda does', async () => {
+    let attempts = 0;
+    const { queue, calls } = track(
+      harness(async () => {
+        attempts += 1;
+        return { batchItemFailures: attempts === 1 ? [{ itemIdentifier: 'no-such-id' }] : [] };
+      }),
+    );
+    await Promise.all([queue.send(message('a')), queue.send(message('b'))]);
+    expect(await queue.drain(2_000)).toBe(true);
+    expect(calls.map((call) => call.event.Records.length)).toEqual([2, 2]);
+  });
+
+  it('dead-letters a message after maxReceiveCount failed receives, body and attributes intact', async () => {
+    const { queue, calls, deadLetters } = track(
+      harness(async (event) => ({
+        batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })),
+      })),
+    );
+    await queue.send(message('poison'));
+    expect(await queue.drain(2_000)).toBe(true);
+
+    expect(calls).toHaveLength(3);
+    expect(deadLetters.records).toHaveLength(1);
+    expect(deadLetters.records[0]).toMatchObject({
+      reason: 'max-receive-count-exceeded',
+      detail: expect.stringContaining('received 3 times'),
+      queue: 'callbacks',
+      body: 'poison',
+      bodyEncoding: 'utf8',
+      attributes: { requestId: 'req-poison', sourceIp: '127.0.0.1' },
+    });
+  });
+
+  it('fails a batch whose handler runs past its timeout', async () => {
+    let attempts = 0;
+    const { queue, calls } = track(
+      harness(
+        async () => {
+          attempts += 1;
+          if (attempts === 1) await new Promise((resolve) => setTimeout(resolve, 200));
+          return { batchItemFailures: [] };
+        },
+        { handlerTimeoutMs: 50 },
+      ),
+    );
+    await queue.send(message('slow'));
+    expect(await queue.drain(2_000)).toBe(true);
+    expect(calls.map((call) => call.event.Records[0]?.attributes.ApproximateReceiveCount)).toEqual([
+      '1',
+      '2',
+    ]);
+  });
+
+  it('reports a drain timeout, then evacuates every remaining message to the dead-letter queue', async () => {
+    const { queue, deadLetters } = track(
+      harness(
+        async (event) => ({ batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) }),
+        {
+          visibilityTimeoutMs: 60_000,
+          maxReceiveCount: 5,
+        },
+      ),
+    );
+    await Promise.all([queue.send(message('x')), queue.send(message('y'))]);
+
+    expect(await queue.drain(100)).toBe(false);
+    expect(queue.stats()).toMatchObject({ delayed: 2 });
+    expect(await queue.evacuate('drain-timeout', 'shutting down')).toBe(2);
+
+    expect(queue.idle).toBe(true);
+    expect(deadLetters.records.map((r) => [r.reason, r.body])).toEqual([
+      ['drain-timeout', 'x'],
+      ['drain-timeout', 'y'],
+    ]);
+  });
+
+  it('refuses messages once closed', async () => {
+    const { queue } = track(harness(succeed));
+    queue.close();
+    await expect(queue.send(message('late'))).rejects.toThrow(/closed/);
+  });
+});

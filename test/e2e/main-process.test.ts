@@ -1,0 +1,123 @@
+/**
+ * `npm start` as a real process: `tsx local/main.ts` prints its callback URL, accepts a callback over HTTP,
+ * and on SIGTERM drains and exits 0. Its output never carries payload secrets.
+ *
+ * The test runs the tsx binary that `npx tsx` resolves to, not `npx` itself: `npm exec` dies of SIGTERM
+ * without passing it on, so its exit code would be npm's, and the runtime would be orphaned.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixtureBody, payloadSecrets, readDeadLetters, readEvents, TEST_TOKEN } from './helpers';
+
+jest.setTimeout(30_000);
+
+const REPO_ROOT = join(__dirname, '..', '..');
+const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Running {
+  const child = spawn(TSX, ['local/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'DEBUG', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a test that fails midway can still end every process it started.
+    detached: true,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const started: Running[] = [];
+let dir: string | undefined;
+
+afterEach(async () => {
+  for (const running of started.splice(0)) {
+    if (
+      running.child.exitCode === null &&
+      running.child.signalCode === null &&
+      running.child.pid !== undefined
+    ) {
+      try {
+        process.kill(-running.child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await running.exited;
+  }
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe('local/main.ts as a process', () => {
+  it('prints the callback URL, publishes a callback, and drains and exits 0 on SIGTERM', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bunq-local-main-'));
+    const eventsFile = join(dir, 'events.jsonl');
+    const deadLetterFile = join(dir, 'dead-letters.jsonl');
+    const running = run(['--port', '0', '--events-file', eventsFile, '--dead-letter-file', deadLetterFile], {
+      CALLBACK_TOKEN: TEST_TOKEN,
+    });
+    started.push(running);
+
+    const callbackUrl = await waitFor(
+      () => /(http:\/\/127\.0\.0\.1:\d+\/callbacks\/\S+)/.exec(running.stdout())?.[1],
+      20_000,
+      `the callback URL on stdout (stderr: ${running.stderr()})`,
+    );
+    expect(callbackUrl).toMatch(new RegExp(`/callbacks/${TEST_TOKEN}$`));
+
+    const response = await fetch(callbackUrl, { method: 'POST', body: fixtureBody });
+    expect(response.status).toBe(200);
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+
+    const events = await readEvents(eventsFile);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.['detail-type']).toBe('PARTNER_USER_PROVISION');
+    expect(await readDeadLetters(deadLetterFile)).toEqual([]);
+
+    const lines = `${running.stdout()}\n${running.stderr()}`.split('\n');
+    // The logs did run (so the check below means something), and carried identifiers.
+    const busLog = lines.find((line) => line.includes('"event on local bus"'));
+    expect(busLog).toContain('"detailType":"PARTNER_USER_PROVISION"');
+    expect(busLog).toContain('"routes":[]');
+    for (const secret of payloadSecrets) {
+      expect(lines.filter((line) => line.includes(secret))).toEqual([]);
+    }
+    // The callback token appears only where the callback URL is printed.
+    expect(lines.filter((line) => line.includes(TEST_TOKEN) && !line.includes(callbackUrl))).toEqual([]);
+  });
+
+  it('exits 2 naming the flag when a value is invalid', async () => {
+    const running = run(['--port', 'eighty']);
+    started.push(running);
+    expect(await running.exited).toBe(2);
+    expect(running.stderr()).toContain('--port');
+  });
+});

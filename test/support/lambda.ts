@@ -1,0 +1,102 @@
+/** Typed factories for Lambda events and contexts, shaped like the real ones. */
+import { createHash, randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2, Context, SQSRecord } from 'aws-lambda';
+import type { QueueMessage } from '../../shared/pipeline/ports';
+
+export function lambdaContext(overrides: Partial<Context> & { remainingMs?: number } = {}): Context {
+  const { remainingMs = 30_000, ...rest } = overrides;
+  const deadline = Date.now() + remainingMs;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'test-normalize',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:test-normalize',
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/test-normalize',
+    logStreamName: 'stream',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+    ...rest,
+  };
+}
+
+export interface CallbackRequestOptions {
+  readonly token?: string;
+  readonly body?: string;
+  readonly isBase64Encoded?: boolean;
+  readonly sourceIp?: string;
+  readonly method?: string;
+  readonly timeEpoch?: number;
+}
+
+export function apiGatewayEvent(options: CallbackRequestOptions = {}): APIGatewayProxyEventV2 {
+  const method = options.method ?? 'POST';
+  const token = options.token ?? 'token';
+  const timeEpoch = options.timeEpoch ?? Date.now();
+  return {
+    version: '2.0',
+    routeKey: 'POST /callbacks/{token}',
+    rawPath: `/callbacks/${token}`,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', 'user-agent': 'bunq' },
+    pathParameters: { token },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: {
+        method,
+        path: `/callbacks/${token}`,
+        protocol: 'HTTP/1.1',
+        sourceIp: options.sourceIp ?? '185.40.108.10',
+        userAgent: 'bunq',
+      },
+      requestId: randomUUID(),
+      routeKey: 'POST /callbacks/{token}',
+      stage: '$default',
+      time: new Date(timeEpoch).toUTCString(),
+      timeEpoch,
+    },
+    body: options.body,
+    isBase64Encoded: options.isBase64Encoded ?? false,
+  };
+}
+
+let sequence = 0;
+
+/** An SQS record as Lambda's event source mapping delivers it. */
+export function sqsRecord(
+  message: QueueMessage,
+  overrides: { receiveCount?: number; messageId?: string } = {},
+): SQSRecord {
+  sequence += 1;
+  const messageAttributes: SQSRecord['messageAttributes'] = {};
+  for (const [name, value] of Object.entries(message.attributes)) {
+    messageAttributes[name] = {
+      stringValue: value,
+      dataType: 'String',
+      stringListValues: [],
+      binaryListValues: [],
+    };
+  }
+  return {
+    messageId: overrides.messageId ?? randomUUID(),
+    receiptHandle: `receipt-${sequence}`,
+    body: message.body,
+    attributes: {
+      ApproximateReceiveCount: String(overrides.receiveCount ?? 1),
+      SentTimestamp: String(Date.now()),
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes,
+    md5OfBody: createHash('md5').update(message.body).digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:callbacks',
+    awsRegion: 'eu-west-1',
+  };
+}
