@@ -15,7 +15,8 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { buildBusEntry, normalizeCallback } from '../../shared/normalize/normalize-callback';
+import { buildBusEntry } from '../../shared/normalize/bus-entry';
+import { normalizeCallback } from '../../shared/normalize/normalize-callback';
 import type { BusEntry, DeadLetterQueue, EventPublisher, QueueMessage } from '../../shared/pipeline/ports';
 import { decodeQueuedCallback, MESSAGE_ATTRIBUTE } from '../../shared/pipeline/queued-callback';
 import { countWithDimension, flushMetrics } from '../commons/observability';

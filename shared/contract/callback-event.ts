@@ -30,8 +30,22 @@ export const callbackEventDetailSchema = z.object({
   receivedAt: z.string(),
   /** Stable for the same callback however often it is delivered. */
   dedupKey: z.string(),
-  /** The bunq object exactly as received. */
-  object: z.record(z.string(), z.unknown()),
+  /**
+   * The bunq object exactly as received; null when it was too large for an event, and `objectRef` says
+   * where it is stored instead (fetch it with `resolveCallbackObject`).
+   */
+  object: z.record(z.string(), z.unknown()).nullable(),
+  /** Where an object too large for an event is stored (claim check); null when `object` is inline. */
+  objectRef: z
+    .object({
+      /** `s3://<bucket>/<key>` in AWS, `file://<path>` in the local runtime. */
+      uri: z.string(),
+      /** Size of the stored JSON in bytes. */
+      bytes: z.number().int().nonnegative(),
+      /** SHA-256 (hex) of the stored bytes, to verify what was fetched. */
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    })
+    .nullable(),
 });
 
 export type CallbackEventDetail = z.infer<typeof callbackEventDetailSchema>;

@@ -6,7 +6,6 @@ import { primaryAmount } from '../bunq/amount';
 import { readEnvelope } from '../bunq/envelope';
 import { bunqTimeToRfc3339 } from '../bunq/time';
 import type { CallbackEventDetail } from '../contract/callback-event';
-import { type BusEntry, busEntrySize, MAX_PUT_EVENTS_BYTES } from '../pipeline/ports';
 import { dedupeKey } from './dedupe-key';
 
 /** Why a callback can never become an event. Each is permanent: retrying cannot help. */
@@ -78,35 +77,7 @@ export function normalizeCallback(body: Uint8Array, receivedAt: string): Normali
       receivedAt,
       dedupKey: dedupeKey({ category, eventType, objectType, objectId, updated: updatedRaw, object }),
       object,
-    },
-  };
-}
-
-/** The largest event one PutEvents entry takes. */
-export const MAX_EVENT_ENTRY_BYTES = MAX_PUT_EVENTS_BYTES;
-
-export type BuildEntryOutcome =
-  | { readonly ok: true; readonly entry: BusEntry }
-  | { readonly ok: false; readonly reason: 'event-too-large'; readonly problem: string };
-
-/** The bus entry for a detail: `time` is the object's `updated` when known, else the receive time. */
-export function buildBusEntry(detail: CallbackEventDetail, source: string): BuildEntryOutcome {
-  const json = JSON.stringify(detail);
-  const size = busEntrySize({ source, detailType: detail.category, detail: json });
-  if (size > MAX_EVENT_ENTRY_BYTES) {
-    return {
-      ok: false,
-      reason: 'event-too-large',
-      problem: `event is ${size} bytes; EventBridge takes at most ${MAX_EVENT_ENTRY_BYTES} per entry`,
-    };
-  }
-  return {
-    ok: true,
-    entry: {
-      source,
-      detailType: detail.category,
-      detail: json,
-      time: new Date(detail.updatedAt ?? detail.receivedAt),
+      objectRef: null,
     },
   };
 }

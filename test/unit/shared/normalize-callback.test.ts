@@ -1,10 +1,6 @@
 import { callbackEventDetailSchema } from '../../../shared/contract/callback-event';
 import { dedupeKey } from '../../../shared/normalize/dedupe-key';
-import {
-  buildBusEntry,
-  MAX_EVENT_ENTRY_BYTES,
-  normalizeCallback,
-} from '../../../shared/normalize/normalize-callback';
+import { normalizeCallback } from '../../../shared/normalize/normalize-callback';
 import { fixtureObject, fixtureText } from '../../support/fixtures';
 
 const RECEIVED_AT = '2025-09-03T08:24:15.123Z';
@@ -31,6 +27,7 @@ describe('normalizeCallback', () => {
       receivedAt: RECEIVED_AT,
       dedupKey: expect.stringMatching(/^v1:[0-9a-f]{64}$/),
       object: fixtureObject('partner-user-provision'),
+      objectRef: null,
     });
     expect(callbackEventDetailSchema.safeParse(detail).success).toBe(true);
   });
@@ -142,27 +139,5 @@ describe('dedupe key', () => {
     const a = dedupeKey({ ...parts, objectId: null, object: { content: 'a' } });
     expect(dedupeKey({ ...parts, objectId: null, object: { content: 'a' } })).toBe(a);
     expect(dedupeKey({ ...parts, objectId: null, object: { content: 'b' } })).not.toBe(a);
-  });
-});
-
-describe('buildBusEntry', () => {
-  it('uses the category as detail-type and the updated time as event time', () => {
-    const built = buildBusEntry(detailOf(fixtureText('mutation-payment')), 'bunq');
-    expect(built).toMatchObject({ ok: true, entry: { source: 'bunq', detailType: 'MUTATION' } });
-    if (built.ok) expect(built.entry.time.toISOString()).toBe('2018-04-10T20:22:11.505Z');
-  });
-
-  it('falls back to the receive time when the object has no updated time', () => {
-    const built = buildBusEntry(
-      detailOf('{"NotificationUrl":{"category":"CHAT","object":{"ChatMessage":{}}}}'),
-      'bunq',
-    );
-    if (!built.ok) throw new Error('expected an entry');
-    expect(built.entry.time.toISOString()).toBe(RECEIVED_AT);
-  });
-
-  it('refuses an event larger than one EventBridge entry', () => {
-    const big = `{"NotificationUrl":{"category":"CHAT","object":{"ChatMessage":{"content":"${'x'.repeat(MAX_EVENT_ENTRY_BYTES)}"}}}}`;
-    expect(buildBusEntry(detailOf(big), 'bunq')).toMatchObject({ ok: false, reason: 'event-too-large' });
   });
 });
