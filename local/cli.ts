@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
 import { callbackTokenSecretSchema } from '../shared/ingest/token';
 import { parseCidr } from '../shared/net/cidr';
+import { DEFAULT_FAILURE_POLL_INTERVAL_MS } from './failure-poller';
 import { openJsonLinesFile } from './json-lines-file';
 import {
   DEFAULT_DRAIN_TIMEOUT_MS,
@@ -70,6 +71,22 @@ const FLAGS = {
     env: 'VISIBILITY_TIMEOUT_MS',
     value: '<ms>',
     description: `how long a failed message waits before redelivery (default ${DEFAULT_VISIBILITY_TIMEOUT_MS})`,
+  },
+  'bunq-base-url': {
+    env: 'BUNQ_BASE_URL',
+    value: '<url>',
+    description:
+      'run the failure poller against this bunq API, with /v1 (the simulator or https://public-api.sandbox.bunq.com/v1)',
+  },
+  'bunq-api-key': {
+    env: 'BUNQ_API_KEY',
+    value: '<key>',
+    description: 'bunq API key of the failure poller (needed with --bunq-base-url; never printed)',
+  },
+  'failure-poll-interval-ms': {
+    env: 'FAILURE_POLL_INTERVAL_MS',
+    value: '<ms>',
+    description: `time between two failure polls (default ${DEFAULT_FAILURE_POLL_INTERVAL_MS})`,
   },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -225,6 +242,39 @@ export async function parseCommandLine(
   const deadLetterFile = read('dead-letter-file');
   if (deadLetterFile !== undefined) await checkWritable(label('dead-letter-file'), deadLetterFile);
 
+  const bunqBaseUrl = read('bunq-base-url')?.trim().replace(/\/+$/, '');
+  if (bunqBaseUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(bunqBaseUrl);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new UsageError(
+        `${label('bunq-base-url')} must be an http(s) URL ending in /v1, e.g. http://127.0.0.1:3100/v1, got "${bunqBaseUrl}"`,
+      );
+    }
+  }
+  const bunqApiKey = read('bunq-api-key')?.trim();
+  if ((bunqBaseUrl === undefined) !== (bunqApiKey === undefined)) {
+    throw new UsageError(
+      bunqBaseUrl === undefined
+        ? `${label('bunq-api-key')} needs --bunq-base-url (BUNQ_BASE_URL) too: the bunq API the failure poller calls`
+        : `${label('bunq-base-url')} needs --bunq-api-key (BUNQ_API_KEY) too: the failure poller signs in with it`,
+    );
+  }
+  const pollText = read('failure-poll-interval-ms');
+  const failurePollIntervalMs =
+    pollText === undefined
+      ? DEFAULT_FAILURE_POLL_INTERVAL_MS
+      : wholeNumber(label('failure-poll-interval-ms'), pollText, 86_400_000);
+  if (pollText !== undefined && bunqBaseUrl === undefined) {
+    throw new UsageError(
+      `${label('failure-poll-interval-ms')} needs --bunq-base-url and --bunq-api-key: without them no poller runs`,
+    );
+  }
+
   const configPath = read('config') ?? DEFAULT_CONFIG_PATH;
   const config = await loadConfig(label('config'), configPath);
 
@@ -241,6 +291,9 @@ export async function parseCommandLine(
       configPath,
       drainTimeoutMs,
       visibilityTimeoutMs,
+      bunqBaseUrl,
+      bunqApiKey,
+      failurePollIntervalMs,
     },
   };
 }

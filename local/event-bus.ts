@@ -1,6 +1,7 @@
 /**
  * The local event bus: an {@link EventPublisher} that turns each entry into the event a rule target
- * receives, appends it to the events file as one JSON line, and logs it with the routes it matched.
+ * receives, appends it to the events file as one JSON line, and logs it with the configured routes it
+ * matched (the same patterns as the routes' rules in AWS).
  * PutEvents' limits are enforced so a handler that would fail in AWS fails here too.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,8 @@ import {
   MAX_PUT_EVENTS_BYTES,
   type PublishResult,
 } from '../shared/pipeline/ports';
+import { createRouteMatcher } from '../shared/routing/event-pattern';
+import type { RouteConfig } from '../shared/routing/route-config';
 import type { JsonLinesFile } from './json-lines-file';
 
 /** An event as EventBridge delivers it to a rule target. */
@@ -24,17 +27,21 @@ export const LOCAL_REGION = 'local';
 export const MAX_ENTRIES_PER_PUT = 10;
 
 /**
- * The routes an event matches. Routing from the pipeline configuration arrives in a later change; until
- * then no route matches and events are only recorded.
+ * The names of the configured routes an event matches, evaluated as EventBridge evaluates the routes' rules:
+ * with the very patterns the stack puts on them (`shared/routing/event-pattern.ts`).
  */
-export function matchRoutes(_event: LocalBusEvent): string[] {
-  return [];
+export function routeMatcher(
+  routes: readonly RouteConfig[],
+  eventSource: string,
+): (event: LocalBusEvent) => string[] {
+  return createRouteMatcher(routes, eventSource);
 }
 
 export interface LocalEventBusOptions {
   /** Where to append each event; events are only logged when absent. */
   readonly file?: JsonLinesFile;
   readonly logger: Logger;
+  /** The routes an event matches, logged with it (see {@link routeMatcher}). @default no routes */
   readonly routes?: (event: LocalBusEvent) => string[];
 }
 
@@ -72,7 +79,7 @@ const identifier = (value: unknown): string | number | null =>
   typeof value === 'string' || typeof value === 'number' ? value : null;
 
 export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBus {
-  const routesOf = options.routes ?? matchRoutes;
+  const routesOf = options.routes ?? (() => []);
   let count = 0;
 
   return {

@@ -8,7 +8,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import type { CallbackQueue, DeadLetterQueue, QueueMessage } from '../shared/pipeline/ports';
+import type {
+  CallbackQueue,
+  DeadLetterQueue,
+  MessageVisibility,
+  QueueMessage,
+} from '../shared/pipeline/ports';
 import { MESSAGE_ATTRIBUTE } from '../shared/pipeline/queued-callback';
 
 /** The normalize handler's shape (a Lambda SQS handler with partial batch responses). */
@@ -70,6 +75,10 @@ interface StoredMessage {
   lastReceiveTimestamp: number;
   lastFailure: string;
   timer: NodeJS.Timeout | undefined;
+  /** The receipt handle of the current receive; a visibility change must name it. */
+  receiptHandle: string | undefined;
+  /** When a visibility change asked the message to come back (epoch ms), for the current receive. */
+  visibleAt: number | undefined;
 }
 
 export class QueueClosedError extends Error {
@@ -131,7 +140,7 @@ function failedRecords(
   return { ids };
 }
 
-export class LocalQueue implements CallbackQueue {
+export class LocalQueue implements CallbackQueue, MessageVisibility {
   readonly #options: LocalQueueOptions;
   readonly #visibilityTimeoutMs: number;
   readonly #handlerTimeoutMs: number;
@@ -184,6 +193,8 @@ export class LocalQueue implements CallbackQueue {
       lastReceiveTimestamp: 0,
       lastFailure: '',
       timer: undefined,
+      receiptHandle: undefined,
+      visibleAt: undefined,
     };
     this.#messages.set(stored.messageId, stored);
     this.#visible.push(stored);
@@ -291,6 +302,8 @@ export class LocalQueue implements CallbackQueue {
       stored.receiveCount += 1;
       stored.firstReceiveTimestamp ??= receivedAt;
       stored.lastReceiveTimestamp = receivedAt;
+      stored.receiptHandle = randomBytes(48).toString('base64');
+      stored.visibleAt = undefined;
     }
     this.#invocations += 1;
     const event: SQSEvent = { Records: batch.map((stored) => this.#toRecord(stored)) };
@@ -360,7 +373,19 @@ export class LocalQueue implements CallbackQueue {
       requestId: stored.message.attributes[MESSAGE_ATTRIBUTE.requestId],
       failure: stored.lastFailure,
     });
-    this.#delay(stored, stored.lastReceiveTimestamp + this.#visibilityTimeoutMs - Date.now());
+    const visibleAt = stored.visibleAt ?? stored.lastReceiveTimestamp + this.#visibilityTimeoutMs;
+    this.#delay(stored, visibleAt - Date.now());
+  }
+
+  /** SQS ChangeMessageVisibility: the message received with `receiptHandle` comes back `seconds` from now. */
+  async delay(receiptHandle: string, seconds: number): Promise<void> {
+    for (const stored of this.#messages.values()) {
+      if (stored.receiptHandle === receiptHandle && stored.state === 'in-flight') {
+        stored.visibleAt = Date.now() + seconds * 1_000;
+        return;
+      }
+    }
+    throw new Error('ReceiptHandleIsInvalid: no in-flight message has this receipt handle');
   }
 
   #delay(stored: StoredMessage, ms: number): void {
@@ -407,7 +432,7 @@ export class LocalQueue implements CallbackQueue {
   #toRecord(stored: StoredMessage): SQSRecord {
     return {
       messageId: stored.messageId,
-      receiptHandle: randomBytes(48).toString('base64'),
+      receiptHandle: stored.receiptHandle ?? '',
       body: stored.message.body,
       attributes: {
         ApproximateReceiveCount: String(stored.receiveCount),

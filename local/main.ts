@@ -89,6 +89,11 @@ async function main(): Promise<number> {
     `  Dead letters:  ${runtime.deadLetterFile ?? 'kept in memory and logged (add --dead-letter-file <path>)'}`,
   );
   write(`  Health:        ${runtime.baseUrl}/healthz`);
+  write(
+    runtime.failurePoller === undefined
+      ? '  Failure poll:  off (add --bunq-base-url and --bunq-api-key to retry what bunq gave up on)'
+      : `  Failure poll:  every ${runtime.failurePoller.intervalMs} ms against ${runtime.failurePoller.bunqBaseUrl}`,
+  );
   write('');
   write('Try it:');
   write(

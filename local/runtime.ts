@@ -8,15 +8,27 @@
  * `startLocalRuntime` is what `local/main.ts` runs and what the end-to-end tests start in-process.
  */
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createDedupeStore, createDedupeTable } from '../functions/commons/dedupe-store';
 import { createLogger, createMetrics } from '../functions/commons/observability';
+import { dynamoArrivalRecorder } from '../functions/commons/recovery-store';
 import { staticTokenSource } from '../functions/commons/token-source';
 import { createIngestHandler } from '../functions/handlers/ingest-handler';
 import { createNormalizeHandler } from '../functions/handlers/normalize-handler';
 import { ANY_SOURCE_CIDRS, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
+import type { BackoffPolicy } from '../shared/pipeline/backoff';
+import type { MessageVisibility } from '../shared/pipeline/ports';
 import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
-import { createLocalEventBus } from './event-bus';
+import { createLocalEventBus, routeMatcher } from './event-bus';
+import {
+  DEFAULT_FAILURE_POLL_INTERVAL_MS,
+  type FailurePollerStats,
+  type LocalFailurePoller,
+  startFailurePoller,
+} from './failure-poller';
+import { createFileObjectStore } from './file-object-store';
 import { type CallbackHttpServer, startCallbackHttpServer } from './http-server';
 import { type JsonLinesFile, openJsonLinesFile } from './json-lines-file';
 import { type LocalDynamoDb, startLocalDynamoDb } from './local-dynamodb';
@@ -49,6 +61,19 @@ export interface LocalRuntimeOptions {
   readonly maxRequestBytes?: number;
   /** Logger for the runtime's own components (the handlers get their own, as in AWS). */
   readonly logger?: Logger;
+  /**
+   * Runs the failure poller (the retry-failures handler) against this bunq API, e.g. the simulator's
+   * `http://127.0.0.1:3100/v1` or bunq's sandbox. Needs {@link bunqApiKey}. @default no poller
+   */
+  readonly bunqBaseUrl?: string;
+  /** The bunq API key the poller signs in with (kept in memory, never logged). */
+  readonly bunqApiKey?: string;
+  /** Milliseconds between the end of one poll and the start of the next. @default 60000 */
+  readonly failurePollIntervalMs?: number;
+  /** Directory playing the claim-check bucket for objects too large for an event. @default <tmp>/bunq-webhooks-local/claim-checks */
+  readonly claimCheckDir?: string;
+  /** Backoff of transient failures, in (real) seconds. @default { baseSeconds: 1, maxSeconds: 4 } */
+  readonly retryBackoff?: BackoffPolicy;
 }
 
 export interface LocalRuntimeStats {
@@ -57,6 +82,8 @@ export interface LocalRuntimeStats {
   readonly events: number;
   /** Messages dead-lettered, by the normalizer or by the queue. */
   readonly deadLetters: number;
+  /** Totals of the failure poller, or null when it does not run. */
+  readonly failurePoller: FailurePollerStats | null;
 }
 
 export interface StopResult {
@@ -80,6 +107,8 @@ export interface LocalRuntime {
   readonly config: PipelineConfig;
   readonly eventsFile: string | undefined;
   readonly deadLetterFile: string | undefined;
+  /** The failure poller, when `bunqBaseUrl` was given. */
+  readonly failurePoller: LocalFailurePoller | undefined;
   /** Dead-letter records kept in memory (only without a dead-letter file). */
   readonly deadLetterRecords: readonly DeadLetterRecord[];
   /** Resolves `true` once everything accepted so far is processed, `false` after `timeoutMs`. */
@@ -98,6 +127,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 2_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 export const DEDUPE_TABLE_NAME = 'local-dedupe';
+export const DEFAULT_LOCAL_BACKOFF: BackoffPolicy = { baseSeconds: 1, maxSeconds: 4 };
 
 /** A fresh callback token: 256 bits, URL-safe. */
 export function generateToken(): string {
@@ -112,6 +142,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   // Validates the token before anything starts.
   const tokens = staticTokenSource({ token });
   const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  if ((options.bunqBaseUrl === undefined) !== (options.bunqApiKey === undefined)) {
+    throw new Error('The failure poller needs both bunqBaseUrl and bunqApiKey (or neither).');
+  }
+  const claimCheckDir = options.claimCheckDir ?? join(tmpdir(), 'bunq-webhooks-local', 'claim-checks');
 
   let eventsFile: JsonLinesFile | undefined;
   let deadLetterFile: JsonLinesFile | undefined;
@@ -124,14 +158,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   try {
     await createDedupeTable(dynamo.client, DEDUPE_TABLE_NAME);
 
-    const bus = createLocalEventBus({ file: eventsFile, logger });
+    const bus = createLocalEventBus({
+      file: eventsFile,
+      logger,
+      routes: routeMatcher(config.routes, config.eventSource),
+    });
     const deadLetters = createDeadLetterSink({ file: deadLetterFile, logger, queueName: 'callbacks' });
+    // The queue is created after the handler it feeds; the handler reaches it through this indirection.
+    const visibility: MessageVisibility = {
+      delay: async (receiptHandle, seconds) => queue?.delay(receiptHandle, seconds),
+    };
     const normalize = createNormalizeHandler({
       publisher: bus,
       deadLetters,
       dedupe: createDedupeStore({ tableName: DEDUPE_TABLE_NAME, client: dynamo.client }),
       dedupeTtlSeconds: config.dedupe.ttlHours * 3_600,
       eventSource: config.eventSource,
+      objectStore: createFileObjectStore(claimCheckDir),
+      visibility,
+      backoff: options.retryBackoff ?? DEFAULT_LOCAL_BACKOFF,
+      // Arrivals by category and object id, for the failure poller to skip (as in AWS: same table).
+      arrivals: dynamoArrivalRecorder({
+        client: dynamo.client,
+        tableName: DEDUPE_TABLE_NAME,
+        ttlSeconds: config.dedupe.ttlHours * 3_600,
+      }),
       logger: createLogger('bunq-webhooks-normalize'),
       metrics: createMetrics('bunq-webhooks-normalize'),
     });
@@ -163,14 +214,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     http = server;
 
+    const failurePoller =
+      options.bunqBaseUrl === undefined || options.bunqApiKey === undefined
+        ? undefined
+        : startFailurePoller({
+            bunqBaseUrl: options.bunqBaseUrl,
+            bunqApiKey: options.bunqApiKey,
+            intervalMs: options.failurePollIntervalMs ?? DEFAULT_FAILURE_POLL_INTERVAL_MS,
+            dynamo: dynamo.client,
+            tableName: DEDUPE_TABLE_NAME,
+            maxAttempts: config.recovery.maxAttempts,
+            attemptTtlSeconds: config.recovery.attemptTtlDays * 86_400,
+            logger,
+          });
+
     const stats = (): LocalRuntimeStats => ({
       queue: callbackQueue.stats(),
       events: bus.count,
       deadLetters: deadLetters.count,
+      failurePoller: failurePoller?.stats() ?? null,
     });
 
     let stopping: Promise<StopResult> | undefined;
     const stop = async (): Promise<StopResult> => {
+      // No new retries: what bunq re-sends from here on fails and stays listed for the next run.
+      await failurePoller?.stop();
       // Requests already being handled finish (their messages are on the queue when this resolves).
       await server.close();
       const drained = await callbackQueue.drain(drainTimeoutMs);
@@ -201,6 +269,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       config,
       eventsFile: options.eventsFile,
       deadLetterFile: options.deadLetterFile,
+      failurePoller,
       get deadLetterRecords() {
         return deadLetters.records;
       },

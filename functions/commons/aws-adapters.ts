@@ -3,12 +3,20 @@
  * loopback endpoint; entry files create them once at module load.
  */
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  ChangeMessageVisibilityCommand,
+  type MessageAttributeValue,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type {
   BusEntry,
   CallbackQueue,
   DeadLetterQueue,
   EventPublisher,
+  MessageVisibility,
+  ObjectStore,
   PublishResult,
   QueueMessage,
 } from '../../shared/pipeline/ports';
@@ -65,6 +73,33 @@ export function eventBridgePublisher(client: EventBridgeClient, eventBusName: st
           errorMessage: result?.ErrorMessage ?? 'PutEvents returned no result for this entry',
         };
       });
+    },
+  };
+}
+
+/** An SQS queue's visibility control: delays the next delivery of a received message. */
+export function sqsVisibility(client: SQSClient, queueUrl: string): MessageVisibility {
+  return {
+    async delay(receiptHandle, seconds) {
+      await client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: seconds,
+        }),
+      );
+    },
+  };
+}
+
+/** An S3 bucket as the claim-check {@link ObjectStore}; the bucket's default encryption applies. */
+export function s3ObjectStore(client: S3Client, bucket: string): ObjectStore {
+  return {
+    async put(key, body) {
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }),
+      );
+      return `s3://${bucket}/${key}`;
     },
   };
 }

@@ -4,22 +4,44 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { redactingJsonReplacer } from '../../shared/logging/redact';
 
 export const METRICS_NAMESPACE = 'BunqWebhooks';
 
+/**
+ * A JSON logger whose every line passes the redaction of `shared/logging/redact.ts`: secret fields
+ * (`authorization_code`, `token_value`, tokens, keys, ...) and secrets quoted in text never reach a log.
+ */
 export function createLogger(serviceName: string): Logger {
-  return new Logger({ serviceName });
+  return new Logger({ serviceName, jsonReplacerFn: redactingJsonReplacer });
 }
 
 export function createMetrics(serviceName: string): Metrics {
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
 }
 
-/** Emits one metric with its own extra dimension (e.g. a rejection reason), flushed immediately. */
+/**
+ * Emits one metric with its own extra dimension (e.g. a rejection reason), flushed immediately, in one EMF
+ * document with two dimension sets: `service` + `dimension` (the breakdown), and `service` alone (the total).
+ * Alarms need the total: CloudWatch cannot alarm on a SEARCH across dimension values.
+ */
 export function countWithDimension(metrics: Metrics, name: string, dimension: string, value: string): void {
   const single = metrics.singleMetric();
   single.addDimension(dimension, value);
+  // An empty set adds the default dimensions (service) alone.
+  single.addDimensions({});
   single.addMetric(name, MetricUnit.Count, 1);
+}
+
+/**
+ * Counts a known object type whose object did not match its schema (`SchemaMismatch`, dimension
+ * `objectType`), with the first failing field path as metadata (searchable in the log, not a dimension).
+ */
+export function countSchemaMismatch(metrics: Metrics, objectType: string, path: string): void {
+  const single = metrics.singleMetric();
+  single.addDimension('objectType', objectType);
+  single.addMetadata('path', path);
+  single.addMetric('SchemaMismatch', MetricUnit.Count, 1);
 }
 
 /** Flushes stored metrics, if any: Powertools warns on an empty flush, which is noise here. */

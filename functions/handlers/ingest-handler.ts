@@ -6,7 +6,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { SQS_MAX_MESSAGE_BYTES } from '../../shared/config/pipeline-config';
+import { SQS_MAX_MESSAGE_BYTES } from '../../shared/contract/limits';
 import { verifyCallback } from '../../shared/ingest/verify';
 import { createSourceMatcher } from '../../shared/net/cidr';
 import type { CallbackQueue } from '../../shared/pipeline/ports';

@@ -16,10 +16,20 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { buildBusEntry } from '../../shared/normalize/bus-entry';
+import { claimCheckFor, withObjectRef } from '../../shared/normalize/claim-check';
 import { normalizeCallback } from '../../shared/normalize/normalize-callback';
-import type { BusEntry, DeadLetterQueue, EventPublisher, QueueMessage } from '../../shared/pipeline/ports';
+import { type BackoffPolicy, backoffSeconds } from '../../shared/pipeline/backoff';
+import type {
+  BusEntry,
+  DeadLetterQueue,
+  EventPublisher,
+  MessageVisibility,
+  ObjectStore,
+  QueueMessage,
+} from '../../shared/pipeline/ports';
 import { decodeQueuedCallback, MESSAGE_ATTRIBUTE } from '../../shared/pipeline/queued-callback';
-import { countWithDimension, flushMetrics } from '../commons/observability';
+import type { ArrivalRecorder } from '../../shared/recovery/ports';
+import { countSchemaMismatch, countWithDimension, flushMetrics } from '../commons/observability';
 
 export interface NormalizeDependencies {
   readonly publisher: EventPublisher;
@@ -32,14 +42,37 @@ export interface NormalizeDependencies {
   readonly eventSource: string;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Where objects too large for an event are stored. Without it, such callbacks are dead-lettered. */
+  readonly objectStore?: ObjectStore;
+  /** Delays the redelivery of a failed record (backoff). Without it, the queue's visibility timeout applies. */
+  readonly visibility?: MessageVisibility;
+  /** Backoff for transient failures. @default { baseSeconds: 10, maxSeconds: 300 } */
+  readonly backoff?: BackoffPolicy;
+  /**
+   * Told about each callback that became an event (or was a duplicate of one), by category and object id,
+   * so the failure poller skips bunq failures whose callback has since arrived. Best effort: a failed write
+   * is logged and the record still succeeds (the worst case is one redundant retry, deduplicated here).
+   * @default none
+   */
+  readonly arrivals?: ArrivalRecorder;
 }
 
 export type NormalizeHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
-/** A publish that PutEvents refused; thrown inside the idempotent function so the claim is released. */
+/** A publish that failed for now (throttling, an outage); thrown so the claim is released and SQS retries. */
 export class PublishFailedError extends Error {
   override readonly name = 'PublishFailedError';
 }
+
+/** A publish EventBridge refused for this event's content; retrying cannot help, so it is dead-lettered. */
+export class PublishRejectedError extends Error {
+  override readonly name = 'PublishRejectedError';
+}
+
+/** PutEvents entry errors about the entry itself, not the service's state. */
+const PERMANENT_PUT_EVENTS_ERRORS = new Set(['MalformedDetail', 'InvalidArgument', 'ValidationException']);
+
+const DEFAULT_BACKOFF: BackoffPolicy = { baseSeconds: 10, maxSeconds: 300 };
 
 /** Dedupe records are keyed by this prefix and the callback's dedupe key, whatever the function's name. */
 const DEDUPE_KEY_PREFIX = 'bunq-callback';
@@ -66,9 +99,11 @@ export function createNormalizeHandler(deps: NormalizeDependencies): NormalizeHa
     async (input: { dedupKey: string; callId: string; entry: BusEntry }): Promise<{ eventId: string }> => {
       const [result] = await deps.publisher.publish([input.entry]);
       if (result === undefined || !result.ok) {
-        throw new PublishFailedError(
-          `PutEvents refused the event: ${result?.errorCode ?? 'no result'} ${result?.errorMessage ?? ''}`.trim(),
-        );
+        const problem = `PutEvents refused the event: ${result?.errorCode ?? 'no result'} ${result?.errorMessage ?? ''}`;
+        if (result !== undefined && PERMANENT_PUT_EVENTS_ERRORS.has(result.errorCode)) {
+          throw new PublishRejectedError(problem.trim());
+        }
+        throw new PublishFailedError(problem.trim());
       }
       publishedCalls.add(input.callId);
       return { eventId: result.eventId };
@@ -111,13 +146,35 @@ export function createNormalizeHandler(deps: NormalizeDependencies): NormalizeHa
       await deadLetter(message, record, normalized.reason, normalized.problem);
       return;
     }
-    const built = buildBusEntry(normalized.detail, deps.eventSource);
+    if (normalized.schemaMismatch !== null) {
+      // Drift, not failure: the event is still published, untyped; the path shows where bunq changed.
+      const { objectType, path, code } = normalized.schemaMismatch;
+      logger.warn('object does not match its schema', {
+        messageId: record.messageId,
+        objectType,
+        path,
+        code,
+      });
+      countSchemaMismatch(metrics, objectType, path);
+    }
+    let detail = normalized.detail;
+    let built = buildBusEntry(detail, deps.eventSource);
+    if (!built.ok && deps.objectStore !== undefined) {
+      // Too large for one event: store the object and publish a reference to it instead.
+      const check = claimCheckFor(detail);
+      const uri = await deps.objectStore.put(check.key, check.body);
+      detail = withObjectRef(detail, check, uri);
+      built = buildBusEntry(detail, deps.eventSource);
+      if (built.ok) {
+        logger.info('object claim-checked', { messageId: record.messageId, uri, bytes: check.body.length });
+        metrics.addMetric('ClaimChecked', MetricUnit.Count, 1);
+      }
+    }
     if (!built.ok) {
       await deadLetter(message, record, built.reason, built.problem);
       return;
     }
 
-    const { detail } = normalized;
     const log = {
       messageId: record.messageId,
       requestId: callback.requestId,
@@ -128,7 +185,14 @@ export function createNormalizeHandler(deps: NormalizeDependencies): NormalizeHa
       dedupKey: detail.dedupKey,
     };
     const callId = randomUUID();
-    const result = await publishOnce({ dedupKey: detail.dedupKey, callId, entry: built.entry });
+    let result: { eventId: string };
+    try {
+      result = await publishOnce({ dedupKey: detail.dedupKey, callId, entry: built.entry });
+    } catch (error) {
+      if (!(error instanceof PublishRejectedError)) throw error;
+      await deadLetter(message, record, 'event-rejected', error.message);
+      return;
+    }
     if (publishedCalls.delete(callId)) {
       logger.info('event published', { ...log, eventId: result.eventId });
       countWithDimension(metrics, 'EventsPublished', 'category', detail.category);
@@ -136,18 +200,40 @@ export function createNormalizeHandler(deps: NormalizeDependencies): NormalizeHa
       logger.info('duplicate callback suppressed', { ...log, eventId: result.eventId });
       metrics.addMetric('DuplicatesSuppressed', MetricUnit.Count, 1);
     }
+    if (deps.arrivals !== undefined && detail.objectId !== null) {
+      await deps.arrivals
+        .recordArrival({ category: detail.category, objectId: detail.objectId })
+        .catch((error: unknown) =>
+          logger.warn('arrival not recorded for the failure poller', { ...log, error }),
+        );
+    }
   }
 
   async function processRecordLogged(record: SQSRecord): Promise<void> {
     try {
       await processRecord(record);
     } catch (error) {
-      // Reported as a batch item failure: SQS redelivers it, and dead-letters it after maxReceiveCount.
+      // Reported as a batch item failure: SQS redelivers it (after a backoff when we can set one), and
+      // moves it to the dead-letter queue after maxReceiveCount.
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+      const delaySeconds = backoffSeconds(deps.backoff ?? DEFAULT_BACKOFF, receiveCount);
       logger.warn('record failed; it will be redelivered', {
         messageId: record.messageId,
-        receiveCount: record.attributes.ApproximateReceiveCount,
+        receiveCount,
+        delaySeconds: deps.visibility === undefined ? undefined : delaySeconds,
         error,
       });
+      if (deps.visibility !== undefined) {
+        try {
+          await deps.visibility.delay(record.receiptHandle, delaySeconds);
+        } catch (visibilityError) {
+          // The queue's own visibility timeout still brings it back; only the backoff is lost.
+          logger.warn('could not set the retry delay', {
+            messageId: record.messageId,
+            error: visibilityError,
+          });
+        }
+      }
       throw error;
     }
   }

@@ -13,6 +13,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Archive, EventBus } from 'aws-cdk-lib/aws-events';
 import type { Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -20,14 +21,21 @@ import {
   type PipelineConfig,
   type PipelineConfigInput,
   parsePipelineConfig,
+  recoveryBunqBaseUrl,
 } from '../../shared/config/pipeline-config';
 import { CallbackQueue } from './callback-queue';
 import { CallbackToken } from './callback-token';
+import { ClaimCheckBucket } from './claim-check-bucket';
 import { DedupeTable } from './dedupe-table';
 import { PipelineEventBus } from './event-bus';
+import { EventSchemas } from './event-schemas';
+import { FailureRecovery } from './failure-recovery';
 import { IngestApi } from './ingest-api';
+import { Monitoring } from './monitoring';
+import { acknowledgeNagFindings } from './nag-acknowledgments';
 import { Normalizer } from './normalizer';
 import { retentionDays } from './pipeline-function';
+import { Routing } from './routing';
 
 export interface BunqWebhooksProps {
   /**
@@ -59,10 +67,14 @@ export class BunqWebhooks extends Construct {
   public readonly deadLetterQueue: Queue;
   /** The dedupe table. */
   public readonly table: Table;
+  /** Objects too large for an event; grant consumers `grantRead` on it to use `resolveCallbackObject`. */
+  public readonly claimCheckBucket: Bucket;
   /** The bus every callback is published on as one event. */
   public readonly bus: EventBus;
   /** The archive of every event on {@link bus}. */
   public readonly archive: Archive;
+  /** The schema registry of the event catalog: one schema per detail-type, for code bindings. */
+  public readonly eventSchemas: EventSchemas;
   /** The HTTP API bunq calls. */
   public readonly api: HttpApi;
   /** The throttled, access-logged `$default` stage of {@link api}. */
@@ -73,6 +85,12 @@ export class BunqWebhooks extends Construct {
   public readonly normalizeFunction: NodejsFunction;
   /** The callback URL without the token: `https://<api>/callbacks/`. Register `<this><token>` with bunq. */
   public readonly callbackBaseUrl: string;
+  /** The failure poller (retry-failures function, schedule, bunq state secret); only with `recovery.enabled`. */
+  public readonly failureRecovery: FailureRecovery | undefined;
+  /** The configured routes: a rule, target, retry policy and dead-letter queue each. */
+  public readonly routing: Routing;
+  /** Alarms (into one SNS topic) and the dashboard; only with `monitoring.enabled`. */
+  public readonly monitoring: Monitoring | undefined;
 
   constructor(scope: Construct, id: string, props: BunqWebhooksProps = {}) {
     super(scope, id);
@@ -92,6 +110,9 @@ export class BunqWebhooks extends Construct {
     this.deadLetterQueue = queues.deadLetterQueue;
 
     this.table = new DedupeTable(this, 'DedupeTable').table;
+    this.claimCheckBucket = new ClaimCheckBucket(this, 'ClaimCheck', {
+      expiration: Duration.days(config.claimCheck.expirationDays),
+    }).bucket;
 
     const eventBus = new PipelineEventBus(this, 'EventBus', {
       eventBusName: config.eventBus.name,
@@ -102,6 +123,7 @@ export class BunqWebhooks extends Construct {
     });
     this.bus = eventBus.bus;
     this.archive = eventBus.archive;
+    this.eventSchemas = new EventSchemas(this, 'EventSchemas', { eventSource: config.eventSource });
 
     const ingest = new IngestApi(this, 'IngestApi', {
       queue: this.queue,
@@ -127,10 +149,65 @@ export class BunqWebhooks extends Construct {
       eventBus: this.bus,
       eventSource: config.eventSource,
       batchSize: config.queue.batchSize,
+      claimCheckBucket: this.claimCheckBucket,
+      retryBackoff: {
+        base: Duration.seconds(config.queue.retryBackoffBaseSeconds),
+        max: Duration.seconds(config.queue.retryBackoffMaxSeconds),
+      },
       memorySize: config.functions.normalizeMemoryMb,
       timeout: Duration.seconds(config.functions.normalizeTimeoutSeconds),
       logRetention,
       tracing: props.tracing,
     }).function;
+
+    this.failureRecovery = config.recovery.enabled
+      ? new FailureRecovery(this, 'FailureRecovery', {
+          table: this.table,
+          interval: Duration.minutes(config.recovery.scheduleMinutes),
+          maxAttempts: config.recovery.maxAttempts,
+          bunqBaseUrl: recoveryBunqBaseUrl(config),
+          attemptTtl: Duration.days(config.recovery.attemptTtlDays),
+          memorySize: config.recovery.memoryMb,
+          timeout: Duration.seconds(config.recovery.timeoutSeconds),
+          logRetention,
+          tracing: props.tracing,
+        })
+      : undefined;
+
+    this.routing = new Routing(this, 'Routing', {
+      bus: this.bus,
+      busName: config.eventBus.name,
+      eventSource: config.eventSource,
+      routes: config.routes,
+    });
+
+    const { monitoring } = config;
+    const recovery = this.failureRecovery;
+    this.monitoring = monitoring.enabled
+      ? new Monitoring(this, 'Monitoring', {
+          thresholds: monitoring.thresholds,
+          period: Duration.minutes(monitoring.periodMinutes),
+          alarmEmails: monitoring.alarmEmails,
+          dashboard: monitoring.dashboard,
+          api: this.api,
+          ingestFunction: this.ingestFunction,
+          normalizeFunction: this.normalizeFunction,
+          callbackQueue: this.queue,
+          callbackDeadLetterQueue: this.deadLetterQueue,
+          bus: this.bus,
+          routes: this.routing.routes.map((route) => ({
+            name: route.config.name,
+            ruleName: route.ruleName,
+            deadLetterQueue: route.deadLetterQueue,
+          })),
+          failureRecovery: recovery && {
+            function: recovery.function,
+            interval: Duration.minutes(config.recovery.scheduleMinutes),
+            metric: (name) => recovery.metric(name),
+          },
+        })
+      : undefined;
+
+    acknowledgeNagFindings(this);
   }
 }

@@ -2,10 +2,12 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NORMALIZE_ENV } from '../../shared/contract/function-env';
@@ -34,6 +36,10 @@ export interface NormalizerProps {
   readonly eventSource: string;
   /** Records handed to one invocation. */
   readonly batchSize: number;
+  /** Where objects too large for an event are stored (the function writes under `objects/`). */
+  readonly claimCheckBucket: IBucket;
+  /** Backoff of transient failures: first and longest delay before a failed record is redelivered. */
+  readonly retryBackoff: { readonly base: Duration; readonly max: Duration };
   /**
    * How long Lambda gathers records before invoking; required by SQS for batches over 10.
    * @default Duration.seconds(1)
@@ -54,8 +60,8 @@ export interface NormalizerProps {
 
 /**
  * The normalize function on an SQS event source that reports partial batch failures, so one bad record is
- * retried alone. It may put events on the bus, send to the dead-letter queue and get, put, update and delete
- * items in the dedupe table.
+ * retried alone, after a backoff. It may put events on the bus, send to the dead-letter queue, get, put,
+ * update and delete items in the dedupe table, and put objects under `objects/` in the claim-check bucket.
  */
 export class Normalizer extends Construct {
   /** The normalize function. */
@@ -78,6 +84,10 @@ export class Normalizer extends Construct {
         [NORMALIZE_ENV.eventBusName]: props.eventBus.eventBusName,
         [NORMALIZE_ENV.eventSource]: props.eventSource,
         [NORMALIZE_ENV.deadLetterQueueUrl]: props.deadLetterQueue.queueUrl,
+        [NORMALIZE_ENV.callbackQueueUrl]: props.queue.queueUrl,
+        [NORMALIZE_ENV.retryBackoffBaseSeconds]: String(props.retryBackoff.base.toSeconds()),
+        [NORMALIZE_ENV.retryBackoffMaxSeconds]: String(props.retryBackoff.max.toSeconds()),
+        [NORMALIZE_ENV.claimCheckBucket]: props.claimCheckBucket.bucketName,
       },
     });
     this.function = normalize.function;
@@ -92,5 +102,13 @@ export class Normalizer extends Construct {
     props.eventBus.grantPutEventsTo(this.function);
     props.deadLetterQueue.grantSendMessages(this.function);
     props.dedupeTable.grant(this.function, ...DEDUPE_TABLE_ACTIONS);
+    // The event source mapping's grant already includes sqs:ChangeMessageVisibility, used for backoff.
+    // PutObject only (grantPut would add s3:Abort*): the normalizer writes single-part objects.
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [props.claimCheckBucket.arnForObjects('objects/*')],
+      }),
+    );
   }
 }

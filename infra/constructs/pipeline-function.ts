@@ -56,6 +56,11 @@ export interface PipelineFunctionProps {
    * @default Tracing.DISABLED
    */
   readonly tracing?: Tracing;
+  /**
+   * Concurrent executions reserved for (and limiting) the function.
+   * @default - none: the account's unreserved pool
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -94,6 +99,7 @@ export class PipelineFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: props.tracing ?? Tracing.DISABLED,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       bundling: {

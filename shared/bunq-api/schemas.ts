@@ -4,7 +4,7 @@
  * item schemas keep unknown fields (`looseObject`) and treat every field the client does not strictly
  * need as optional.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const paginationSchema = z.looseObject({
   future_url: z.string().nullish(),

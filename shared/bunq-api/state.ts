@@ -6,7 +6,7 @@
  * Every string here except `baseUrl` is a secret or a credential: never log the object, and never put
  * one of its values in an error message.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BunqStateError } from './errors';
 import { describeIssues } from './schemas';
 

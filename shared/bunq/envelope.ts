@@ -2,7 +2,7 @@
  * The callback body bunq sends: `{"NotificationUrl": {"target_url", "category", "event_type", "object":
  * {"<ObjectType>": {...}}}}` (API-FACTS 1). Categories, event types and object types are open sets.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const notificationUrlSchema = z.looseObject({
   target_url: z.string().nullish(),

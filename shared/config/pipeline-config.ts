@@ -2,18 +2,23 @@
  * The deploy-time configuration of the pipeline: one typed, validated document shared by the CDK stack and
  * the local runtime. Every field has a safe default; a bad value fails with a message naming the field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL } from '../bunq-api/client';
+import { DEFAULT_MAX_BODY_BYTES } from '../contract/limits';
 import { parseCidr } from '../net/cidr';
+import { routesSchema } from '../routing/route-config';
+import { monitoringConfigSchema } from './monitoring-config';
 
 /** bunq's documented production callback range (API-FACTS 1). It may change with notice: configuration. */
 export const BUNQ_PRODUCTION_CIDRS = ['185.40.108.0/22'] as const;
 /** bunq's sandbox calls from changing AWS addresses, so the sandbox default is any source. */
 export const ANY_SOURCE_CIDRS = ['0.0.0.0/0', '::/0'] as const;
 
-/** SQS's maximum message size (1 MiB) less room for the message attributes the ingest adds. */
-export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
-export const QUEUE_METADATA_RESERVE_BYTES = 4_096;
-export const DEFAULT_MAX_BODY_BYTES = SQS_MAX_MESSAGE_BYTES - QUEUE_METADATA_RESERVE_BYTES;
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  QUEUE_METADATA_RESERVE_BYTES,
+  SQS_MAX_MESSAGE_BYTES,
+} from '../contract/limits';
 
 const cidr = z.string().superRefine((value, ctx) => {
   try {
@@ -70,6 +75,17 @@ export const pipelineConfigSchema = z
         retentionDays: z.number().int().min(1).max(14).default(14),
         /** Records handed to one normalize invocation. */
         batchSize: z.number().int().min(1).max(10_000).default(10),
+        /** Delay before the first redelivery of a record that failed transiently; doubles per failure. */
+        retryBackoffBaseSeconds: z.number().int().min(0).max(43_200).default(10),
+        /** Longest delay between redeliveries. */
+        retryBackoffMaxSeconds: z.number().int().min(0).max(43_200).default(300),
+      })
+      .strict()
+      .prefault({}),
+    claimCheck: z
+      .object({
+        /** Days a claim-checked object (too large for an event) is kept; keep it at least as long as the archive. */
+        expirationDays: z.number().int().min(1).max(3_650).default(30),
       })
       .strict()
       .prefault({}),
@@ -119,6 +135,46 @@ export const pipelineConfigSchema = z
       })
       .strict()
       .prefault({}),
+    recovery: z
+      .object({
+        /**
+         * Run the failure poller (retry-failures). Off by default: it needs a bunq API key, which you put in
+         * its secret after the first deploy.
+         */
+        enabled: z.boolean().default(false),
+        /** Minutes between two polls of bunq's failed callbacks. */
+        scheduleMinutes: z.number().int().min(1).max(1_440).default(5),
+        /** Retries per failed callback before the poller gives up on it (and counts RetriesExhausted). */
+        maxAttempts: z.number().int().min(1).max(100).default(5),
+        /** bunq API base URL including /v1. Default: production or sandbox, after `environment`. */
+        bunqBaseUrl: z
+          .string()
+          .regex(
+            /^https:\/\/[^\s/]+(\/[^\s]*)?\/v1$/,
+            'use an https URL ending in /v1, e.g. https://api.bunq.com/v1',
+          )
+          .optional(),
+        /** Days a failure's attempt record is kept after its last change. */
+        attemptTtlDays: z.number().int().min(1).max(365).default(30),
+        memoryMb: z.number().int().min(128).max(10_240).default(256),
+        /** Longest time one poll may take; less than the schedule, so polls never overlap. */
+        timeoutSeconds: z.number().int().min(10).max(900).default(120),
+      })
+      .strict()
+      .superRefine((recovery, ctx) => {
+        if (recovery.timeoutSeconds >= recovery.scheduleMinutes * 60) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['timeoutSeconds'],
+            message: `must be less than scheduleMinutes in seconds (${recovery.scheduleMinutes * 60}) so polls never overlap`,
+          });
+        }
+      })
+      .prefault({}),
+    /** Rules on the pipeline's bus, one per route, each to one team's target (see `shared/routing`). */
+    routes: routesSchema,
+    /** Alarms (to one SNS topic), their thresholds, and the dashboard. */
+    monitoring: monitoringConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -127,6 +183,22 @@ export const pipelineConfigSchema = z
         code: 'custom',
         path: ['queue', 'visibilityTimeoutSeconds'],
         message: `must be at least 6 times functions.normalizeTimeoutSeconds (${config.functions.normalizeTimeoutSeconds * 6}), as AWS recommends for SQS event sources`,
+      });
+    }
+    if (config.queue.retryBackoffMaxSeconds < config.queue.retryBackoffBaseSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['queue', 'retryBackoffMaxSeconds'],
+        message: `must be at least queue.retryBackoffBaseSeconds (${config.queue.retryBackoffBaseSeconds})`,
+      });
+    }
+    const archiveDays = config.eventBus.archiveRetentionDays;
+    // A replayed event must still find its stored object. (0 is an indefinite archive: no expiry matches it.)
+    if (archiveDays !== 0 && config.claimCheck.expirationDays < archiveDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['claimCheck', 'expirationDays'],
+        message: `must be at least eventBus.archiveRetentionDays (${archiveDays}) so replayed events find their objects`,
       });
     }
   });
@@ -167,4 +239,12 @@ export function parsePipelineConfig(input: unknown, source = 'configuration'): P
     ...(config.environment === 'production' ? BUNQ_PRODUCTION_CIDRS : ANY_SOURCE_CIDRS),
   ];
   return { ...config, ingest: { ...config.ingest, allowedSourceCidrs } };
+}
+
+/** The bunq API the failure poller calls: `recovery.bunqBaseUrl`, else bunq's API for `environment`. */
+export function recoveryBunqBaseUrl(config: PipelineConfig): string {
+  return (
+    config.recovery.bunqBaseUrl ??
+    (config.environment === 'production' ? BUNQ_PRODUCTION_BASE_URL : BUNQ_SANDBOX_BASE_URL)
+  );
 }

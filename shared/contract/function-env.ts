@@ -26,6 +26,13 @@ export const NORMALIZE_ENV = {
   eventSource: 'EVENT_SOURCE',
   /** URL of the callbacks dead-letter queue, where permanent failures are parked with their reason. */
   deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  /** URL of the callbacks queue, to delay a failed record's redelivery (backoff). */
+  callbackQueueUrl: 'CALLBACK_QUEUE_URL',
+  /** First and longest retry delay for transient failures, in seconds. */
+  retryBackoffBaseSeconds: 'RETRY_BACKOFF_BASE_SECONDS',
+  retryBackoffMaxSeconds: 'RETRY_BACKOFF_MAX_SECONDS',
+  /** S3 bucket for objects too large for one event (claim check). */
+  claimCheckBucket: 'CLAIM_CHECK_BUCKET',
 } as const;
 
 /**
@@ -43,3 +50,16 @@ export const TOKEN_SECRET_KEY = 'token';
 /** Dedupe table schema, as Powertools Idempotency's DynamoDB persistence layer expects it by default. */
 export const DEDUPE_TABLE_KEY = 'id';
 export const DEDUPE_TABLE_TTL_ATTRIBUTE = 'expiration';
+
+export const RETRY_FAILURES_ENV = {
+  /** Name or ARN of the Secrets Manager secret with the bunq state (`{"apiKey": "..."}` to start). */
+  bunqStateSecretArn: 'BUNQ_STATE_SECRET_ARN',
+  /** bunq API base URL including `/v1`. */
+  bunqBaseUrl: 'BUNQ_BASE_URL',
+  /** The dedupe table: the normalizer's arrival records are read there, retry attempts kept there. */
+  tableName: 'RECOVERY_TABLE_NAME',
+  /** Retries per failure before giving up on it. */
+  maxAttempts: 'MAX_RETRY_ATTEMPTS',
+  /** Seconds a failure's attempt record lives after its last change. */
+  attemptTtlSeconds: 'ATTEMPT_TTL_SECONDS',
+} as const;

@@ -4,6 +4,7 @@
  */
 import { primaryAmount } from '../bunq/amount';
 import { readEnvelope } from '../bunq/envelope';
+import { type ObjectTyping, typeObject } from '../bunq/objects';
 import { bunqTimeToRfc3339 } from '../bunq/time';
 import type { CallbackEventDetail } from '../contract/callback-event';
 import { dedupeKey } from './dedupe-key';
@@ -15,8 +16,25 @@ export type PermanentFailureReason =
   | 'invalid-envelope'
   | 'event-too-large';
 
+/**
+ * A known object type whose object did not match its schema. The event is still published (raw object, typed
+ * fields null); the handler counts it in the `SchemaMismatch` metric so drift shows.
+ */
+export interface SchemaMismatch {
+  readonly objectType: string;
+  /** Where the object first failed its schema, e.g. `amount.value` (a field path, never a value). */
+  readonly path: string;
+  /** The kind of failure (zod's issue code, e.g. `invalid_type`). */
+  readonly code: string;
+}
+
 export type NormalizeOutcome =
-  | { readonly ok: true; readonly detail: CallbackEventDetail }
+  | {
+      readonly ok: true;
+      readonly detail: CallbackEventDetail;
+      /** Set when a known object type did not match its schema; null otherwise. */
+      readonly schemaMismatch: SchemaMismatch | null;
+    }
   | { readonly ok: false; readonly reason: PermanentFailureReason; readonly problem: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -44,6 +62,29 @@ function monetaryAccountIdOf(objectType: string, object: Record<string, unknown>
   return objectType.startsWith('MonetaryAccount') ? numberOrNull(object.id) : null;
 }
 
+type TypedDetailFields = Pick<
+  CallbackEventDetail,
+  'amount' | 'direction' | 'counterparty' | 'description' | 'status' | 'objectSchema'
+>;
+
+/** The detail's typed fields for a typing result (see the table in `shared/bunq/objects`). */
+function typedFields(
+  typing: ObjectTyping,
+  objectType: string,
+  object: Record<string, unknown>,
+): TypedDetailFields {
+  const none = { direction: null, counterparty: null, description: null, status: null } as const;
+  switch (typing.schema) {
+    case 'MATCHED':
+      return { ...typing.fields, objectSchema: 'MATCHED' };
+    case 'MISMATCH':
+      return { amount: null, ...none, objectSchema: 'MISMATCH' };
+    case 'UNKNOWN':
+      // No schema: only the generic top-level `amount` is read (it is checked on its own).
+      return { amount: primaryAmount(objectType, object), ...none, objectSchema: 'UNKNOWN' };
+  }
+}
+
 export function normalizeCallback(body: Uint8Array, receivedAt: string): NormalizeOutcome {
   let text: string;
   try {
@@ -63,15 +104,18 @@ export function normalizeCallback(body: Uint8Array, receivedAt: string): Normali
   const { category, eventType, objectType, object } = read.envelope;
   const objectId = idOrNull(object.id);
   const updatedRaw = typeof object.updated === 'string' ? object.updated : null;
+  const typing = typeObject(objectType, object);
   return {
     ok: true,
+    schemaMismatch:
+      typing.schema === 'MISMATCH' ? { objectType, path: typing.path, code: typing.code } : null,
     detail: {
       category,
       eventType,
       objectType,
       objectId,
       monetaryAccountId: monetaryAccountIdOf(objectType, object),
-      amount: primaryAmount(objectType, object),
+      ...typedFields(typing, objectType, object),
       createdAt: bunqTimeToRfc3339(object.created),
       updatedAt: bunqTimeToRfc3339(updatedRaw),
       receivedAt,

@@ -54,3 +54,15 @@ export interface PublishFailure {
 export interface EventPublisher {
   publish(entries: readonly BusEntry[]): Promise<PublishResult[]>;
 }
+
+/** Where an object too large for an event is stored (claim check). Resolves with the stored object's URI. */
+export interface ObjectStore {
+  /** Stores `body` under `key` (idempotent: the same key always holds the same bytes) and returns its URI. */
+  put(key: string, body: Buffer): Promise<string>;
+}
+
+/** Control over when a failed message comes back (SQS ChangeMessageVisibility). */
+export interface MessageVisibility {
+  /** Hides the message for `seconds` from now, so its next delivery waits that long. */
+  delay(receiptHandle: string, seconds: number): Promise<void>;
+}

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { redactingJsonReplacer } from '../../shared/logging/redact';
 import type {
   BusEntry,
   CallbackQueue,
@@ -48,12 +49,14 @@ export class RecordingBus implements EventPublisher {
 }
 
 /** A logger that keeps every line it would print, for assertions about what reaches logs. */
-export function capturingLogger(): { logger: Logger; lines: string[] } {
+export function capturingLogger(options: { redact?: boolean } = {}): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
+  // The same redaction as every function's logger (createLogger), so tests see what operators would see.
   const logger = new Logger({
     serviceName: 'test',
     logLevel: 'DEBUG',
     logRecordOrder: ['level', 'message'],
+    jsonReplacerFn: options.redact === false ? undefined : redactingJsonReplacer,
   });
   const write = (line: unknown) => lines.push(typeof line === 'string' ? line : JSON.stringify(line));
   // Powertools writes through console methods it creates; route them into the array.
@@ -64,4 +67,49 @@ export function capturingLogger(): { logger: Logger; lines: string[] } {
 
 export function silentMetrics(): Metrics {
   return new Metrics({ namespace: 'Test', serviceName: 'test' });
+}
+
+export interface RecordedMetric {
+  readonly name: string;
+  readonly value: number;
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+
+/**
+ * Powertools Metrics that also records every metric added (single metrics included) with the dimensions it
+ * was added under, so tests can assert what operators' dashboards and alarms will see.
+ */
+export class RecordingMetrics extends Metrics {
+  readonly recorded: RecordedMetric[];
+  readonly #dimensions: Record<string, string> = {};
+
+  constructor(recorded: RecordedMetric[] = []) {
+    super({ namespace: 'Test', serviceName: 'test' });
+    this.recorded = recorded;
+  }
+
+  override addDimension(name: string, value: string): this {
+    this.#dimensions[name] = value;
+    return super.addDimension(name, value);
+  }
+
+  override addMetric(...args: Parameters<Metrics['addMetric']>): this {
+    const [name, , value] = args;
+    this.recorded.push({ name, value, dimensions: { ...this.#dimensions } });
+    return super.addMetric(...args);
+  }
+
+  override singleMetric(): Metrics {
+    return new RecordingMetrics(this.recorded);
+  }
+
+  /** The recorded metrics of one name, as `value@dimension=value` strings, for compact assertions. */
+  named(name: string): string[] {
+    return this.recorded
+      .filter((metric) => metric.name === name)
+      .map((metric) => {
+        const dims = Object.entries(metric.dimensions).map(([k, v]) => `${k}=${v}`);
+        return dims.length === 0 ? String(metric.value) : `${metric.value}@${dims.join(',')}`;
+      });
+  }
 }

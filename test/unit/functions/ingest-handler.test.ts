@@ -11,7 +11,7 @@ import { secretTokenSource } from '../../../functions/commons/token-source';
 import { createIngestHandler, type IngestHandler } from '../../../functions/handlers/ingest-handler';
 import { fixtureText, PARTNER_SECRETS } from '../../support/fixtures';
 import { apiGatewayEvent } from '../../support/lambda';
-import { capturingLogger, silentMetrics } from '../../support/pipeline';
+import { capturingLogger, RecordingMetrics } from '../../support/pipeline';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/callbacks';
 const TOKEN = 'current_token_0123456789abcdefghijklmnop';
@@ -21,6 +21,7 @@ const secrets = mockClient(SecretsManagerClient);
 
 function build(overrides: { allowedSourceCidrs?: string[]; maxBodyBytes?: number } = {}) {
   const { logger, lines } = capturingLogger();
+  const metrics = new RecordingMetrics();
   const handler: IngestHandler = createIngestHandler({
     queue: sqsQueue(new SQSClient({}), QUEUE_URL),
     tokens: secretTokenSource({
@@ -31,9 +32,9 @@ function build(overrides: { allowedSourceCidrs?: string[]; maxBodyBytes?: number
     allowedSourceCidrs: overrides.allowedSourceCidrs ?? ['185.40.108.0/22'],
     maxBodyBytes: overrides.maxBodyBytes ?? 1_000_000,
     logger,
-    metrics: silentMetrics(),
+    metrics,
   });
-  return { handler, lines };
+  return { handler, lines, metrics };
 }
 
 beforeEach(() => {
@@ -136,5 +137,28 @@ describe('ingest handler', () => {
     const input = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
     expect(input?.MessageBody).toBe(bytes.toString('base64'));
     expect(input?.MessageAttributes?.bodyEncoding?.StringValue).toBe('base64');
+  });
+
+  it('counts accepted and rejected callbacks (by reason) and the time to acknowledge', async () => {
+    const { handler, metrics } = build();
+    const now = Date.now();
+    await handler(apiGatewayEvent({ token: TOKEN, body: '{}', timeEpoch: now - 40 }));
+    await handler(apiGatewayEvent({ token: 'wrong', body: '{}' }));
+    await handler(apiGatewayEvent({ token: TOKEN, body: '{}', sourceIp: '8.8.8.8' }));
+    expect(metrics.named('CallbacksAccepted')).toEqual(['1']);
+    expect(metrics.named('CallbacksRejected')).toEqual([
+      '1@reason=invalid-token',
+      '1@reason=source-not-allowed',
+    ]);
+    const [ack] = metrics.recorded.filter((m) => m.name === 'TimeToAcknowledge');
+    expect(ack?.value).toBeGreaterThanOrEqual(40);
+  });
+
+  it('counts a failed enqueue', async () => {
+    sqs.on(SendMessageCommand).rejects(new Error('down'));
+    const { handler, metrics } = build();
+    await handler(apiGatewayEvent({ token: TOKEN, body: '{}' }));
+    expect(metrics.named('EnqueueFailed')).toEqual(['1']);
+    expect(metrics.named('CallbacksAccepted')).toEqual([]);
   });
 });

@@ -22,6 +22,11 @@ describe('normalizeCallback', () => {
       objectId: 7,
       monetaryAccountId: null,
       amount: null,
+      direction: null,
+      counterparty: null,
+      description: null,
+      status: 'ACTIVE',
+      objectSchema: 'MATCHED',
       createdAt: '2025-09-03T08:24:13.795007Z',
       updatedAt: '2025-09-03T08:24:14.266407Z',
       receivedAt: RECEIVED_AT,
@@ -49,7 +54,7 @@ describe('normalizeCallback', () => {
     expect(detailOf(fixtureText('card-transaction'))).toMatchObject({
       category: 'CARD_TRANSACTION_SUCCESSFUL',
       objectType: 'MasterCardAction',
-      amount: { value: '14.61', currency: 'EUR' },
+      amount: { value: '-14.61', currency: 'EUR' },
       createdAt: '2024-02-29T23:59:59.999999Z',
     });
   });

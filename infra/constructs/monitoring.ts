@@ -1,0 +1,604 @@
+/**
+ * The operator's view: an alarm on every way a callback can be lost or stuck, each into one encrypted SNS
+ * topic and each saying what it means and what to do; and a dashboard of the flow, from callbacks in to
+ * events out. The README has a runbook entry per alarm, under the same name.
+ */
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  Stats,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { AlarmThresholds } from '../../shared/config/monitoring-config';
+import { METRICS_NAMESPACE } from './pipeline-function';
+
+/** `POWERTOOLS_SERVICE_NAME` of the pipeline's functions: the `service` dimension of their metrics. */
+export const PIPELINE_SERVICES = {
+  ingest: 'bunq-webhooks-ingest',
+  normalize: 'bunq-webhooks-normalize',
+  retryFailures: 'bunq-webhooks-retry-failures',
+} as const;
+
+/** The anchor of each alarm's runbook entry in the README (`## Runbook`). */
+const RUNBOOK = 'README.md#runbook';
+
+/**
+ * `wanted` evaluation periods of `period`, at least one and at most what fits in a day (CloudWatch's limit on
+ * an alarm's evaluation range for periods under an hour; a day of polls is plenty of evidence anyway).
+ */
+function periodsWithinADay(wanted: number, period: Duration): number {
+  return Math.max(1, Math.min(wanted, Math.floor(1_440 / period.toMinutes())));
+}
+
+/** CloudWatch's limit on an alarm description. */
+const MAX_ALARM_DESCRIPTION = 1_024;
+
+/** A function the alarms watch, with a short name for alarm names and titles. */
+export interface MonitoredFunction {
+  /** Short name, e.g. `Ingest`. */
+  readonly name: string;
+  readonly function: IFunction;
+  /** What its errors mean for callbacks, for the alarm description. */
+  readonly impact: string;
+}
+
+/** A dead-letter queue the alarms watch. */
+export interface MonitoredDeadLetterQueue {
+  /** Short name, e.g. `Callbacks` or `Route-payments`. */
+  readonly name: string;
+  readonly queue: IQueue;
+  /** What is on it and how to get it out, for the alarm description. */
+  readonly whatToDo: string;
+}
+
+/** A route's rule the alarms watch. */
+export interface MonitoredRoute {
+  /** The route's name. */
+  readonly name: string;
+  /** The rule's name (the `RuleName` dimension of EventBridge's metrics). */
+  readonly ruleName: string;
+}
+
+/** What the alarms need of the failure poller, when it runs. */
+export interface MonitoredFailureRecovery {
+  /** The retry-failures function. */
+  readonly function: IFunction;
+  /** Time between two polls. */
+  readonly interval: Duration;
+  /** One of the poller's metrics (namespace `BunqWebhooks`, dimension `service`). */
+  metric(
+    name:
+      | 'PollerHeartbeat'
+      | 'FailedCallbacksOutstanding'
+      | 'RetriesRequested'
+      | 'RetriesExhausted'
+      | 'PollErrors',
+  ): Metric;
+}
+
+export interface MonitoringProps {
+  /** The thresholds (`monitoring.thresholds` of the configuration, defaults resolved). */
+  readonly thresholds: AlarmThresholds;
+  /**
+   * Period of the count alarms.
+   * @default Duration.minutes(5)
+   */
+  readonly period?: Duration;
+  /**
+   * E-mail addresses subscribed to the alarm topic.
+   * @default - none
+   */
+  readonly alarmEmails?: readonly string[];
+  /**
+   * Whether to create the dashboard.
+   * @default true
+   */
+  readonly dashboard?: boolean;
+  /**
+   * Prefix of every alarm name.
+   * @default - the stack name and "-"
+   */
+  readonly alarmNamePrefix?: string;
+  /** The callback endpoint. */
+  readonly api: IHttpApi;
+  /** The ingest function. */
+  readonly ingestFunction: IFunction;
+  /** The normalize function. */
+  readonly normalizeFunction: IFunction;
+  /** The callbacks queue. */
+  readonly callbackQueue: IQueue;
+  /** The callbacks dead-letter queue. */
+  readonly callbackDeadLetterQueue: IQueue;
+  /** The pipeline's bus (the `EventBusName` dimension of the rules' metrics). */
+  readonly bus: IEventBus;
+  /**
+   * The routes' rules and their dead-letter queues.
+   * @default - none
+   */
+  readonly routes?: readonly (MonitoredRoute & { readonly deadLetterQueue: IQueue })[];
+  /**
+   * The failure poller; its alarms exist only with it.
+   * @default - no failure poller
+   */
+  readonly failureRecovery?: MonitoredFailureRecovery;
+}
+
+/**
+ * Alarms into one SNS topic (encrypted with a KMS key of its own that CloudWatch may use; TLS only; optional
+ * e-mail subscriptions), and a dashboard. Alarms notify when they fire and when they clear.
+ */
+export class Monitoring extends Construct {
+  /** Where every alarm (and its recovery) is sent. Subscribe your on-call tooling to it. */
+  public readonly topic: Topic;
+  /** The key {@link topic} is encrypted with. */
+  public readonly topicKey: Key;
+  /** Every alarm, by its id (the alarm name without the prefix). */
+  public readonly alarms: ReadonlyMap<string, Alarm>;
+  /** The dashboard, unless disabled. */
+  public readonly dashboard: Dashboard | undefined;
+
+  private readonly alarmList = new Map<string, Alarm>();
+  private readonly prefix: string;
+  private readonly action: SnsAction;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const t = props.thresholds;
+    const period = props.period ?? Duration.minutes(5);
+    const periodText = `${period.toMinutes()} minute(s)`;
+    this.prefix = props.alarmNamePrefix ?? `${Stack.of(this).stackName}-`;
+
+    // CloudWatch can only publish to an encrypted topic whose customer managed key lets it (the AWS
+    // managed aws/sns key does not).
+    this.topicKey = new Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the bunq webhooks alarm topic; CloudWatch alarms may use it',
+      enableKeyRotation: true,
+    });
+    this.topicKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new Topic(this, 'AlarmTopic', {
+      displayName: 'bunq webhooks alarms',
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
+    // The topic policy (TLS only) replaces SNS's default policy, so CloudWatch is allowed explicitly, for
+    // this account's alarms only.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
+          },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    );
+    for (const email of props.alarmEmails ?? []) this.topic.addSubscription(new EmailSubscription(email));
+    this.action = new SnsAction(this.topic);
+
+    const pipelineMetric = (service: string, metricName: string, statistic = Stats.SUM, p = period) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service },
+        statistic,
+        period: p,
+      });
+
+    // --- Failure recovery: callbacks bunq gave up on.
+    const recovery = props.failureRecovery;
+    if (recovery !== undefined) {
+      const pollMinutes = recovery.interval.toMinutes();
+      const backlogPeriod = Duration.minutes(Math.max(5, pollMinutes));
+      const backlogPeriods = periodsWithinADay(
+        Math.ceil(t.failedCallbacksOutstandingMinutes / backlogPeriod.toMinutes()),
+        backlogPeriod,
+      );
+      this.addAlarm('FailureBacklog', {
+        metric: recovery
+          .metric('FailedCallbacksOutstanding')
+          .with({ statistic: Stats.MAXIMUM, period: backlogPeriod }),
+        threshold: t.failedCallbacksOutstanding,
+        evaluationPeriods: backlogPeriods,
+        datapointsToAlarm: backlogPeriods,
+        treatMissingData: TreatMissingData.IGNORE,
+        description:
+          `bunq lists more than ${t.failedCallbacksOutstanding} failed callback(s) that have not arrived, for ${t.failedCallbacksOutstandingMinutes} minutes: the poller's retries are not getting them through. ` +
+          'Do: check the endpoint is reachable for bunq (Api5xx, CallbacksRejected by reason on the dashboard: a token bunq does not have, a changed source range), then the retry-failures logs for the failing ids.',
+      });
+      this.addAlarm('RetriesExhausted', {
+        metric: recovery
+          .metric('RetriesExhausted')
+          .with({ period: Duration.minutes(Math.max(period.toMinutes(), pollMinutes)) }),
+        threshold: t.retriesExhausted,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `The failure poller gave up on more than ${t.retriesExhausted} failed callback(s) after recovery.maxAttempts retries: bunq will not send them again. ` +
+          'Do: find the ids in the retry-failures logs ("giving up"), fix why they fail, and fetch those objects from the bunq API.',
+      });
+      const heartbeatPeriods = periodsWithinADay(t.pollerHeartbeatMissedPolls, recovery.interval);
+      this.addAlarm('PollerHeartbeatMissing', {
+        metric: recovery.metric('PollerHeartbeat').with({ period: recovery.interval }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: heartbeatPeriods,
+        datapointsToAlarm: heartbeatPeriods,
+        treatMissingData: TreatMissingData.BREACHING,
+        description:
+          `No PollerHeartbeat for ${heartbeatPeriods} poll interval(s) of ${pollMinutes} minute(s): the failure poller is not running, so callbacks bunq gave up on are not recovered. ` +
+          'Do: check the FailureRecovery schedule is enabled, and the retry-failures function for errors, throttles and its logs.',
+      });
+      const errorPolls = periodsWithinADay(t.pollErrorsConsecutivePolls, recovery.interval);
+      this.addAlarm('PollErrors', {
+        metric: recovery.metric('PollErrors').with({ period: recovery.interval }),
+        threshold: 0,
+        evaluationPeriods: errorPolls,
+        datapointsToAlarm: errorPolls,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `The last ${errorPolls} poll(s) of bunq's failed callbacks failed (PollErrors): nothing is being recovered. ` +
+          'Do: read the reason in the retry-failures logs; most often the bunq API key in the BunqState secret is missing, still the placeholder, or revoked: put {"apiKey":"<key>"} there.',
+      });
+    }
+
+    // --- The callbacks queue and every dead-letter queue.
+    this.addAlarm('CallbackQueueAge', {
+      metric: props.callbackQueue.metricApproximateAgeOfOldestMessage({ statistic: Stats.MAXIMUM, period }),
+      threshold: t.callbackQueueAgeSeconds,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description:
+        `The oldest callback waiting for the normalizer is older than ${t.callbackQueueAgeSeconds} s: it is failing or falling behind. Callbacks stay safe on the queue for queue.retentionDays. ` +
+        'Do: check the Normalize function errors and logs (EventBridge or DynamoDB failures, throttling), fix, and watch the age fall.',
+    });
+    const deadLetterQueues: MonitoredDeadLetterQueue[] = [
+      {
+        name: 'Callbacks',
+        queue: props.callbackDeadLetterQueue,
+        whatToDo:
+          'Callbacks that could not become events are on the callbacks dead-letter queue; the deadLetterReason attribute says why (none: a transient failure outlasted queue.maxReceiveCount). Do: fix the cause, then npx bunq-webhooks redrive --stack <stack>.',
+      },
+      ...(props.routes ?? []).map((route) => ({
+        name: `Route-${route.name}`,
+        queue: route.deadLetterQueue,
+        whatToDo: `Events of route "${route.name}" could not be delivered to its target within its retry policy (ERROR_CODE and ERROR_MESSAGE attributes say why). Do: fix the target or its permissions for the route's role, then replay the time window from the archive to rule ${route.ruleName}.`,
+      })),
+    ];
+    for (const dlq of deadLetterQueues) {
+      this.addAlarm(`${dlq.name}-DeadLetterQueue`, {
+        metric: dlq.queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period }),
+        threshold: t.deadLetterQueueMessages,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description: `More than ${t.deadLetterQueueMessages} message(s) on a dead-letter queue. ${dlq.whatToDo}`,
+      });
+    }
+
+    // --- Functions, endpoint, normalizer and ingest.
+    const functions: MonitoredFunction[] = [
+      {
+        name: 'Ingest',
+        function: props.ingestFunction,
+        impact: 'callbacks were answered 5xx (bunq retries them)',
+      },
+      {
+        name: 'Normalize',
+        function: props.normalizeFunction,
+        impact: 'whole batches were retried and may end on the dead-letter queue',
+      },
+      ...(recovery === undefined
+        ? []
+        : [
+            {
+              name: 'RetryFailures',
+              function: recovery.function,
+              impact: 'polls of failed callbacks did not run',
+            },
+          ]),
+    ];
+    for (const fn of functions) {
+      this.addAlarm(`${fn.name}-Errors`, {
+        metric: fn.function.metricErrors({ statistic: Stats.SUM, period }),
+        threshold: t.functionErrors,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `The ${fn.name} function failed more than ${t.functionErrors} time(s) in ${periodText}: ${fn.impact}. ` +
+          'Do: read the errors in its log group (JSON, with request ids), fix, and check the dead-letter queue alarms.',
+      });
+      this.addAlarm(`${fn.name}-Throttles`, {
+        metric: fn.function.metricThrottles({ statistic: Stats.SUM, period }),
+        threshold: t.functionThrottles,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `Lambda throttled the ${fn.name} function more than ${t.functionThrottles} time(s) in ${periodText}: ${fn.impact}. ` +
+          'Do: check the account concurrency (other functions using it up) and raise the Lambda concurrency quota or reserve concurrency.',
+      });
+    }
+    this.addAlarm('Api5xx', {
+      metric: props.api.metricServerError({ statistic: Stats.SUM, period }),
+      threshold: t.api5xx,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description:
+        `The callback endpoint answered 5xx more than ${t.api5xx} time(s) in ${periodText}; a 503 means the queue refused a callback (EnqueueFailed). bunq retries for about 5 minutes, then the failure poller takes over. ` +
+        'Do: check the Ingest function errors and logs, and SQS health in the region.',
+    });
+    this.addAlarm('DeadLettered', {
+      metric: pipelineMetric(PIPELINE_SERVICES.normalize, 'DeadLettered'),
+      threshold: t.deadLettered,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description:
+        `The normalizer parked more than ${t.deadLettered} callback(s) on the dead-letter queue in ${periodText} (DeadLettered; by reason on the dashboard: invalid-json, invalid-envelope, event-rejected, event-too-large...). ` +
+        'Do: read the deadLetterReason and deadLetterDetail attributes of the messages, fix the cause, then npx bunq-webhooks redrive --stack <stack>.',
+    });
+    this.addAlarm('RejectedCallbacks', {
+      metric: pipelineMetric(PIPELINE_SERVICES.ingest, 'CallbacksRejected'),
+      threshold: t.rejectedCallbacks,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description:
+        `More than ${t.rejectedCallbacks} callbacks rejected in ${periodText} (CallbacksRejected). Rejected callbacks are not kept: bunq retries them, then lists them as failed. ` +
+        "Do: read the reasons on the dashboard. invalid-token: bunq calls with an old URL (finish the token rotation, re-register the URL) or someone is probing; source-not-allowed: bunq's range changed (update ingest.allowedSourceCidrs); body-too-large: raise ingest.maxBodyBytes.",
+    });
+
+    // --- Route deliveries.
+    for (const route of props.routes ?? []) {
+      const ruleMetric = (metricName: string) =>
+        new Metric({
+          namespace: 'AWS/Events',
+          metricName,
+          dimensionsMap: { EventBusName: props.bus.eventBusName, RuleName: route.ruleName },
+          statistic: Stats.SUM,
+          period,
+        });
+      this.addAlarm(`Route-${route.name}-FailedInvocations`, {
+        metric: ruleMetric('FailedInvocations'),
+        threshold: t.ruleFailedInvocations,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `EventBridge gave up delivering more than ${t.ruleFailedInvocations} event(s) of route "${route.name}" (rule ${route.ruleName}) in ${periodText}, after its retry policy; they are on the route's dead-letter queue. ` +
+          "Do: check the target exists and lets the route's role in (another account: its resource policy), then replay them from the archive to this rule.",
+      });
+      this.addAlarm(`Route-${route.name}-DeadLetterFailures`, {
+        metric: ruleMetric('InvocationsFailedToBeSentToDlq'),
+        threshold: 0,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `Events of route "${route.name}" could neither be delivered nor put on its dead-letter queue: the route lost them (the archive still has them). ` +
+          "Do: check the route's dead-letter queue exists and its policy allows the rule, then replay the time window from the archive to this rule.",
+      });
+    }
+
+    this.alarms = this.alarmList;
+    this.dashboard =
+      props.dashboard === false
+        ? undefined
+        : this.createDashboard(props, period, pipelineMetric, deadLetterQueues, recovery);
+  }
+
+  private addAlarm(
+    id: string,
+    options: {
+      readonly metric: IMetric;
+      readonly threshold: number;
+      readonly evaluationPeriods: number;
+      readonly datapointsToAlarm?: number;
+      readonly comparisonOperator?: ComparisonOperator;
+      readonly treatMissingData: TreatMissingData;
+      readonly description: string;
+    },
+  ): Alarm {
+    const alarmDescription = `${options.description} Runbook: ${RUNBOOK} (${id}).`;
+    if (alarmDescription.length > MAX_ALARM_DESCRIPTION) {
+      throw new Error(
+        `The description of alarm ${id} is over CloudWatch's ${MAX_ALARM_DESCRIPTION} characters`,
+      );
+    }
+    const alarm = new Alarm(this, id, {
+      alarmName: `${this.prefix}${id}`,
+      alarmDescription,
+      metric: options.metric,
+      threshold: options.threshold,
+      evaluationPeriods: options.evaluationPeriods,
+      datapointsToAlarm: options.datapointsToAlarm,
+      comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: options.treatMissingData,
+    });
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarmList.set(id, alarm);
+    return alarm;
+  }
+
+  private createDashboard(
+    props: MonitoringProps,
+    period: Duration,
+    pipelineMetric: (service: string, name: string, statistic?: string, p?: Duration) => Metric,
+    deadLetterQueues: readonly MonitoredDeadLetterQueue[],
+    recovery: MonitoredFailureRecovery | undefined,
+  ): Dashboard {
+    const seconds = period.toSeconds();
+    // One line per dimension value (category, reason): a graph may SEARCH, an alarm may not.
+    const byDimension = (service: string, metricName: string, dimension: string) =>
+      new MathExpression({
+        expression: `SEARCH('{${METRICS_NAMESPACE},${dimension},service} MetricName="${metricName}" service="${service}"', 'Sum', ${seconds})`,
+        usingMetrics: {},
+        period,
+      });
+    const { ingest, normalize } = PIPELINE_SERVICES;
+    const wide = { width: 12, height: 6 } as const;
+
+    const dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          '# bunq webhooks\nCallbacks in, events out. Every alarm has a runbook entry in the README (section Runbook).',
+        width: 24,
+        height: 2,
+      }),
+    );
+    dashboard.addWidgets(
+      new AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarmList.values()], width: 24, height: 4 }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Callbacks in',
+        left: [
+          pipelineMetric(ingest, 'CallbacksAccepted').with({ label: 'accepted' }),
+          pipelineMetric(ingest, 'CallbacksRejected').with({ label: 'rejected' }),
+          pipelineMetric(ingest, 'EnqueueFailed').with({ label: 'enqueue failed (503)' }),
+        ],
+        ...wide,
+      }),
+      new GraphWidget({
+        title: 'Events out, by category',
+        left: [byDimension(normalize, 'EventsPublished', 'category')],
+        ...wide,
+      }),
+    );
+    const third = { width: 8, height: 6 } as const;
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Duplicates suppressed and claim checks',
+        left: [
+          pipelineMetric(normalize, 'DuplicatesSuppressed').with({ label: 'duplicates suppressed' }),
+          pipelineMetric(normalize, 'ClaimChecked').with({ label: 'claim-checked objects' }),
+        ],
+        ...third,
+      }),
+      new GraphWidget({
+        title: 'Schema mismatches, by object type',
+        left: [byDimension(normalize, 'SchemaMismatch', 'objectType')],
+        ...third,
+      }),
+      new GraphWidget({
+        title: 'Time to acknowledge (ms)',
+        left: [Stats.p(50), Stats.p(99), Stats.MAXIMUM].map((statistic) =>
+          pipelineMetric(ingest, 'TimeToAcknowledge', statistic).with({ label: statistic }),
+        ),
+        ...third,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Callbacks queue',
+        left: [
+          props.callbackQueue
+            .metricApproximateAgeOfOldestMessage({ statistic: Stats.MAXIMUM, period })
+            .with({ label: 'age of oldest (s)' }),
+        ],
+        right: [
+          props.callbackQueue
+            .metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period })
+            .with({ label: 'waiting' }),
+          props.callbackQueue
+            .metricApproximateNumberOfMessagesNotVisible({ statistic: Stats.MAXIMUM, period })
+            .with({ label: 'in flight or delayed' }),
+        ],
+        ...wide,
+      }),
+      new GraphWidget({
+        title: 'Dead-letter queues (messages)',
+        left: deadLetterQueues.map((dlq) =>
+          dlq.queue
+            .metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period })
+            .with({ label: dlq.name }),
+        ),
+        ...wide,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Dead-lettered by the normalizer, by reason',
+        left: [byDimension(normalize, 'DeadLettered', 'reason')],
+        ...wide,
+      }),
+      new GraphWidget({
+        title: 'Rejected callbacks, by reason',
+        left: [byDimension(ingest, 'CallbacksRejected', 'reason')],
+        ...wide,
+      }),
+    );
+    if ((props.routes ?? []).length > 0) {
+      const ruleMetric = (metricName: string, ruleName: string, label: string) =>
+        new Metric({
+          namespace: 'AWS/Events',
+          metricName,
+          dimensionsMap: { EventBusName: props.bus.eventBusName, RuleName: ruleName },
+          statistic: Stats.SUM,
+          period,
+          label,
+        });
+      dashboard.addWidgets(
+        new GraphWidget({
+          title: 'Route deliveries',
+          left: (props.routes ?? []).map((route) => ruleMetric('Invocations', route.ruleName, route.name)),
+          ...wide,
+        }),
+        new GraphWidget({
+          title: 'Route deliveries failed',
+          left: (props.routes ?? []).map((route) =>
+            ruleMetric('FailedInvocations', route.ruleName, route.name),
+          ),
+          ...wide,
+        }),
+      );
+    }
+    if (recovery !== undefined) {
+      const pollPeriod = Duration.minutes(Math.max(period.toMinutes(), recovery.interval.toMinutes()));
+      dashboard.addWidgets(
+        new GraphWidget({
+          title: 'Failure backlog',
+          left: [
+            recovery
+              .metric('FailedCallbacksOutstanding')
+              .with({ statistic: Stats.MAXIMUM, period: pollPeriod, label: 'failed callbacks outstanding' }),
+          ],
+          ...wide,
+        }),
+        new GraphWidget({
+          title: 'Failure retries',
+          left: (['RetriesRequested', 'RetriesExhausted', 'PollErrors', 'PollerHeartbeat'] as const).map(
+            (name) => recovery.metric(name).with({ period: pollPeriod, label: name }),
+          ),
+          ...wide,
+        }),
+      );
+    }
+    return dashboard;
+  }
+}

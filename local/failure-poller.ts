@@ -1,0 +1,126 @@
+/**
+ * The failure poller of the local runtime: the retry-failures Lambda's handler, run on an interval against
+ * a bunq API (the project's simulator, or bunq's sandbox), with the bunq state in memory and its arrivals and
+ * attempts in the runtime's dynalite table. Runs never overlap (like reserved concurrency 1 in AWS): the next
+ * one starts `intervalMs` after the previous one ended.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createLogger, createMetrics } from '../functions/commons/observability';
+import { dynamoArrivalLog, dynamoAttemptStore } from '../functions/commons/recovery-store';
+import { createRetryFailuresHandler } from '../functions/handlers/retry-failures-handler';
+import { BunqApiClient } from '../shared/bunq-api/client';
+import { InMemoryBunqStateStore } from '../shared/bunq-api/state';
+import type { RecoveryReport } from '../shared/recovery/recover-failures';
+
+export const DEFAULT_FAILURE_POLL_INTERVAL_MS = 60_000;
+
+export interface LocalFailurePollerOptions {
+  /** bunq API base URL including `/v1`, e.g. the simulator's `http://127.0.0.1:3100/v1`. */
+  readonly bunqBaseUrl: string;
+  /** The bunq API key (kept in memory only, never logged). */
+  readonly bunqApiKey: string;
+  /** Milliseconds between the end of one poll and the start of the next. */
+  readonly intervalMs: number;
+  readonly dynamo: DynamoDBClient;
+  readonly tableName: string;
+  readonly maxAttempts: number;
+  readonly attemptTtlSeconds: number;
+  /** Logger of the poller itself; the handler gets its own, as in AWS. */
+  readonly logger: Logger;
+}
+
+/** Totals over every poll since start. */
+export interface FailurePollerStats {
+  readonly runs: number;
+  readonly retriesRequested: number;
+  readonly retriesExhausted: number;
+  readonly pollErrors: number;
+  /** The latest poll's report, or null before the first one ended. */
+  readonly last: RecoveryReport | null;
+}
+
+export interface LocalFailurePoller {
+  readonly bunqBaseUrl: string;
+  readonly intervalMs: number;
+  stats(): FailurePollerStats;
+  /** Stops scheduling polls and waits for the one running, if any. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/** Starts polling at once, then every `intervalMs` after each poll ends. */
+export function startFailurePoller(options: LocalFailurePollerOptions): LocalFailurePoller {
+  const handlerLogger = createLogger('bunq-webhooks-retry-failures');
+  // One client for the runtime's life: its installation, session and rate limits carry over between polls.
+  const client = new BunqApiClient({
+    baseUrl: options.bunqBaseUrl,
+    stateStore: new InMemoryBunqStateStore({ apiKey: options.bunqApiKey }),
+    logger: handlerLogger,
+  });
+  const handler = createRetryFailuresHandler({
+    bunqClient: () => client,
+    arrivals: dynamoArrivalLog({ client: options.dynamo, tableName: options.tableName }),
+    attempts: dynamoAttemptStore({
+      client: options.dynamo,
+      tableName: options.tableName,
+      ttlSeconds: options.attemptTtlSeconds,
+    }),
+    maxAttempts: options.maxAttempts,
+    logger: handlerLogger,
+    metrics: createMetrics('bunq-webhooks-retry-failures'),
+  });
+
+  let totals: FailurePollerStats = {
+    runs: 0,
+    retriesRequested: 0,
+    retriesExhausted: 0,
+    pollErrors: 0,
+    last: null,
+  };
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  const poll = async (): Promise<void> => {
+    let report: RecoveryReport;
+    try {
+      report = await handler();
+    } catch (error) {
+      // A set-up error: the handler counted it; keep polling, as the schedule would.
+      options.logger.error('failure poll failed', { error });
+      totals = { ...totals, runs: totals.runs + 1, pollErrors: totals.pollErrors + 1 };
+      return;
+    }
+    totals = {
+      runs: totals.runs + 1,
+      retriesRequested: totals.retriesRequested + report.retriesRequested,
+      retriesExhausted: totals.retriesExhausted + report.retriesExhausted,
+      pollErrors: totals.pollErrors + report.pollErrors,
+      last: report,
+    };
+  };
+
+  const schedule = (delayMs: number): void => {
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (stopped) return;
+      running = poll().finally(() => {
+        running = undefined;
+        if (!stopped) schedule(options.intervalMs);
+      });
+    }, delayMs);
+  };
+  schedule(0);
+
+  return {
+    bunqBaseUrl: options.bunqBaseUrl,
+    intervalMs: options.intervalMs,
+    stats: () => totals,
+    async stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}

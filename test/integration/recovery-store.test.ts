@@ -1,0 +1,187 @@
+/**
+ * The failure poller's memory on a real DynamoDB implementation (dynalite on loopback): the arrival log the
+ * normalizer writes and the poller reads, and the attempt records, in the dedupe table beside its markers.
+ */
+import type { SQSRecord } from 'aws-lambda';
+import { createDedupeStore, createDedupeTable } from '../../functions/commons/dedupe-store';
+import {
+  arrivalKey,
+  attemptKey,
+  dynamoArrivalLog,
+  dynamoArrivalRecorder,
+  dynamoAttemptStore,
+} from '../../functions/commons/recovery-store';
+import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
+import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
+import type { ArrivalRecorder } from '../../shared/recovery/ports';
+import { type LocalDynamo, startDynalite } from '../support/dynalite';
+import { fixtureText } from '../support/fixtures';
+import { lambdaContext, sqsRecord } from '../support/lambda';
+import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../support/pipeline';
+
+let dynamo: LocalDynamo;
+let tableCounter = 0;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+
+async function newTable(): Promise<string> {
+  tableCounter += 1;
+  const tableName = `recovery-${tableCounter}`;
+  await createDedupeTable(dynamo.client, tableName);
+  return tableName;
+}
+
+const T0 = new Date('2026-01-02T03:00:00.000Z');
+
+describe('arrival log', () => {
+  it('finds what was recorded, by category and object id, and nothing else', async () => {
+    const tableName = await newTable();
+    const recorder = dynamoArrivalRecorder({ client: dynamo.client, tableName, ttlSeconds: 3_600 });
+    const log = dynamoArrivalLog({ client: dynamo.client, tableName });
+    await recorder.recordArrival({ category: 'MUTATION', objectId: 1 });
+    await recorder.recordArrival({ category: 'PAYMENT', objectId: '2' });
+
+    const found = await log.arrived([
+      { category: 'MUTATION', objectId: 1 },
+      { category: 'MUTATION', objectId: 2 },
+      { category: 'PAYMENT', objectId: 2 },
+      { category: 'PAYMENT', objectId: 1 },
+    ]);
+    expect([...found].sort()).toEqual(['MUTATION#1', 'PAYMENT#2']);
+    expect(arrivalKey({ category: 'MUTATION', objectId: 1 })).toBe('arrived#MUTATION#1');
+  });
+
+  it('looks up more than one batch (100 keys) at once', async () => {
+    const tableName = await newTable();
+    const recorder = dynamoArrivalRecorder({ client: dynamo.client, tableName, ttlSeconds: 3_600 });
+    const refs = Array.from({ length: 230 }, (_, index) => ({ category: 'MUTATION', objectId: index + 1 }));
+    await Promise.all(refs.filter((ref) => ref.objectId % 2 === 0).map((ref) => recorder.recordArrival(ref)));
+
+    const found = await dynamoArrivalLog({ client: dynamo.client, tableName }).arrived(refs);
+    expect(found.size).toBe(115);
+  });
+
+  it('treats an expired arrival as absent (DynamoDB deletes expired items late)', async () => {
+    const tableName = await newTable();
+    const clock = { now: T0 };
+    const recorder = dynamoArrivalRecorder({
+      client: dynamo.client,
+      tableName,
+      ttlSeconds: 60,
+      now: () => clock.now,
+    });
+    const log = dynamoArrivalLog({ client: dynamo.client, tableName, now: () => clock.now });
+    await recorder.recordArrival({ category: 'MUTATION', objectId: 1 });
+    expect((await log.arrived([{ category: 'MUTATION', objectId: 1 }])).size).toBe(1);
+    clock.now = new Date(T0.getTime() + 61_000);
+    expect((await log.arrived([{ category: 'MUTATION', objectId: 1 }])).size).toBe(0);
+  });
+});
+
+describe('attempt store', () => {
+  it('counts attempts per failure and user, and loads them back', async () => {
+    const tableName = await newTable();
+    const store = dynamoAttemptStore({ client: dynamo.client, tableName, ttlSeconds: 86_400, now: () => T0 });
+    expect(await store.recordAttempt(7, 100, T0)).toBe(1);
+    expect(await store.recordAttempt(7, 100, T0)).toBe(2);
+    expect(await store.recordAttempt(7, 101, T0)).toBe(1);
+    expect(await store.recordAttempt(8, 100, T0)).toBe(1);
+
+    const records = await store.load(7, [100, 101, 102]);
+    // BatchGetItem answers in no particular order.
+    expect([...records.values()].sort((a, b) => a.failureId - b.failureId)).toEqual([
+      { failureId: 100, attempts: 2, exhaustedAt: null, arrivedAt: null },
+      { failureId: 101, attempts: 1, exhaustedAt: null, arrivedAt: null },
+    ]);
+    expect(attemptKey(7, 100)).toBe('retry#7#100');
+  });
+
+  it('marks a failure exhausted exactly once', async () => {
+    const tableName = await newTable();
+    const store = dynamoAttemptStore({ client: dynamo.client, tableName, ttlSeconds: 86_400, now: () => T0 });
+    await store.recordAttempt(7, 100, T0);
+    expect(await store.markExhausted(7, 100, T0)).toBe(true);
+    expect(await store.markExhausted(7, 100, new Date(T0.getTime() + 1_000))).toBe(false);
+    expect((await store.load(7, [100])).get(100)).toEqual({
+      failureId: 100,
+      attempts: 1,
+      exhaustedAt: T0.toISOString(),
+      arrivedAt: null,
+    });
+  });
+
+  it('keeps the first arrival time', async () => {
+    const tableName = await newTable();
+    const store = dynamoAttemptStore({ client: dynamo.client, tableName, ttlSeconds: 86_400, now: () => T0 });
+    await store.markArrived(7, 100, T0);
+    await store.markArrived(7, 100, new Date(T0.getTime() + 5_000));
+    expect((await store.load(7, [100])).get(100)?.arrivedAt).toBe(T0.toISOString());
+  });
+});
+
+describe('normalize handler: arrivals for the poller', () => {
+  function record(body: string): SQSRecord {
+    return sqsRecord(
+      encodeQueuedCallback({
+        body: Buffer.from(body, 'utf8'),
+        receivedAt: '2025-09-03T08:24:15.000Z',
+        sourceIp: '185.40.108.10',
+        requestId: 'req-1',
+      }),
+    );
+  }
+
+  async function normalizer(arrivals: ArrivalRecorder) {
+    const tableName = await newTable();
+    const { logger, lines } = capturingLogger();
+    const bus = new RecordingBus();
+    const handler = createNormalizeHandler({
+      publisher: bus,
+      deadLetters: new RecordingQueue(),
+      dedupe: createDedupeStore({ tableName, client: dynamo.client }),
+      dedupeTtlSeconds: 86_400,
+      eventSource: 'bunq',
+      arrivals,
+      logger,
+      metrics: silentMetrics(),
+    });
+    return { handler, bus, lines, tableName };
+  }
+
+  it('records the arrival of a published callback, and of a duplicate, in the dedupe table', async () => {
+    const tableName = await newTable();
+    const recorder = dynamoArrivalRecorder({ client: dynamo.client, tableName, ttlSeconds: 3_600 });
+    const recordArrival = jest.spyOn(recorder, 'recordArrival');
+    const { handler, bus } = await normalizer(recorder);
+
+    await handler({ Records: [record(fixtureText('mutation-payment'))] }, lambdaContext());
+    await handler({ Records: [record(fixtureText('mutation-payment'))] }, lambdaContext());
+
+    expect(bus.published).toHaveLength(1);
+    expect(recordArrival.mock.calls).toEqual([
+      [{ category: 'MUTATION', objectId: 1278 }],
+      [{ category: 'MUTATION', objectId: 1278 }],
+    ]);
+    const found = await dynamoArrivalLog({ client: dynamo.client, tableName }).arrived([
+      { category: 'MUTATION', objectId: 1278 },
+    ]);
+    expect([...found]).toEqual(['MUTATION#1278']);
+  });
+
+  it('still succeeds when the arrival cannot be recorded, and says so in the log', async () => {
+    const { handler, bus, lines } = await normalizer({
+      recordArrival: async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      },
+    });
+    const result = await handler({ Records: [record(fixtureText('mutation-payment'))] }, lambdaContext());
+    expect(result.batchItemFailures).toEqual([]);
+    expect(bus.published).toHaveLength(1);
+    expect(lines.some((line) => line.includes('arrival not recorded'))).toBe(true);
+  });
+});
