@@ -12,23 +12,16 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createDedupeStore, createDedupeTable } from '../../functions/commons/dedupe-store';
+import { createDedupeStore } from '../../functions/commons/dedupe-store';
 import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
 import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/contract/function-env';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
-import { type LocalDynamo, startDynalite } from '../support/dynalite';
+import { useDynalite } from '../support/dynalite';
 import { fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';
 import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../support/pipeline';
 
-let dynamo: LocalDynamo;
-let tables = 0;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
+const db = useDynalite('faults');
 
 const record = (): SQSRecord =>
   sqsRecord(
@@ -54,13 +47,6 @@ function handlerWith(dedupe: DynamoDBPersistenceLayer, bus = new RecordingBus())
   return { handler, bus };
 }
 
-async function freshTable(): Promise<string> {
-  tables += 1;
-  const name = `faults-${tables}`;
-  await createDedupeTable(dynamo.client, name);
-  return name;
-}
-
 /** A store whose "mark completed" write fails the first time: the state a crash right after publish leaves. */
 class CrashAfterPublishStore extends DynamoDBPersistenceLayer {
   crashes = 1;
@@ -75,12 +61,12 @@ class CrashAfterPublishStore extends DynamoDBPersistenceLayer {
 
 describe('delivery under faults', () => {
   it('may repeat, but never loses, an event when the process dies between publish and marker', async () => {
-    const tableName = await freshTable();
+    const tableName = await db.freshTable();
     const store = new CrashAfterPublishStore({
       tableName,
       keyAttr: DEDUPE_TABLE_KEY,
       expiryAttr: DEDUPE_TABLE_TTL_ATTRIBUTE,
-      awsSdkV3Client: dynamo.client,
+      awsSdkV3Client: db.dynamo.client,
     });
     const { handler, bus } = handlerWith(store);
     const message = record();
@@ -108,7 +94,7 @@ describe('delivery under faults', () => {
       credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
       maxAttempts: 1,
     });
-    const tableName = await freshTable();
+    const tableName = await db.freshTable();
     const bus = new RecordingBus();
     const down = handlerWith(createDedupeStore({ tableName, client: unreachable }), bus);
     const message = record();
@@ -117,7 +103,7 @@ describe('delivery under faults', () => {
     expect(bus.published).toHaveLength(0);
     unreachable.destroy();
 
-    const up = handlerWith(createDedupeStore({ tableName, client: dynamo.client }), bus);
+    const up = handlerWith(createDedupeStore({ tableName, client: db.dynamo.client }), bus);
     expect((await up.handler(batch(message), lambdaContext())).batchItemFailures).toEqual([]);
     expect(bus.published).toHaveLength(1);
   });

@@ -6,26 +6,19 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { createDedupeStore, createDedupeTable } from '../../functions/commons/dedupe-store';
+import { createDedupeStore } from '../../functions/commons/dedupe-store';
 import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
 import { createFileObjectStore } from '../../local/file-object-store';
 import { resolveCallbackObject } from '../../shared/consumer/resolve-callback-object';
 import type { CallbackEventDetail } from '../../shared/contract/callback-event';
 import type { MessageVisibility, QueueMessage } from '../../shared/pipeline/ports';
 import { encodeQueuedCallback, MESSAGE_ATTRIBUTE } from '../../shared/pipeline/queued-callback';
-import { type LocalDynamo, startDynalite } from '../support/dynalite';
+import { useDynalite } from '../support/dynalite';
 import { fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';
 import { capturingLogger, RecordingBus, RecordingMetrics, RecordingQueue } from '../support/pipeline';
 
-let dynamo: LocalDynamo;
-let tables = 0;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
+const db = useDynalite('guarantees');
 
 class RecordingVisibility implements MessageVisibility {
   readonly delays: { receiptHandle: string; seconds: number }[] = [];
@@ -35,9 +28,7 @@ class RecordingVisibility implements MessageVisibility {
 }
 
 async function harness() {
-  tables += 1;
-  const tableName = `guarantees-${tables}`;
-  await createDedupeTable(dynamo.client, tableName);
+  const tableName = await db.freshTable();
   const bus = new RecordingBus();
   const deadLetters = new RecordingQueue();
   const visibility = new RecordingVisibility();
@@ -47,7 +38,7 @@ async function harness() {
   const handler = createNormalizeHandler({
     publisher: bus,
     deadLetters,
-    dedupe: createDedupeStore({ tableName, client: dynamo.client }),
+    dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
     dedupeTtlSeconds: 86_400,
     eventSource: 'bunq',
     objectStore: createFileObjectStore(claimChecks),

@@ -4,23 +4,15 @@
  */
 
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { createDedupeStore, createDedupeTable } from '../../functions/commons/dedupe-store';
+import { createDedupeStore } from '../../functions/commons/dedupe-store';
 import { createNormalizeHandler, type NormalizeHandler } from '../../functions/handlers/normalize-handler';
 import { encodeQueuedCallback, MESSAGE_ATTRIBUTE } from '../../shared/pipeline/queued-callback';
-import { type LocalDynamo, startDynalite } from '../support/dynalite';
+import { useDynalite } from '../support/dynalite';
 import { type FixtureName, fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';
 import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../support/pipeline';
 
-let dynamo: LocalDynamo;
-let tableCounter = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
+const db = useDynalite('dedupe');
 
 interface Harness {
   handler: NormalizeHandler;
@@ -30,16 +22,14 @@ interface Harness {
 }
 
 async function harness(): Promise<Harness> {
-  tableCounter += 1;
-  const tableName = `dedupe-${tableCounter}`;
-  await createDedupeTable(dynamo.client, tableName);
+  const tableName = await db.freshTable();
   const bus = new RecordingBus();
   const deadLetters = new RecordingQueue();
   const { logger, lines } = capturingLogger();
   const handler = createNormalizeHandler({
     publisher: bus,
     deadLetters,
-    dedupe: createDedupeStore({ tableName, client: dynamo.client }),
+    dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
     dedupeTtlSeconds: 86_400,
     eventSource: 'bunq',
     logger,

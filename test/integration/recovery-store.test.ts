@@ -3,7 +3,7 @@
  * normalizer writes and the poller reads, and the attempt records, in the dedupe table beside its markers.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { createDedupeStore, createDedupeTable } from '../../functions/commons/dedupe-store';
+import { createDedupeStore } from '../../functions/commons/dedupe-store';
 import {
   arrivalKey,
   attemptKey,
@@ -14,35 +14,21 @@ import {
 import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
 import type { ArrivalRecorder } from '../../shared/recovery/ports';
-import { type LocalDynamo, startDynalite } from '../support/dynalite';
+import { useDynalite } from '../support/dynalite';
 import { fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';
 import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../support/pipeline';
 
-let dynamo: LocalDynamo;
-let tableCounter = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
-
-async function newTable(): Promise<string> {
-  tableCounter += 1;
-  const tableName = `recovery-${tableCounter}`;
-  await createDedupeTable(dynamo.client, tableName);
-  return tableName;
-}
+const db = useDynalite('recovery');
+const newTable = (): Promise<string> => db.freshTable();
 
 const T0 = new Date('2026-01-02T03:00:00.000Z');
 
 describe('arrival log', () => {
   it('finds what was recorded, by category and object id, and nothing else', async () => {
     const tableName = await newTable();
-    const recorder = dynamoArrivalRecorder({ client: dynamo.client, tableName, ttlSeconds: 3_600 });
-    const log = dynamoArrivalLog({ client: dynamo.client, tableName });
+    const recorder = dynamoArrivalRecorder({ client: db.dynamo.client, tableName, ttlSeconds: 3_600 });
+    const log = dynamoArrivalLog({ client: db.dynamo.client, tableName });
     await recorder.recordArrival({ category: 'MUTATION', objectId: 1 });
     await recorder.recordArrival({ category: 'PAYMENT', objectId: '2' });
 
@@ -58,11 +44,11 @@ describe('arrival log', () => {
 
   it('looks up more than one batch (100 keys) at once', async () => {
     const tableName = await newTable();
-    const recorder = dynamoArrivalRecorder({ client: dynamo.client, tableName, ttlSeconds: 3_600 });
+    const recorder = dynamoArrivalRecorder({ client: db.dynamo.client, tableName, ttlSeconds: 3_600 });
     const refs = Array.from({ length: 230 }, (_, index) => ({ category: 'MUTATION', objectId: index + 1 }));
     await Promise.all(refs.filter((ref) => ref.objectId % 2 === 0).map((ref) => recorder.recordArrival(ref)));
 
-    const found = await dynamoArrivalLog({ client: dynamo.client, tableName }).arrived(refs);
+    const found = await dynamoArrivalLog({ client: db.dynamo.client, tableName }).arrived(refs);
     expect(found.size).toBe(115);
   });
 
@@ -70,12 +56,12 @@ describe('arrival log', () => {
     const tableName = await newTable();
     const clock = { now: T0 };
     const recorder = dynamoArrivalRecorder({
-      client: dynamo.client,
+      client: db.dynamo.client,
       tableName,
       ttlSeconds: 60,
       now: () => clock.now,
     });
-    const log = dynamoArrivalLog({ client: dynamo.client, tableName, now: () => clock.now });
+    const log = dynamoArrivalLog({ client: db.dynamo.client, tableName, now: () => clock.now });
     await recorder.recordArrival({ category: 'MUTATION', objectId: 1 });
     expect((await log.arrived([{ category: 'MUTATION', objectId: 1 }])).size).toBe(1);
     clock.now = new Date(T0.getTime() + 61_000);
@@ -86,7 +72,12 @@ describe('arrival log', () => {
 describe('attempt store', () => {
   it('counts attempts per failure and user, and loads them back', async () => {
     const tableName = await newTable();
-    const store = dynamoAttemptStore({ client: dynamo.client, tableName, ttlSeconds: 86_400, now: () => T0 });
+    const store = dynamoAttemptStore({
+      client: db.dynamo.client,
+      tableName,
+      ttlSeconds: 86_400,
+      now: () => T0,
+    });
     expect(await store.recordAttempt(7, 100, T0)).toBe(1);
     expect(await store.recordAttempt(7, 100, T0)).toBe(2);
     expect(await store.recordAttempt(7, 101, T0)).toBe(1);
@@ -103,7 +94,12 @@ describe('attempt store', () => {
 
   it('marks a failure exhausted exactly once', async () => {
     const tableName = await newTable();
-    const store = dynamoAttemptStore({ client: dynamo.client, tableName, ttlSeconds: 86_400, now: () => T0 });
+    const store = dynamoAttemptStore({
+      client: db.dynamo.client,
+      tableName,
+      ttlSeconds: 86_400,
+      now: () => T0,
+    });
     await store.recordAttempt(7, 100, T0);
     expect(await store.markExhausted(7, 100, T0)).toBe(true);
     expect(await store.markExhausted(7, 100, new Date(T0.getTime() + 1_000))).toBe(false);
@@ -117,7 +113,12 @@ describe('attempt store', () => {
 
   it('keeps the first arrival time', async () => {
     const tableName = await newTable();
-    const store = dynamoAttemptStore({ client: dynamo.client, tableName, ttlSeconds: 86_400, now: () => T0 });
+    const store = dynamoAttemptStore({
+      client: db.dynamo.client,
+      tableName,
+      ttlSeconds: 86_400,
+      now: () => T0,
+    });
     await store.markArrived(7, 100, T0);
     await store.markArrived(7, 100, new Date(T0.getTime() + 5_000));
     expect((await store.load(7, [100])).get(100)?.arrivedAt).toBe(T0.toISOString());
@@ -143,7 +144,7 @@ describe('normalize handler: arrivals for the poller', () => {
     const handler = createNormalizeHandler({
       publisher: bus,
       deadLetters: new RecordingQueue(),
-      dedupe: createDedupeStore({ tableName, client: dynamo.client }),
+      dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
       dedupeTtlSeconds: 86_400,
       eventSource: 'bunq',
       arrivals,
@@ -155,7 +156,7 @@ describe('normalize handler: arrivals for the poller', () => {
 
   it('records the arrival of a published callback, and of a duplicate, in the dedupe table', async () => {
     const tableName = await newTable();
-    const recorder = dynamoArrivalRecorder({ client: dynamo.client, tableName, ttlSeconds: 3_600 });
+    const recorder = dynamoArrivalRecorder({ client: db.dynamo.client, tableName, ttlSeconds: 3_600 });
     const recordArrival = jest.spyOn(recorder, 'recordArrival');
     const { handler, bus } = await normalizer(recorder);
 
@@ -167,7 +168,7 @@ describe('normalize handler: arrivals for the poller', () => {
       [{ category: 'MUTATION', objectId: 1278 }],
       [{ category: 'MUTATION', objectId: 1278 }],
     ]);
-    const found = await dynamoArrivalLog({ client: dynamo.client, tableName }).arrived([
+    const found = await dynamoArrivalLog({ client: db.dynamo.client, tableName }).arrived([
       { category: 'MUTATION', objectId: 1278 },
     ]);
     expect([...found]).toEqual(['MUTATION#1278']);
