@@ -35,11 +35,15 @@ export const handler = createNormalizeHandler({
     maxSeconds: requireIntEnv(NORMALIZE_ENV.retryBackoffMaxSeconds),
   },
   // Callbacks that arrived, for the failure poller (retry-failures) to skip: same table, same lifetime.
-  arrivals: dynamoArrivalRecorder({
-    client: dynamo,
-    tableName: requireEnv(NORMALIZE_ENV.dedupeTableName),
-    ttlSeconds: requireIntEnv(NORMALIZE_ENV.dedupeTtlSeconds),
-  }),
+  // Only when the poller runs: it is one more DynamoDB write per callback.
+  arrivals:
+    requireEnv(NORMALIZE_ENV.recordArrivals) === 'true'
+      ? dynamoArrivalRecorder({
+          client: dynamo,
+          tableName: requireEnv(NORMALIZE_ENV.dedupeTableName),
+          ttlSeconds: requireIntEnv(NORMALIZE_ENV.dedupeTtlSeconds),
+        })
+      : undefined,
   logger: createLogger(SERVICE),
   metrics: createMetrics(SERVICE),
 });

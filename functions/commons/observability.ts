@@ -25,12 +25,18 @@ export function createMetrics(serviceName: string): Metrics {
  * document with two dimension sets: `service` + `dimension` (the breakdown), and `service` alone (the total).
  * Alarms need the total: CloudWatch cannot alarm on a SEARCH across dimension values.
  */
-export function countWithDimension(metrics: Metrics, name: string, dimension: string, value: string): void {
+export function countWithDimension(
+  metrics: Metrics,
+  name: string,
+  dimension: string,
+  value: string,
+  count = 1,
+): void {
   const single = metrics.singleMetric();
   single.addDimension(dimension, value);
   // An empty set adds the default dimensions (service) alone.
   single.addDimensions({});
-  single.addMetric(name, MetricUnit.Count, 1);
+  single.addMetric(name, MetricUnit.Count, count);
 }
 
 /**

@@ -108,7 +108,9 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       return respond(503, 'Service Unavailable');
     }
 
-    deps.logger.info('callback accepted', { ...log, bytes: verdict.body.length });
+    // Debug, not info: the API access log already records every request, and at one line per callback this
+    // would be most of the ingest's log bill. Rejections and failures stay at warn and error.
+    deps.logger.debug('callback accepted', { ...log, bytes: verdict.body.length });
     deps.metrics.addMetric('CallbacksAccepted', MetricUnit.Count, 1);
     deps.metrics.addMetric(
       'TimeToAcknowledge',

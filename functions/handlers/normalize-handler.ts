@@ -125,7 +125,7 @@ export function createNormalizeHandler(deps: NormalizeDependencies): NormalizeHa
     countWithDimension(metrics, 'DeadLettered', 'reason', reason);
   }
 
-  async function processRecord(record: SQSRecord): Promise<void> {
+  async function processRecord(record: SQSRecord, published: Map<string, number>): Promise<void> {
     const message = toQueueMessage(record);
     const sentAt = new Date(Number(record.attributes.SentTimestamp) || Date.now()).toISOString();
     let callback: ReturnType<typeof decodeQueuedCallback>;
@@ -195,7 +195,8 @@ export function createNormalizeHandler(deps: NormalizeDependencies): NormalizeHa
     }
     if (publishedCalls.delete(callId)) {
       logger.info('event published', { ...log, eventId: result.eventId });
-      countWithDimension(metrics, 'EventsPublished', 'category', detail.category);
+      // Counted per batch and category: one metric document per category instead of one per event.
+      published.set(detail.category, (published.get(detail.category) ?? 0) + 1);
     } else {
       logger.info('duplicate callback suppressed', { ...log, eventId: result.eventId });
       metrics.addMetric('DuplicatesSuppressed', MetricUnit.Count, 1);
@@ -209,9 +210,9 @@ export function createNormalizeHandler(deps: NormalizeDependencies): NormalizeHa
     }
   }
 
-  async function processRecordLogged(record: SQSRecord): Promise<void> {
+  async function processRecordLogged(record: SQSRecord, published: Map<string, number>): Promise<void> {
     try {
-      await processRecord(record);
+      await processRecord(record, published);
     } catch (error) {
       // Reported as a batch item failure: SQS redelivers it (after a backoff when we can set one), and
       // moves it to the dead-letter queue after maxReceiveCount.
@@ -241,12 +242,21 @@ export function createNormalizeHandler(deps: NormalizeDependencies): NormalizeHa
   return async (event, context) => {
     idempotency.registerLambdaContext(context);
     const processor = new BatchProcessor(EventType.SQS);
+    const published = new Map<string, number>();
     try {
-      return await processPartialResponse(event, processRecordLogged, processor, {
-        context,
-        throwOnFullBatchFailure: false,
-      });
+      return await processPartialResponse(
+        event,
+        (record: SQSRecord) => processRecordLogged(record, published),
+        processor,
+        {
+          context,
+          throwOnFullBatchFailure: false,
+        },
+      );
     } finally {
+      for (const [category, count] of published) {
+        countWithDimension(metrics, 'EventsPublished', 'category', category, count);
+      }
       flushMetrics(metrics);
     }
   };

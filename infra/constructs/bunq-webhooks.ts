@@ -150,6 +150,7 @@ export class BunqWebhooks extends Construct {
       eventSource: config.eventSource,
       batchSize: config.queue.batchSize,
       claimCheckBucket: this.claimCheckBucket,
+      recordArrivals: config.recovery.enabled,
       retryBackoff: {
         base: Duration.seconds(config.queue.retryBackoffBaseSeconds),
         max: Duration.seconds(config.queue.retryBackoffMaxSeconds),

@@ -36,6 +36,8 @@ export interface NormalizerProps {
   readonly eventSource: string;
   /** Records handed to one invocation. */
   readonly batchSize: number;
+  /** Whether the normalizer records which callbacks arrived, for the failure poller. */
+  readonly recordArrivals: boolean;
   /** Where objects too large for an event are stored (the function writes under `objects/`). */
   readonly claimCheckBucket: IBucket;
   /** Backoff of transient failures: first and longest delay before a failed record is redelivered. */
@@ -88,6 +90,7 @@ export class Normalizer extends Construct {
         [NORMALIZE_ENV.retryBackoffBaseSeconds]: String(props.retryBackoff.base.toSeconds()),
         [NORMALIZE_ENV.retryBackoffMaxSeconds]: String(props.retryBackoff.max.toSeconds()),
         [NORMALIZE_ENV.claimCheckBucket]: props.claimCheckBucket.bucketName,
+        [NORMALIZE_ENV.recordArrivals]: String(props.recordArrivals),
       },
     });
     this.function = normalize.function;

@@ -33,6 +33,8 @@ export const NORMALIZE_ENV = {
   retryBackoffMaxSeconds: 'RETRY_BACKOFF_MAX_SECONDS',
   /** S3 bucket for objects too large for one event (claim check). */
   claimCheckBucket: 'CLAIM_CHECK_BUCKET',
+  /** `true` when the failure poller runs and needs to know which callbacks arrived (one write each). */
+  recordArrivals: 'RECORD_ARRIVALS',
 } as const;
 
 /**

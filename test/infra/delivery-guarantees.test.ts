@@ -102,3 +102,19 @@ describe('outputs for operators', () => {
     template.hasOutput('SchemaRegistryName', { Value: Match.anyValue() });
   });
 });
+
+describe('log volume', () => {
+  it('logs JSON without platform INFO lines (START/END/REPORT), application logs from INFO', () => {
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { Runtime: Match.stringLikeRegexp('^nodejs') },
+    });
+    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(2);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties.LoggingConfig).toMatchObject({
+        LogFormat: 'JSON',
+        SystemLogLevel: 'WARN',
+        ApplicationLogLevel: 'INFO',
+      });
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BunqWebhooks } from '../../infra/constructs/bunq-webhooks';
 import { FailureRecovery, RECOVERY_TABLE_ACTIONS } from '../../infra/constructs/failure-recovery';
 import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL } from '../../shared/bunq-api/client';
-import { RETRY_FAILURES_ENV } from '../../shared/contract/function-env';
+import { NORMALIZE_ENV, RETRY_FAILURES_ENV } from '../../shared/contract/function-env';
 import { API_KEY_PLACEHOLDER } from '../../shared/recovery/state-guard';
 import {
   actionsOf,
@@ -243,5 +243,21 @@ describe('failure recovery: outputs', () => {
   it('names the bunq state secret for the operator when recovery is enabled, and only then', () => {
     enabled.hasOutput('BunqStateSecretArn', { Value: ref(stateSecretId(enabled)) });
     expect(Object.keys(disabled.findOutputs('BunqStateSecretArn'))).toEqual([]);
+  });
+});
+
+describe('failure recovery: arrivals', () => {
+  const normalizeVariables = (template: Template) => {
+    const fn = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { [NORMALIZE_ENV.dedupeTableName]: Match.anyValue() } } },
+      }),
+    ).find((resource) => resource.Properties.Environment.Variables[NORMALIZE_ENV.eventBusName] !== undefined);
+    return fn?.Properties.Environment.Variables as Record<string, unknown>;
+  };
+
+  it('has the normalizer record arrivals only when the poller runs (one DynamoDB write per callback)', () => {
+    expect(normalizeVariables(enabled)[NORMALIZE_ENV.recordArrivals]).toBe('true');
+    expect(normalizeVariables(disabled)[NORMALIZE_ENV.recordArrivals]).toBe('false');
   });
 });

@@ -189,4 +189,13 @@ describe('metrics', () => {
     expect(h.metrics.named('ClaimChecked')).toEqual(['1']);
     expect(h.metrics.named('DeadLettered')).toEqual(['1@reason=invalid-envelope']);
   });
+
+  it('counts the events of one batch once per category (one metric document, not one per event)', async () => {
+    const h = await harness();
+    const records = [1, 2, 3].map((id) =>
+      sqsRecord(message(fixtureText('mutation-payment').replace('"id": 1278', `"id": ${id}`))),
+    );
+    await h.handler(batch(...records, sqsRecord(message(fixtureText('request-inquiry')))), lambdaContext());
+    expect(h.metrics.named('EventsPublished').sort()).toEqual(['1@category=REQUEST', '3@category=MUTATION']);
+  });
 });
