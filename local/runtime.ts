@@ -53,7 +53,7 @@ export interface LocalRuntimeOptions {
   readonly visibilityTimeoutMs?: number;
   /** The normalize handler's time limit. @default config.functions.normalizeTimeoutSeconds */
   readonly handlerTimeoutMs?: number;
-  /** Normalize invocations running at once. @default 1 */
+  /** Normalize invocations running at once. @default 4 */
   readonly concurrency?: number;
   /** How long `stop()` waits for the queue to drain before dead-lettering the rest. @default 30000 */
   readonly drainTimeoutMs?: number;
@@ -127,6 +127,8 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 2_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 export const DEDUPE_TABLE_NAME = 'local-dedupe';
+/** Normalize invocations at once: the dedupe store's calls wait on I/O, so a few overlap well. */
+export const DEFAULT_LOCAL_CONCURRENCY = 4;
 export const DEFAULT_LOCAL_BACKOFF: BackoffPolicy = { baseSeconds: 1, maxSeconds: 4 };
 
 /** A fresh callback token: 256 bits, URL-safe. */
@@ -177,12 +179,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       objectStore: createFileObjectStore(claimCheckDir),
       visibility,
       backoff: options.retryBackoff ?? DEFAULT_LOCAL_BACKOFF,
-      // Arrivals by category and object id, for the failure poller to skip (as in AWS: same table).
-      arrivals: dynamoArrivalRecorder({
-        client: dynamo.client,
-        tableName: DEDUPE_TABLE_NAME,
-        ttlSeconds: config.dedupe.ttlHours * 3_600,
-      }),
+      // Arrivals by category and object id, for the failure poller to skip (as in AWS: same table, and
+      // only when the poller runs, since it is one more write per callback).
+      arrivals:
+        options.bunqBaseUrl === undefined
+          ? undefined
+          : dynamoArrivalRecorder({
+              client: dynamo.client,
+              tableName: DEDUPE_TABLE_NAME,
+              ttlSeconds: config.dedupe.ttlHours * 3_600,
+            }),
       logger: createLogger('bunq-webhooks-normalize'),
       metrics: createMetrics('bunq-webhooks-normalize'),
     });
@@ -194,7 +200,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       maxReceiveCount: config.queue.maxReceiveCount,
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS,
       handlerTimeoutMs: options.handlerTimeoutMs ?? config.functions.normalizeTimeoutSeconds * 1_000,
-      concurrency: options.concurrency ?? 1,
+      concurrency: options.concurrency ?? DEFAULT_LOCAL_CONCURRENCY,
     });
     queue = callbackQueue;
     const ingest = createIngestHandler({
