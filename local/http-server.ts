@@ -138,11 +138,13 @@ export function startCallbackHttpServer(options: CallbackHttpServerOptions): Pro
     headers['x-forwarded-for'] = sourceIp;
     headers['x-forwarded-proto'] = 'http';
     headers['x-forwarded-port'] = String(localPort);
-    const queryStringParameters: Record<string, string> = {};
+    // A Map, not an object: a parameter named `toString` or `__proto__` is a parameter like any other.
+    const query = new Map<string, string>();
     for (const [name, value] of url.searchParams) {
-      queryStringParameters[name] =
-        name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
+      const previous = query.get(name);
+      query.set(name, previous === undefined ? value : `${previous},${value}`);
     }
+    const queryStringParameters: Record<string, string> = Object.fromEntries(query);
     const method = (req.method ?? 'GET').toUpperCase();
     const event: APIGatewayProxyEventV2 = {
       version: '2.0',
@@ -202,7 +204,15 @@ export function startCallbackHttpServer(options: CallbackHttpServerOptions): Pro
       send(res, json(503, { message: 'Service Unavailable' }, { 'retry-after': '5' }), requestId);
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://local');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://local');
+    } catch {
+      // A request target no URL parser takes (`http://[::1/...`, `//[x/...`): the client's error, not ours.
+      req.resume();
+      send(res, json(400, { message: 'Bad Request' }), requestId);
+      return;
+    }
     const rawPath = url.pathname;
 
     if (rawPath === '/healthz') {

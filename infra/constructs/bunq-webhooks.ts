@@ -11,6 +11,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
@@ -120,6 +121,10 @@ export class BunqWebhooks extends Construct {
         config.eventBus.archiveRetentionDays > 0
           ? Duration.days(config.eventBus.archiveRetentionDays)
           : undefined,
+      kmsKey:
+        config.eventBus.kmsKeyArn === undefined
+          ? undefined
+          : Key.fromKeyArn(this, 'EventBusKey', config.eventBus.kmsKeyArn),
     });
     this.bus = eventBus.bus;
     this.archive = eventBus.archive;

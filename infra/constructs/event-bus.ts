@@ -1,6 +1,7 @@
 /** The bus the pipeline publishes one typed event per callback on, with an archive for replay. */
 import { type Duration, Stack } from 'aws-cdk-lib';
 import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
 export interface PipelineEventBusProps {
@@ -14,9 +15,16 @@ export interface PipelineEventBusProps {
    * @default - indefinitely
    */
   readonly archiveRetention?: Duration;
+  /**
+   * A customer managed key to encrypt the events on the bus and in its archive with. Its key policy must let
+   * `events.amazonaws.com` use it (`kms:DescribeKey`, `kms:GenerateDataKey`, `kms:Decrypt`, and for the
+   * archive `kms:ReEncrypt*`); for an imported key, that policy is the key owner's to write.
+   * @default - EventBridge's AWS owned key
+   */
+  readonly kmsKey?: IKey;
 }
 
-/** A custom EventBridge bus and an archive of every event put on it. */
+/** A custom EventBridge bus and an archive of every event put on it, both encrypted at rest. */
 export class PipelineEventBus extends Construct {
   /** The bus teams subscribe to with rules. */
   public readonly bus: EventBus;
@@ -29,6 +37,7 @@ export class PipelineEventBus extends Construct {
     this.bus = new EventBus(this, 'Bus', {
       eventBusName: props.eventBusName,
       description: 'bunq callbacks as typed events, detail-type = callback category',
+      kmsKey: props.kmsKey,
     });
     this.archive = new Archive(this, 'Archive', {
       sourceEventBus: this.bus,
@@ -36,6 +45,7 @@ export class PipelineEventBus extends Construct {
       // Every event on the bus comes from this account: this pattern matches them all.
       eventPattern: { account: [Stack.of(this).account] },
       retention: props.archiveRetention,
+      kmsKey: props.kmsKey,
     });
   }
 }

@@ -39,6 +39,36 @@ export type NormalizeOutcome =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * The deepest nesting of objects and arrays accepted. bunq objects nest a few levels; what comes after the
+ * parse (the dedupe key, the event, the claim check) serializes with `JSON.stringify`, which recurses and
+ * overflows the stack a few thousand levels down. A deeper body is refused here as invalid JSON, as RFC 8259
+ * (section 9) lets a parser do, so it is parked at once instead of failing every delivery.
+ */
+export const MAX_JSON_DEPTH = 512;
+
+/** Whether `value` nests objects and arrays deeper than `max` levels. Iterative: no recursion to overflow. */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  // Containers still to look into, and the level each sits at (two stacks: no tuple per node).
+  const containers: object[] = [];
+  const levels: number[] = [];
+  if (value !== null && typeof value === 'object') {
+    containers.push(value);
+    levels.push(1);
+  }
+  for (let current = containers.pop(); current !== undefined; current = containers.pop()) {
+    const level = levels.pop() as number;
+    if (level > max) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (child !== null && typeof child === 'object') {
+        containers.push(child);
+        levels.push(level + 1);
+      }
+    }
+  }
+  return false;
+}
+
 /** JSON.parse's message quotes the input; keep only where it failed so no body text reaches a log. */
 function jsonProblem(error: unknown): string {
   const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
@@ -97,6 +127,13 @@ export function normalizeCallback(body: Uint8Array, receivedAt: string): Normali
     json = JSON.parse(text);
   } catch (error) {
     return { ok: false, reason: 'invalid-json', problem: jsonProblem(error) };
+  }
+  if (nestsDeeperThan(json, MAX_JSON_DEPTH)) {
+    return {
+      ok: false,
+      reason: 'invalid-json',
+      problem: `body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`,
+    };
   }
   const read = readEnvelope(json);
   if (!read.ok) return { ok: false, reason: 'invalid-envelope', problem: read.problem };

@@ -114,7 +114,7 @@ describe('functions', () => {
   test('ingest gets the queue, the secret ARN, the source ranges, the body limit and the token cache', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 10,
-      MemorySize: 256,
+      MemorySize: 512,
       Environment: {
         Variables: {
           [INGEST_ENV.queueUrl]: ref(callbackQueueId(template)),

@@ -1,0 +1,73 @@
+/**
+ * Runs the normalize handler over queued messages with in-memory doubles (dedupe records in a map, a
+ * recording bus and dead-letter queue), and says where each message ended: as an event, as a dead letter,
+ * or nowhere (which the fuzz properties forbid).
+ */
+import {
+  IdempotencyItemAlreadyExistsError,
+  IdempotencyItemNotFoundError,
+} from '@aws-lambda-powertools/idempotency';
+import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
+import type { QueueMessage } from '../../shared/pipeline/ports';
+import { lambdaContext, sqsRecord } from '../support/lambda';
+import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../support/pipeline';
+
+/** Dedupe records in memory, with Powertools' conditional-put semantics. */
+export class MemoryPersistence extends BasePersistenceLayer {
+  readonly records = new Map<string, IdempotencyRecord>();
+  protected async _getRecord(key: string): Promise<IdempotencyRecord> {
+    const record = this.records.get(key);
+    if (record === undefined) throw new IdempotencyItemNotFoundError();
+    return record;
+  }
+  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
+    const existing = this.records.get(record.idempotencyKey);
+    if (existing !== undefined && !existing.isExpired()) {
+      throw new IdempotencyItemAlreadyExistsError('exists', existing);
+    }
+    this.records.set(record.idempotencyKey, record);
+  }
+  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
+    this.records.set(record.idempotencyKey, record);
+  }
+  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
+    this.records.delete(record.idempotencyKey);
+  }
+}
+
+export interface NormalizeRun {
+  readonly response: SQSBatchResponse;
+  readonly bus: RecordingBus;
+  readonly deadLetters: RecordingQueue;
+  readonly lines: string[];
+}
+
+/** One normalize invocation over `messages`, as one SQS batch, with fresh in-memory doubles. */
+export async function normalizeMessages(messages: readonly QueueMessage[]): Promise<NormalizeRun> {
+  const bus = new RecordingBus();
+  const deadLetters = new RecordingQueue();
+  const { logger, lines } = capturingLogger();
+  const handler = createNormalizeHandler({
+    publisher: bus,
+    deadLetters,
+    dedupe: new MemoryPersistence(),
+    dedupeTtlSeconds: 3_600,
+    eventSource: 'bunq',
+    logger,
+    metrics: silentMetrics(),
+  });
+  const response = await handler({ Records: messages.map((message) => sqsRecord(message)) }, lambdaContext());
+  return { response, bus, deadLetters, lines };
+}
+
+/** Dead-letter reasons the normalizer gives (README, "DeadLettered"). */
+export const NORMALIZER_DEAD_LETTER_REASONS = [
+  'invalid-message',
+  'invalid-encoding',
+  'invalid-json',
+  'invalid-envelope',
+  'event-rejected',
+  'event-too-large',
+] as const;
