@@ -11,7 +11,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { ArrivalLog, AttemptStore, BunqFailuresApi } from '../../shared/recovery/ports';
-import { type RecoveryReport, recoverFailures } from '../../shared/recovery/recover-failures';
+import {
+  emptyRecoveryReport,
+  type RecoveryReport,
+  recoverFailures,
+} from '../../shared/recovery/recover-failures';
 import { flushMetrics } from '../commons/observability';
 
 /** The metric names, for alarms and tests. */
@@ -44,16 +48,8 @@ export interface RetryFailuresDependencies {
 
 export type RetryFailuresHandler = (event?: unknown, context?: Context) => Promise<RecoveryReport>;
 
-const FAILED_RUN: RecoveryReport = {
-  listed: null,
-  alreadyArrived: 0,
-  outstanding: null,
-  retriesRequested: 0,
-  retriesExhausted: 0,
-  givenUp: 0,
-  withoutId: 0,
-  pollErrors: 1,
-};
+/** What a run that failed before it could start reports: one poll error. */
+const FAILED_RUN: RecoveryReport = { ...emptyRecoveryReport(), pollErrors: 1 };
 
 export function createRetryFailuresHandler(deps: RetryFailuresDependencies): RetryFailuresHandler {
   const { logger, metrics } = deps;

@@ -64,16 +64,9 @@ export interface RecoveryReport {
 
 type Outcome = { -readonly [K in keyof RecoveryReport]: RecoveryReport[K] };
 
-/** Runs one poll. Never throws for a failure of bunq or of the stores: see {@link RecoveryReport.pollErrors}. */
-export async function recoverFailures(deps: RecoverFailuresDependencies): Promise<RecoveryReport> {
-  const { logger } = deps;
-  const now = deps.now ?? (() => new Date());
-  if (!Number.isSafeInteger(deps.maxAttempts) || deps.maxAttempts < 1) {
-    throw new RangeError(
-      `maxAttempts must be a whole number of at least 1; got ${String(deps.maxAttempts)}.`,
-    );
-  }
-  const report: Outcome = {
+/** A run that has done nothing yet: nothing listed or outstanding known, every count zero. */
+export function emptyRecoveryReport(): Outcome {
+  return {
     listed: null,
     alreadyArrived: 0,
     outstanding: null,
@@ -83,6 +76,18 @@ export async function recoverFailures(deps: RecoverFailuresDependencies): Promis
     withoutId: 0,
     pollErrors: 0,
   };
+}
+
+/** Runs one poll. Never throws for a failure of bunq or of the stores: see {@link RecoveryReport.pollErrors}. */
+export async function recoverFailures(deps: RecoverFailuresDependencies): Promise<RecoveryReport> {
+  const { logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  if (!Number.isSafeInteger(deps.maxAttempts) || deps.maxAttempts < 1) {
+    throw new RangeError(
+      `maxAttempts must be a whole number of at least 1; got ${String(deps.maxAttempts)}.`,
+    );
+  }
+  const report: Outcome = emptyRecoveryReport();
   const fail = (step: string, error: unknown, extra: Record<string, unknown> = {}): void => {
     report.pollErrors += 1;
     logger.error(`failure poll: ${step} failed`, { ...extra, ...describeError(error) });

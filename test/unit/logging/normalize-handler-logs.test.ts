@@ -3,11 +3,6 @@
  * `authorization_code`, a `credential.token_value`) goes through the handler with the functions' own logger
  * (`createLogger`), on the happy path and on the paths that log errors which quote the event.
  */
-import {
-  IdempotencyItemAlreadyExistsError,
-  IdempotencyItemNotFoundError,
-} from '@aws-lambda-powertools/idempotency';
-import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSEvent } from 'aws-lambda';
@@ -15,32 +10,10 @@ import { createLogger } from '../../../functions/commons/observability';
 import { createNormalizeHandler } from '../../../functions/handlers/normalize-handler';
 import type { BusEntry, PublishResult } from '../../../shared/pipeline/ports';
 import { encodeQueuedCallback } from '../../../shared/pipeline/queued-callback';
+import { MemoryPersistence } from '../../fuzz/normalize-run';
 import { fixtureText, PARTNER_SECRETS } from '../../support/fixtures';
 import { lambdaContext, sqsRecord } from '../../support/lambda';
 import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../../support/pipeline';
-
-/** Dedupe records in memory: enough for one invocation's claim, complete and release. */
-class MemoryPersistence extends BasePersistenceLayer {
-  readonly records = new Map<string, IdempotencyRecord>();
-  protected async _getRecord(key: string): Promise<IdempotencyRecord> {
-    const record = this.records.get(key);
-    if (record === undefined) throw new IdempotencyItemNotFoundError();
-    return record;
-  }
-  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
-    const existing = this.records.get(record.idempotencyKey);
-    if (existing !== undefined && !existing.isExpired()) {
-      throw new IdempotencyItemAlreadyExistsError('exists', existing);
-    }
-    this.records.set(record.idempotencyKey, record);
-  }
-  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.set(record.idempotencyKey, record);
-  }
-  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.delete(record.idempotencyKey);
-  }
-}
 
 /** The functions' logger (redacting), at DEBUG, writing into an array. */
 function redactingCapture(): { logger: Logger; lines: string[] } {
