@@ -50,7 +50,6 @@ export class RecordingBus implements EventPublisher {
 
 /** A logger that keeps every line it would print, for assertions about what reaches logs. */
 export function capturingLogger(options: { redact?: boolean } = {}): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
   // The same redaction as every function's logger (createLogger), so tests see what operators would see.
   const logger = new Logger({
     serviceName: 'test',
@@ -58,11 +57,16 @@ export function capturingLogger(options: { redact?: boolean } = {}): { logger: L
     logRecordOrder: ['level', 'message'],
     jsonReplacerFn: options.redact === false ? undefined : redactingJsonReplacer,
   });
+  return { logger, lines: captureLines(logger) };
+}
+
+/** Routes every line a Powertools Logger prints into the returned array (it writes through its own console). */
+export function captureLines(logger: Logger): string[] {
+  const lines: string[] = [];
   const write = (line: unknown) => lines.push(typeof line === 'string' ? line : JSON.stringify(line));
-  // Powertools writes through console methods it creates; route them into the array.
   const target = logger as unknown as { console: Record<string, (line: unknown) => void> };
   target.console = { log: write, info: write, warn: write, error: write, debug: write, trace: write };
-  return { logger, lines };
+  return lines;
 }
 
 export function silentMetrics(): Metrics {

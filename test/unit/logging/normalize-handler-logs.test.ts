@@ -13,23 +13,19 @@ import { encodeQueuedCallback } from '../../../shared/pipeline/queued-callback';
 import { MemoryPersistence } from '../../fuzz/normalize-run';
 import { fixtureText, PARTNER_SECRETS } from '../../support/fixtures';
 import { lambdaContext, sqsRecord } from '../../support/lambda';
-import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../../support/pipeline';
+import {
+  captureLines,
+  capturingLogger,
+  RecordingBus,
+  RecordingQueue,
+  silentMetrics,
+} from '../../support/pipeline';
 
 /** The functions' logger (redacting), at DEBUG, writing into an array. */
 function redactingCapture(): { logger: Logger; lines: string[] } {
   const logger = createLogger('normalize-test');
   logger.setLogLevel('DEBUG');
-  const lines: string[] = [];
-  const write = (line: unknown) => lines.push(typeof line === 'string' ? line : JSON.stringify(line));
-  (logger as unknown as { console: Record<string, (line: unknown) => void> }).console = {
-    log: write,
-    info: write,
-    warn: write,
-    error: write,
-    debug: write,
-    trace: write,
-  };
-  return { logger, lines };
+  return { logger, lines: captureLines(logger) };
 }
 
 function partnerEvent(body = fixtureText('partner-user-provision')): SQSEvent {

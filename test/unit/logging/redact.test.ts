@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { createLogger } from '../../../functions/commons/observability';
 import { isSecretField, REDACTED, redact, redactText, SECRET_FIELDS } from '../../../shared/logging/redact';
 import { PARTNER_SECRETS } from '../../support/fixtures';
+import { captureLines } from '../../support/pipeline';
 
 describe('SECRET_FIELDS', () => {
   it.each([
@@ -87,24 +88,10 @@ describe('redact', () => {
 });
 
 describe('a Powertools Logger with the redacting replacer', () => {
-  function capture(logger: Logger): string[] {
-    const lines: string[] = [];
-    const write = (line: unknown) => lines.push(typeof line === 'string' ? line : JSON.stringify(line));
-    (logger as unknown as { console: Record<string, (line: unknown) => void> }).console = {
-      log: write,
-      info: write,
-      warn: write,
-      error: write,
-      debug: write,
-      trace: write,
-    };
-    return lines;
-  }
-
   it('keeps secrets out of attributes, nested objects, errors and messages', () => {
     const logger = createLogger('redaction-test');
     logger.setLogLevel('DEBUG');
-    const lines = capture(logger);
+    const lines = captureLines(logger);
     const [code, tokenValue] = PARTNER_SECRETS;
     logger.debug('provision', { oauth_request: { authorization_code: code, status: 'ACCEPTED' } });
     logger.info('credential', { credential: { token_value: tokenValue, token_status: 'ACTIVE' } });
@@ -120,7 +107,7 @@ describe('a Powertools Logger with the redacting replacer', () => {
 
   it('(control) a plain Powertools Logger would have printed them', () => {
     const logger = new Logger({ serviceName: 'control', logLevel: 'DEBUG' });
-    const lines = capture(logger);
+    const lines = captureLines(logger);
     logger.info('credential', { credential: { token_value: PARTNER_SECRETS[1] } });
     expect(lines.join('\n')).toContain(PARTNER_SECRETS[1]);
   });
