@@ -1,4 +1,4 @@
-/** Jest projects: fast unit tests, CDK assertions, and integration/end-to-end tests on loopback. */
+/** Jest projects: fast unit tests, CDK assertions, integration tests and end-to-end tests on loopback. */
 const transform = {
   '^.+\\.ts$': [
     '@swc/jest',
@@ -17,10 +17,7 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
-    {
-      ...common,
-      displayName: 'integration',
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
-    },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
 };

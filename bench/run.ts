@@ -27,8 +27,8 @@ import { build } from 'esbuild';
 import { sqsQueue } from '../functions/commons/aws-adapters';
 import { staticTokenSource } from '../functions/commons/token-source';
 import { createIngestHandler } from '../functions/handlers/ingest-handler';
-import { buildBusEntry } from '../shared/normalize/bus-entry';
-import { normalizeCallback } from '../shared/normalize/normalize-callback';
+import { buildBusEntry } from '../shared/pipeline/normalize/bus-entry';
+import { normalizeCallback } from '../shared/pipeline/normalize/normalize-callback';
 import { apiGatewayEvent } from '../test/support/lambda';
 import { callbackBodies } from './payloads';
 

@@ -4,7 +4,7 @@
  * the base URL are ours whatever their token, so a rotation replaces the old URL instead of adding one.
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type CallbackTokens, callbackTokenSecretSchema } from '../shared/ingest/token';
+import { type CallbackTokens, callbackTokenSecretSchema } from '../shared/pipeline/ingest/token';
 import type { CliContext } from './context';
 import { NotFoundError, OperationError, UsageError } from './errors';
 import { type Ownership, ownership } from './filter-plan';

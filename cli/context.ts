@@ -15,11 +15,11 @@ import {
   BUNQ_PRODUCTION_BASE_URL,
   BunqApiClient,
   type BunqApiClientOptions,
-} from '../shared/bunq-api/client';
-import type { BunqLogger } from '../shared/bunq-api/logger';
-import { SecretsManagerBunqStateStore } from '../shared/bunq-api/secrets-manager-state-store';
-import { type BunqStateStore, InMemoryBunqStateStore } from '../shared/bunq-api/state';
-import { guardPlaceholderApiKey } from '../shared/recovery/state-guard';
+} from '../shared/bunq/api/client';
+import type { BunqLogger } from '../shared/bunq/api/logger';
+import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager-state-store';
+import { type BunqStateStore, InMemoryBunqStateStore } from '../shared/bunq/api/state';
+import { guardPlaceholderApiKey } from '../shared/pipeline/recovery/state-guard';
 import { NotFoundError, UsageError } from './errors';
 import type { Flags } from './options';
 import { resolveBunqBaseUrl, type UrlShower, urlShower } from './urls';

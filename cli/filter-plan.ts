@@ -6,8 +6,8 @@
  * "Ours" is a filter whose target is our callback URL, or starts with our callback base URL (the same
  * endpoint with another token, e.g. before a rotation).
  */
-import { hasExactFilters, replaceFiltersForTarget } from '../shared/bunq-api/filters';
-import type { NotificationFilterInput, NotificationFilterUrl } from '../shared/bunq-api/schemas';
+import { hasExactFilters, replaceFiltersForTarget } from '../shared/bunq/api/filters';
+import type { NotificationFilterInput, NotificationFilterUrl } from '../shared/bunq/api/schemas';
 
 /** bunq's limit of callback URLs per category (API-FACTS 3). */
 export const MAX_URLS_PER_CATEGORY = 2;

@@ -3,7 +3,7 @@
  * (HTTPS unless `--allow-http`), and how URLs are shown: a callback URL carries its secret token in the
  * path, so long path segments are shortened unless `--show-urls`.
  */
-import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL } from '../shared/bunq-api/client';
+import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL } from '../shared/bunq/api/client';
 import { RefusedError, UsageError } from './errors';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);

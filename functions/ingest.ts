@@ -5,7 +5,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { INGEST_ENV } from '../shared/contract/function-env';
+import { INGEST_ENV } from '../shared/wiring/function-env';
 import { sqsQueue } from './commons/aws-adapters';
 import { listEnv, requireEnv, requireIntEnv } from './commons/env';
 import { createLogger, createMetrics } from './commons/observability';

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { NORMALIZE_ENV } from '../shared/contract/function-env';
+import { NORMALIZE_ENV } from '../shared/wiring/function-env';
 import { eventBridgePublisher, s3ObjectStore, sqsQueue, sqsVisibility } from './commons/aws-adapters';
 import { createDedupeStore } from './commons/dedupe-store';
 import { requireEnv, requireIntEnv } from './commons/env';

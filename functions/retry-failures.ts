@@ -6,10 +6,10 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { BunqApiClient } from '../shared/bunq-api/client';
-import { SecretsManagerBunqStateStore } from '../shared/bunq-api/secrets-manager-state-store';
-import { RETRY_FAILURES_ENV } from '../shared/contract/function-env';
-import { guardPlaceholderApiKey } from '../shared/recovery/state-guard';
+import { BunqApiClient } from '../shared/bunq/api/client';
+import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager-state-store';
+import { guardPlaceholderApiKey } from '../shared/pipeline/recovery/state-guard';
+import { RETRY_FAILURES_ENV } from '../shared/wiring/function-env';
 import { requireEnv, requireIntEnv } from './commons/env';
 import { createLogger, createMetrics } from './commons/observability';
 import { dynamoArrivalLog, dynamoAttemptStore } from './commons/recovery-store';

@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
-import { callbackTokenSecretSchema } from '../shared/ingest/token';
-import { parseCidr } from '../shared/net/cidr';
+import { parseCidr } from '../shared/pipeline/ingest/cidr';
+import { callbackTokenSecretSchema } from '../shared/pipeline/ingest/token';
 import { DEFAULT_FAILURE_POLL_INTERVAL_MS } from './failure-poller';
 import { openJsonLinesFile } from './json-lines-file';
 import {

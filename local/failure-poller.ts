@@ -9,9 +9,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLogger, createMetrics } from '../functions/commons/observability';
 import { dynamoArrivalLog, dynamoAttemptStore } from '../functions/commons/recovery-store';
 import { createRetryFailuresHandler } from '../functions/handlers/retry-failures-handler';
-import { BunqApiClient } from '../shared/bunq-api/client';
-import { InMemoryBunqStateStore } from '../shared/bunq-api/state';
-import type { RecoveryReport } from '../shared/recovery/recover-failures';
+import { BunqApiClient } from '../shared/bunq/api/client';
+import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
+import type { RecoveryReport } from '../shared/pipeline/recovery/recover-failures';
 
 export const DEFAULT_FAILURE_POLL_INTERVAL_MS = 60_000;
 

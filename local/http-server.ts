@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { unmapIpv4 } from '../shared/net/cidr';
+import { unmapIpv4 } from '../shared/pipeline/ingest/cidr';
 
 /** API Gateway's own request size limit. */
 export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;

@@ -6,7 +6,7 @@
  * Timers and in-flight requests are tracked so `idle()` can tell when nothing is left to do and `close()`
  * can stop everything at once.
  */
-import type { FetchLike } from '../shared/bunq-api/transport';
+import type { FetchLike } from '../shared/bunq/api/transport';
 import { formatBunqTime } from './protocol';
 
 export interface DeliveryAttempt {

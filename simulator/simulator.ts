@@ -16,7 +16,7 @@ import {
   type RsaKeyPair,
   signBytes,
   verifyBytes,
-} from '../shared/bunq-api/crypto';
+} from '../shared/bunq/api/crypto';
 import {
   type BunqRateLimits,
   endpointOf,
@@ -24,8 +24,8 @@ import {
   resolveRateLimits,
   ruleFor,
   SlidingWindowRateLimiter,
-} from '../shared/bunq-api/rate-limiter';
-import type { FetchLike } from '../shared/bunq-api/transport';
+} from '../shared/bunq/api/rate-limiter';
+import type { FetchLike } from '../shared/bunq/api/transport';
 import { handleControl } from './control';
 import { CallbackDeliverer, type DeliveryOutcome, type DeliveryTargetRecord } from './delivery';
 import {

@@ -1,13 +1,13 @@
 /**
  * `redrive`: move the dead-lettered callbacks back to the callbacks queue with an SQS message move task
- * (`redriveDeadLetters` in `shared/operations/redrive.ts`), reporting progress until it ends.
+ * (`redriveDeadLetters` in `cli/redrive-task.ts`), reporting progress until it ends.
  */
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { redriveDeadLetters } from '../../shared/operations/redrive';
 import type { Command } from '../command';
 import { parseDuration } from '../duration';
 import { EXIT, UsageError } from '../errors';
 import { COMMON_OPTIONS } from '../options';
+import { redriveDeadLetters } from '../redrive-task';
 
 export const REDRIVE_OPTIONS = {
   'dead-letter-queue-arn': {

@@ -3,7 +3,7 @@
  * Read, merge, write: every other integration's filter is written back as it was, our filters with an old
  * token are replaced, and nothing is written when bunq already has exactly that (idempotent).
  */
-import { isKnownCategory } from '../../shared/bunq/categories';
+import { isKnownCategory } from '../../shared/bunq/callback/categories';
 import { resolveCallbackTarget } from '../callback-target';
 import type { Command } from '../command';
 import { UsageError } from '../errors';

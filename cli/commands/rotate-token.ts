@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import type { CallbackTokens } from '../../shared/ingest/token';
+import type { CallbackTokens } from '../../shared/pipeline/ingest/token';
 import { joinCallbackUrl, readTokenSecret } from '../callback-target';
 import { type Command, type FilterScope, scopeLabel } from '../command';
 import type { BunqSession } from '../context';

@@ -9,7 +9,7 @@
  */
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { NotificationFilterFailure } from '../../shared/bunq-api/schemas';
+import type { NotificationFilterFailure } from '../../shared/bunq/api/schemas';
 import { type CallbackTarget, readTokenSecret, resolveCallbackTarget } from '../callback-target';
 import { type Command, type FilterScope, scopeLabel } from '../command';
 import type { CliContext } from '../context';

@@ -19,7 +19,6 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/contract/function-env';
 import {
   type ArrivalLog,
   type ArrivalRecorder,
@@ -27,7 +26,8 @@ import {
   arrivalId,
   type CallbackRef,
   type FailureRecord,
-} from '../../shared/recovery/ports';
+} from '../../shared/pipeline/recovery/ports';
+import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/wiring/function-env';
 
 export const ARRIVAL_KEY_PREFIX = 'arrived#';
 export const ATTEMPT_KEY_PREFIX = 'retry#';

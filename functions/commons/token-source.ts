@@ -3,7 +3,11 @@
  * Parameters (cached for `maxAgeSeconds`), validated with zod so a hand-edited secret fails loudly.
  */
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { type CallbackTokens, callbackTokenSecretSchema, validTokensAt } from '../../shared/ingest/token';
+import {
+  type CallbackTokens,
+  callbackTokenSecretSchema,
+  validTokensAt,
+} from '../../shared/pipeline/ingest/token';
 
 export interface TokenSource {
   /** Tokens valid now. `refresh` bypasses the cache (used once when a token does not match). */

@@ -15,10 +15,10 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { buildBusEntry } from '../../shared/normalize/bus-entry';
-import { claimCheckFor, withObjectRef } from '../../shared/normalize/claim-check';
-import { normalizeCallback } from '../../shared/normalize/normalize-callback';
 import { type BackoffPolicy, backoffSeconds } from '../../shared/pipeline/backoff';
+import { buildBusEntry } from '../../shared/pipeline/normalize/bus-entry';
+import { claimCheckFor, withObjectRef } from '../../shared/pipeline/normalize/claim-check';
+import { normalizeCallback } from '../../shared/pipeline/normalize/normalize-callback';
 import type {
   BusEntry,
   DeadLetterQueue,
@@ -28,7 +28,7 @@ import type {
   QueueMessage,
 } from '../../shared/pipeline/ports';
 import { decodeQueuedCallback, MESSAGE_ATTRIBUTE } from '../../shared/pipeline/queued-callback';
-import type { ArrivalRecorder } from '../../shared/recovery/ports';
+import type { ArrivalRecorder } from '../../shared/pipeline/recovery/ports';
 import { countSchemaMismatch, countWithDimension, flushMetrics } from '../commons/observability';
 
 export interface NormalizeDependencies {

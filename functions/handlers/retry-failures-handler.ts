@@ -2,7 +2,7 @@
  * The retry-failures Lambda's handler: one failure poll per invocation (EventBridge Scheduler, every few
  * minutes), built from injected dependencies so the local runtime runs the very same code on an interval.
  *
- * It runs the core (`shared/recovery/recover-failures.ts`) and turns its report into metrics, every run:
+ * It runs the core (`shared/pipeline/recovery/recover-failures.ts`) and turns its report into metrics, every run:
  * `PollerHeartbeat` (1), `FailedCallbacksOutstanding`, `RetriesRequested`, `RetriesExhausted`, `PollErrors`.
  * A failed poll does not fail the invocation (that would only make Lambda retry a stale run): it shows as
  * `PollErrors`, with the reason in the log.
@@ -10,12 +10,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import type { ArrivalLog, AttemptStore, BunqFailuresApi } from '../../shared/recovery/ports';
+import type { ArrivalLog, AttemptStore, BunqFailuresApi } from '../../shared/pipeline/recovery/ports';
 import {
   emptyRecoveryReport,
   type RecoveryReport,
   recoverFailures,
-} from '../../shared/recovery/recover-failures';
+} from '../../shared/pipeline/recovery/recover-failures';
 import { flushMetrics } from '../commons/observability';
 
 /** The metric names, for alarms and tests. */

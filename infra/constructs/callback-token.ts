@@ -1,7 +1,7 @@
 /** The callback token: the secret path segment bunq calls, generated at deploy and never output. */
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { TOKEN_SECRET_KEY } from '../../shared/contract/function-env';
+import { TOKEN_SECRET_KEY } from '../../shared/wiring/function-env';
 
 /** Length of the generated token: letters and digits only, so it is safe in a URL path as is. */
 export const CALLBACK_TOKEN_LENGTH = 48;
@@ -12,7 +12,7 @@ export const CALLBACK_TOKEN_LENGTH = 48;
  * ingest function reads it at run time; operators read it to register the callback URL with bunq.
  */
 export class CallbackToken extends Construct {
-  /** The secret; its JSON follows `CallbackTokenSecret` in `shared/contract/function-env.ts`. */
+  /** The secret; its JSON follows `CallbackTokenSecret` in `shared/wiring/function-env.ts`. */
   public readonly secret: Secret;
 
   constructor(scope: Construct, id: string) {

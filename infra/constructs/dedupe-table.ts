@@ -1,7 +1,7 @@
 /** The normalizer's memory of which callbacks it already published. */
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/contract/function-env';
+import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/wiring/function-env';
 
 /**
  * An on-demand DynamoDB table of dedupe markers in the layout Powertools Idempotency expects by default:

@@ -49,7 +49,7 @@ export class EventSchemas extends Construct {
       const content = JSON.stringify(document);
       if (content.length > MAX_SCHEMA_CONTENT_LENGTH) {
         throw new Error(
-          `The event schema ${name} is ${content.length} characters; EventBridge takes at most ${MAX_SCHEMA_CONTENT_LENGTH}. Trim the object schemas of its category in shared/bunq/objects.`,
+          `The event schema ${name} is ${content.length} characters; EventBridge takes at most ${MAX_SCHEMA_CONTENT_LENGTH}. Trim the object schemas of its category in shared/bunq/callback/objects.`,
         );
       }
       const schema = new CfnSchema(this, name, {

@@ -13,8 +13,8 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { RETRY_FAILURES_ENV } from '../../shared/contract/function-env';
-import { API_KEY_PLACEHOLDER } from '../../shared/recovery/state-guard';
+import { API_KEY_PLACEHOLDER } from '../../shared/pipeline/recovery/state-guard';
+import { RETRY_FAILURES_ENV } from '../../shared/wiring/function-env';
 import { functionEntry, METRICS_NAMESPACE, PipelineFunction } from './pipeline-function';
 
 /** The poller's DynamoDB calls: look up arrivals and attempts, count attempts. Nothing more. */

@@ -16,7 +16,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { INGEST_ENV } from '../../shared/contract/function-env';
+import { INGEST_ENV } from '../../shared/wiring/function-env';
 import { functionEntry, PipelineFunction } from './pipeline-function';
 
 /** The route bunq calls; `{token}` is the callback token the ingest function checks. */

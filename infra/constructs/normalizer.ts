@@ -10,7 +10,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { NORMALIZE_ENV } from '../../shared/contract/function-env';
+import { NORMALIZE_ENV } from '../../shared/wiring/function-env';
 import { functionEntry, PipelineFunction } from './pipeline-function';
 
 /** What the normalizer does with dedupe markers (Powertools Idempotency's DynamoDB calls); nothing more. */

@@ -3,9 +3,9 @@
  * the local runtime. Every field has a safe default; a bad value fails with a message naming the field.
  */
 import * as z from 'zod';
-import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL } from '../bunq-api/client';
+import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL } from '../bunq/api/client';
 import { DEFAULT_MAX_BODY_BYTES } from '../contract/limits';
-import { parseCidr } from '../net/cidr';
+import { parseCidr } from '../pipeline/ingest/cidr';
 import { arnProblem } from '../routing/arn';
 import { routesSchema } from '../routing/route-config';
 import { monitoringConfigSchema } from './monitoring-config';

@@ -5,7 +5,7 @@
  * This schema is the source of the published types; consumers may import {@link CallbackEventDetail}.
  */
 import * as z from 'zod';
-import { amountSchema } from '../bunq/amount';
+import { amountSchema } from '../bunq/callback/amount';
 
 /** Which way money moved for `monetaryAccountId`: from the primary amount's sign, where money moves. */
 export const directionSchema = z.enum(['CREDIT', 'DEBIT']).meta({

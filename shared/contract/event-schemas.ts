@@ -10,8 +10,8 @@
  * `npm run generate:schemas`; a unit test fails when they are stale.
  */
 import * as z from 'zod';
-import { CALLBACK_CATEGORIES, KNOWN_CATEGORIES, type KnownCategory } from '../bunq/categories';
-import { BUNQ_OBJECT_TYPES, BUNQ_OBJECTS, type BunqObjectType } from '../bunq/objects';
+import { CALLBACK_CATEGORIES, KNOWN_CATEGORIES, type KnownCategory } from '../bunq/callback/categories';
+import { BUNQ_OBJECT_TYPES, BUNQ_OBJECTS, type BunqObjectType } from '../bunq/callback/objects';
 import { callbackEventDetailSchema } from './callback-event';
 
 /** The file name (without `.json`) of the schema for categories not in the catalog. */

@@ -12,25 +12,25 @@
  * };
  * ```
  */
-import type { CALLBACK_CATEGORIES, KnownCategory } from '../bunq/categories';
-import type { BunqObjectTypes } from '../bunq/objects';
+import type { CALLBACK_CATEGORIES, KnownCategory } from '../bunq/callback/categories';
+import type { BunqObjectTypes } from '../bunq/callback/objects';
 import type { BusEvent, CallbackEventDetail } from './callback-event';
 
-export { type Amount, amountSchema, type Direction } from '../bunq/amount';
+export { type Amount, amountSchema, type Direction } from '../bunq/callback/amount';
 export {
   CALLBACK_CATEGORIES,
   type CategoryInfo,
   isKnownCategory,
   KNOWN_CATEGORIES,
   type KnownCategory,
-} from '../bunq/categories';
+} from '../bunq/callback/categories';
 export {
   BUNQ_OBJECT_TYPES,
   BUNQ_OBJECTS,
   type BunqObjectType,
   type BunqObjectTypes,
   isBunqObjectType,
-} from '../bunq/objects';
+} from '../bunq/callback/objects';
 export {
   type BusEvent,
   type CallbackEvent,

@@ -1,5 +1,5 @@
 /** Reading an event's object as its bunq type, for consumers. */
-import type { BunqObjectType, BunqObjectTypes } from '../bunq/objects';
+import type { BunqObjectType, BunqObjectTypes } from '../bunq/callback/objects';
 import type { CallbackEventDetail } from './callback-event';
 
 /**

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { type FixtureName, fixtureText } from '../support/fixtures';
 
-/** How many runs a property gets: `FUZZ_SCALE=10 npx jest test/unit/fuzz` fuzzes ten times longer. */
+/** How many runs a property gets: `FUZZ_SCALE=10 npx jest test/unit (the *.fuzz.test.ts files)` fuzzes ten times longer. */
 export function runs(base: number): number {
   const scale = Number(process.env.FUZZ_SCALE ?? '1');
   return Math.max(1, Math.round(base * (Number.isFinite(scale) && scale > 0 ? scale : 1)));

@@ -11,7 +11,7 @@ import {
   INGEST_ENV,
   NORMALIZE_ENV,
   TOKEN_SECRET_KEY,
-} from '../../shared/contract/function-env';
+} from '../../shared/wiring/function-env';
 import {
   actionsOf,
   allActions,

@@ -1,6 +1,6 @@
 /** Infra for the delivery guarantees: the claim-check bucket, backoff wiring and redrive outputs. */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { NORMALIZE_ENV } from '../../shared/contract/function-env';
+import { NORMALIZE_ENV } from '../../shared/wiring/function-env';
 import {
   actionsOf,
   normalizeFunctionId,

@@ -1,7 +1,7 @@
 /** Configuration values reach the template: a production deployment with every tunable changed. */
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { PipelineConfigInput } from '../../shared/config/pipeline-config';
-import { INGEST_ENV, NORMALIZE_ENV } from '../../shared/contract/function-env';
+import { INGEST_ENV, NORMALIZE_ENV } from '../../shared/wiring/function-env';
 import { callbackQueueId, deadLetterQueueId, SYNTH_TIMEOUT_MS, synthStack } from './support/synth';
 
 let template: Template;

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EventSchemas, SCHEMA_TYPE } from '../../infra/constructs/event-schemas';
-import { KNOWN_CATEGORIES } from '../../shared/bunq/categories';
+import { KNOWN_CATEGORIES } from '../../shared/bunq/callback/categories';
 import { DEFAULT_SCHEMA_NAME, EVENT_SCHEMA_DIR } from '../../shared/contract/event-schemas';
 import { onlyLogicalId, PROJECT_ROOT, SYNTH_TIMEOUT_MS, synthStack } from './support/synth';
 

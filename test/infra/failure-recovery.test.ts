@@ -8,9 +8,9 @@ import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BunqWebhooks } from '../../infra/constructs/bunq-webhooks';
 import { FailureRecovery, RECOVERY_TABLE_ACTIONS } from '../../infra/constructs/failure-recovery';
-import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL } from '../../shared/bunq-api/client';
-import { NORMALIZE_ENV, RETRY_FAILURES_ENV } from '../../shared/contract/function-env';
-import { API_KEY_PLACEHOLDER } from '../../shared/recovery/state-guard';
+import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL } from '../../shared/bunq/api/client';
+import { API_KEY_PLACEHOLDER } from '../../shared/pipeline/recovery/state-guard';
+import { NORMALIZE_ENV, RETRY_FAILURES_ENV } from '../../shared/wiring/function-env';
 import {
   actionsOf,
   allActions,

@@ -10,7 +10,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../infra/app-settings';
 import { CALLBACK_TOKEN_LENGTH } from '../../infra/constructs/callback-token';
 import { type PipelineConfigInput, parsePipelineConfig } from '../../shared/config/pipeline-config';
-import { INGEST_ENV, NORMALIZE_ENV, TOKEN_SECRET_KEY } from '../../shared/contract/function-env';
+import { INGEST_ENV, NORMALIZE_ENV, TOKEN_SECRET_KEY } from '../../shared/wiring/function-env';
 import {
   actionsOf,
   ingestFunctionId,

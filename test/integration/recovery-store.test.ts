@@ -13,7 +13,7 @@ import {
 } from '../../functions/commons/recovery-store';
 import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
-import type { ArrivalRecorder } from '../../shared/recovery/ports';
+import type { ArrivalRecorder } from '../../shared/pipeline/recovery/ports';
 import { useDynalite } from '../support/dynalite';
 import { fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';

@@ -10,9 +10,9 @@ import {
   dynamoAttemptStore,
 } from '../../functions/commons/recovery-store';
 import { createRetryFailuresHandler } from '../../functions/handlers/retry-failures-handler';
-import { BunqApiClient } from '../../shared/bunq-api/client';
-import { InMemoryBunqStateStore } from '../../shared/bunq-api/state';
-import { API_KEY_PLACEHOLDER, guardPlaceholderApiKey } from '../../shared/recovery/state-guard';
+import { BunqApiClient } from '../../shared/bunq/api/client';
+import { InMemoryBunqStateStore } from '../../shared/bunq/api/state';
+import { API_KEY_PLACEHOLDER, guardPlaceholderApiKey } from '../../shared/pipeline/recovery/state-guard';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../simulator/server';
 import { type LocalDynamo, startDynalite } from '../support/dynalite';
 import { capturingLogger, silentMetrics } from '../support/pipeline';

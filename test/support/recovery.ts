@@ -1,7 +1,7 @@
 /** Test doubles for the failure recovery core: a fake bunq failures API and in-memory stores. */
-import type { RetryFailuresResult } from '../../shared/bunq-api/client';
-import { BunqError } from '../../shared/bunq-api/errors';
-import type { NotificationFilterFailure } from '../../shared/bunq-api/schemas';
+import type { RetryFailuresResult } from '../../shared/bunq/api/client';
+import { BunqError } from '../../shared/bunq/api/errors';
+import type { NotificationFilterFailure } from '../../shared/bunq/api/schemas';
 import {
   type ArrivalLog,
   type ArrivalRecorder,
@@ -10,7 +10,7 @@ import {
   type BunqFailuresApi,
   type CallbackRef,
   type FailureRecord,
-} from '../../shared/recovery/ports';
+} from '../../shared/pipeline/recovery/ports';
 
 export const USER_ID = 4_201;
 

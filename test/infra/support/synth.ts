@@ -8,7 +8,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BunqWebhooksStack } from '../../../infra/bunq-webhooks-stack';
 import { type PipelineConfigInput, parsePipelineConfig } from '../../../shared/config/pipeline-config';
-import { INGEST_ENV, NORMALIZE_ENV } from '../../../shared/contract/function-env';
+import { INGEST_ENV, NORMALIZE_ENV } from '../../../shared/wiring/function-env';
 
 export const PROJECT_ROOT = path.join(__dirname, '..', '..', '..');
 

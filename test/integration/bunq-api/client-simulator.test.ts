@@ -2,16 +2,16 @@
  * The bunq client against the simulator over loopback HTTP: the real `fetch`, real sockets, the simulator's
  * rate limits on (with short windows), and a man-in-the-middle proxy for response tampering.
  */
-import { BunqApiClient, type BunqApiClientOptions } from '../../../shared/bunq-api/client';
+import { BunqApiClient, type BunqApiClientOptions } from '../../../shared/bunq/api/client';
 import {
   type BunqApiError,
   BunqBadRequestError,
   BunqServerSignatureError,
   BunqSignatureRequiredError,
   BunqUnauthorizedError,
-} from '../../../shared/bunq-api/errors';
-import type { BunqLogger } from '../../../shared/bunq-api/logger';
-import { InMemoryBunqStateStore } from '../../../shared/bunq-api/state';
+} from '../../../shared/bunq/api/errors';
+import type { BunqLogger } from '../../../shared/bunq/api/logger';
+import { InMemoryBunqStateStore } from '../../../shared/bunq/api/state';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../../simulator/server';
 import { startProxy } from './loopback';
 

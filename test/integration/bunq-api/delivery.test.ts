@@ -3,8 +3,8 @@
  * (1 try + 5 retries, time-scaled to 20 ms), stores the failure, and a retry POST made by the client
  * re-delivers to the receiver once it answers 200.
  */
-import { BunqApiClient } from '../../../shared/bunq-api/client';
-import { InMemoryBunqStateStore } from '../../../shared/bunq-api/state';
+import { BunqApiClient } from '../../../shared/bunq/api/client';
+import { InMemoryBunqStateStore } from '../../../shared/bunq/api/state';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../../simulator/server';
 import { type Receiver, startReceiver } from './loopback';
 

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CliDeps } from '../../../cli/context';
-import { generateRsaKeyPair, type RsaKeyPair } from '../../../shared/bunq-api/crypto';
+import { generateRsaKeyPair, type RsaKeyPair } from '../../../shared/bunq/api/crypto';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../../simulator/server';
 import type { SimUser } from '../../../simulator/simulator';
 import { runCli } from '../../unit/cli/support';

@@ -22,7 +22,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { callbackTokenSecretSchema } from '../../../shared/ingest/token';
+import { callbackTokenSecretSchema } from '../../../shared/pipeline/ingest/token';
 import { runCli } from './support';
 
 const ACCOUNT = '123456789012';

@@ -6,7 +6,7 @@ import {
   planUnregister,
   sameFilterSet,
 } from '../../../cli/filter-plan';
-import type { NotificationFilterUrl } from '../../../shared/bunq-api/schemas';
+import type { NotificationFilterUrl } from '../../../shared/bunq/api/schemas';
 
 const BASE = 'https://abc.execute-api.eu-west-1.amazonaws.com/callbacks/';
 const OURS = `${BASE}${'n'.repeat(43)}`;

@@ -3,7 +3,7 @@ import {
   createRetryFailuresHandler,
   RECOVERY_METRICS,
 } from '../../../functions/handlers/retry-failures-handler';
-import { BunqNetworkError } from '../../../shared/bunq-api/errors';
+import { BunqNetworkError } from '../../../shared/bunq/api/errors';
 import { capturingLogger, silentMetrics } from '../../support/pipeline';
 import { FakeBunq, failure, MemoryRecoveryStore } from '../../support/recovery';
 

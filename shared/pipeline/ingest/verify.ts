@@ -1,0 +1,71 @@
+/**
+ * The ingest's verification core (Contract 1): decides, from plain values, whether a callback request is
+ * accepted. It knows nothing of API Gateway or SQS; the handler maps its verdict to a response.
+ */
+import type { SourceMatcher } from './cidr';
+import { tokenMatches } from './token';
+
+export interface CallbackRequest {
+  readonly method: string;
+  /** The `{token}` path segment, as routed. */
+  readonly token: string | undefined;
+  readonly sourceIp: string | undefined;
+  /** Body text as delivered by API Gateway (base64 when `isBase64Encoded`). */
+  readonly body: string | undefined;
+  readonly isBase64Encoded: boolean;
+}
+
+export type RejectionReason =
+  | 'method-not-allowed'
+  | 'source-not-allowed'
+  | 'invalid-token'
+  | 'body-too-large'
+  | 'empty-body';
+
+export type Verdict =
+  | { readonly accepted: true; readonly body: Buffer }
+  | { readonly accepted: false; readonly status: number; readonly reason: RejectionReason };
+
+export interface VerifyOptions {
+  readonly isAllowedSource: SourceMatcher;
+  readonly validTokens: readonly string[];
+  readonly maxBodyBytes: number;
+}
+
+const REJECTION_STATUS: Record<RejectionReason, number> = {
+  'method-not-allowed': 405,
+  'source-not-allowed': 403,
+  'invalid-token': 403,
+  'body-too-large': 413,
+  'empty-body': 400,
+};
+
+const reject = (reason: RejectionReason): Verdict => ({
+  accepted: false,
+  status: REJECTION_STATUS[reason],
+  reason,
+});
+
+/** Upper bound of the decoded size of a base64 text, so oversized bodies are refused before decoding. */
+const decodedSizeUpperBound = (text: string, base64: boolean): number =>
+  base64 ? Math.floor((text.length * 3) / 4) : Buffer.byteLength(text, 'utf8');
+
+/**
+ * Authenticity first (source, then token), so an unauthenticated caller learns nothing about size limits;
+ * then the body.
+ */
+export function verifyCallback(request: CallbackRequest, options: VerifyOptions): Verdict {
+  if (request.method.toUpperCase() !== 'POST') return reject('method-not-allowed');
+  if (!options.isAllowedSource(request.sourceIp)) return reject('source-not-allowed');
+  if (!tokenMatches(request.token, options.validTokens)) return reject('invalid-token');
+
+  const text = request.body ?? '';
+  // Cheap pre-check on the encoded length; the exact check below is on the decoded bytes.
+  if (decodedSizeUpperBound(text, request.isBase64Encoded) > options.maxBodyBytes + 3) {
+    return reject('body-too-large');
+  }
+  const body = request.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+  if (body.length > options.maxBodyBytes) return reject('body-too-large');
+  if (body.length === 0) return reject('empty-body');
+  return { accepted: true, body };
+}
