@@ -48,7 +48,7 @@ export function createDashboard(scope: Construct, input: DashboardInput): Dashbo
   dashboard.addWidgets(
     new TextWidget({
       markdown:
-        '# bunq webhooks\nCallbacks in, events out. Every alarm has a runbook entry in the README (section Runbook).',
+        '# bunq webhooks\nCallbacks in, events out. Every alarm has a runbook entry in docs/OPERATIONS.md (section Runbook).',
       width: 24,
       height: 2,
     }),

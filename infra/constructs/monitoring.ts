@@ -1,8 +1,8 @@
 /**
  * The operator's view: an alarm on every way a callback can be lost or stuck, each into one encrypted SNS
  * topic and each saying what it means and what to do; and a dashboard of the flow, from callbacks in to
- * events out (built in `monitoring-dashboard.ts`). The README has a runbook entry per alarm, under the same
- * name.
+ * events out (built in `monitoring-dashboard.ts`). docs/OPERATIONS.md has a runbook entry per alarm, under the
+ * same name.
  */
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -28,8 +28,8 @@ import type { AlarmThresholds } from '../../shared/config/monitoring-config';
 import { createDashboard } from './monitoring-dashboard';
 import { PIPELINE_SERVICES, pipelineMetric, ruleMetric } from './monitoring-metrics';
 
-/** The anchor of each alarm's runbook entry in the README (`## Runbook`). */
-const RUNBOOK = 'README.md#runbook';
+/** The anchor of each alarm's runbook entry in docs/OPERATIONS.md (`## Runbook`). */
+const RUNBOOK = 'docs/OPERATIONS.md#runbook';
 
 /**
  * `wanted` evaluation periods of `period`, at least one and at most what fits in a day (CloudWatch's limit on
