@@ -99,7 +99,7 @@ const helpCache = new Map<string, string>();
 function scriptHelp(script: string): string {
   const cached = helpCache.get(script);
   if (cached !== undefined) return cached;
-  const file = /^tsx (\S+)$/.exec(SCRIPTS[script] ?? '')?.[1];
+  const file = /^(?:node --import )?tsx (\S+)$/.exec(SCRIPTS[script] ?? '')?.[1];
   if (file === undefined)
     throw new Error(`npm script "${script}" is not "tsx <file>": cannot read its flags`);
   const result = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [file, '--help'], {
