@@ -67,6 +67,11 @@ export const BUNQ_OPTIONS = {
     type: 'boolean',
     description: 'allow http:// for the callback URL and a non-loopback bunq base URL (local testing only)',
   },
+  'no-session-cache': {
+    type: 'boolean',
+    description:
+      'sign in to bunq afresh and keep nothing (default: reuse the session saved, 0600, under ~/.config/bunq-webhooks; BUNQ_WEBHOOKS_SESSION_CACHE=off does the same)',
+  },
 } as const satisfies OptionSpecs;
 
 export const TARGET_OPTIONS = {
