@@ -17,9 +17,9 @@ import {
   type BunqApiClientOptions,
 } from '../shared/bunq/api/client';
 import type { BunqLogger } from '../shared/bunq/api/logger';
-import type { FetchLike } from '../shared/bunq/api/transport';
 import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager-state-store';
 import { type BunqState, type BunqStateStore, InMemoryBunqStateStore } from '../shared/bunq/api/state';
+import type { FetchLike } from '../shared/bunq/api/transport';
 import { guardPlaceholderApiKey } from '../shared/pipeline/recovery/state-guard';
 import { NotFoundError, UsageError } from './errors';
 import type { Flags } from './options';
@@ -107,6 +107,11 @@ export class CliContext {
   ) {
     this.json = flags.boolean('json');
     this.showUrl = urlShower(this.has('show-urls') && flags.boolean('show-urls'));
+  }
+
+  /** The command's words besides flags (`trigger <CATEGORY>`). */
+  get positionals(): readonly string[] {
+    return this.flags.positionals;
   }
 
   /** Whether this command declares a flag. */

@@ -13,6 +13,7 @@ import { registerCommand } from './commands/register';
 import { replayCommand } from './commands/replay';
 import { rotateTokenCommand } from './commands/rotate-token';
 import { statusCommand } from './commands/status';
+import { triggerCommand } from './commands/trigger';
 import { unpinCommand } from './commands/unpin';
 import { unregisterCommand } from './commands/unregister';
 import { CliContext, type CliDeps, type CliIo } from './context';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   unpinCommand,
   replayCommand,
   redriveCommand,
+  triggerCommand,
 ];
 
 export const EXIT_CODE_HELP = [
@@ -62,11 +64,15 @@ export function generalHelp(): string {
 }
 
 export function commandHelp(command: Command): string {
+  const positional = command.positional === undefined ? '' : ` ${command.positional.name}`;
   return [
-    `Usage: bunq-webhooks ${command.name} [options]`,
+    `Usage: bunq-webhooks ${command.name}${positional} [options]`,
     '',
     ...wrap(command.description, 108),
     '',
+    ...(command.positional === undefined
+      ? []
+      : ['Arguments:', `  ${command.positional.name.padEnd(32)} ${command.positional.description}`, '']),
     ...command.sections.flatMap((section) => [`${section.title}:`, ...renderOptions(section.options), '']),
     'Examples:',
     ...command.examples.map((example) => `  ${example}`),
@@ -136,7 +142,7 @@ export async function run(
   let context: CliContext | undefined;
   try {
     const specs = specsOf(command);
-    const flags = parseFlags(rest, specs, io.env, command.name);
+    const flags = parseFlags(rest, specs, io.env, command.name, command.positional !== undefined);
     json = flags.boolean('json');
     context = new CliContext(io, deps, flags, command.name, new Set(Object.keys(specs)));
     const output = await command.run(context);

@@ -20,7 +20,9 @@ describe('bunq-webhooks command line', () => {
     async (name) => {
       const result = await runCli([name, '--help']);
       expect(result.code).toBe(0);
-      expect(result.stdout).toContain(`Usage: bunq-webhooks ${name} [options]`);
+      const command = COMMANDS.find((candidate) => candidate.name === name);
+      const positional = command?.positional === undefined ? '' : ` ${command.positional.name}`;
+      expect(result.stdout).toContain(`Usage: bunq-webhooks ${name}${positional} [options]`);
       expect(result.stdout).toContain('--json');
       expect(result.stdout).toContain('Examples:');
       expect(result.stdout).toContain('Exit codes:');
