@@ -89,7 +89,10 @@ export function projectFixtures(root = projectRoot()): CallbackFixture[] {
  * The fixture for `category`: one sent with that category, else one carrying an object type the category
  * is documented to carry (its category then set to `category`). Undefined when there is none.
  */
-export function fixtureFor(category: string, fixtures: readonly CallbackFixture[]): CallbackFixture | undefined {
+export function fixtureFor(
+  category: string,
+  fixtures: readonly CallbackFixture[],
+): CallbackFixture | undefined {
   const expected: readonly string[] =
     (CALLBACK_CATEGORIES as Record<string, { objectTypes: readonly string[] }>)[category]?.objectTypes ?? [];
   // The category's main object type first (`PAYMENT` sends a Payment, not a PaymentBatch).
