@@ -31,7 +31,10 @@ const CONFIG_PATH = join(__dirname, '..', '..', 'config', 'examples', 'all-targe
 
 /** One callback per documented category, MUTATION with both event types, and a category nobody knows. */
 function callbacks(): Array<{ category: string; eventType: string }> {
-  const list = KNOWN_CATEGORIES.map((category) => ({ category, eventType: `${category}_CREATED` }));
+  const list: Array<{ category: string; eventType: string }> = KNOWN_CATEGORIES.map((category) => ({
+    category,
+    eventType: `${category}_CREATED`,
+  }));
   list.push({ category: 'MUTATION', eventType: 'MUTATION_RECEIVED' });
   list.push({ category: 'NOT_YET_DOCUMENTED', eventType: 'NOT_YET_DOCUMENTED_HAPPENED' });
   return list;
