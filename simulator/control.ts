@@ -11,7 +11,7 @@
  * - `POST /_simulator/users/{userId}/clobber-filters` `{"notification_target", "categories": [...], "monetaryAccountId"?}`
  *   → replaces that scope's whole filter set with these, as another integration's naive POST would
  * - `POST /_simulator/emit` `{"userId", "callback": {"NotificationUrl": {...}}, "monetaryAccountId"?, "drop"?}`
- *   → 202 `{"deliveryId", "targets": [...], "dropped"}`; with `"drop": true` bunq never tries and records no
+ *   → 202 `{"deliveryId", "targets": [...]}` (+ `"dropped": true`); with `"drop": true` bunq never tries and records no
  *   failure, but the object is in the event listing
  * - `GET /_simulator/deliveries`, `GET /_simulator/deliveries/{id}` → delivery state and every try
  * - `GET /_simulator/idle?timeoutMs=n` → 200 `{"idle": true}` once no delivery is pending, 504 after the timeout
@@ -215,7 +215,7 @@ async function route(
       body: {
         deliveryId: delivery.id,
         targets: delivery.targets.map((target) => target.target),
-        dropped: delivery.dropped,
+        ...(delivery.dropped ? { dropped: true } : {}),
       },
     };
   }
