@@ -1,6 +1,6 @@
 /**
  * The dedupe key: stable for the same callback however many times bunq (up to 6 tries), SQS (redelivery),
- * the failure poller or the reconciler deliver it. bunq's body carries no delivery id, so the key is built
+ * the failure poller or the reconciler deliver it. bunq's body carries no delivery id, timestamp or signature, so the key is built
  * from what identifies a callback: category, object type, object id and the object's `updated` time (one
  * key per category, object and update). Objects without an id or without `updated` fall back to a hash of
  * the category, event type, object type and the object's content.
