@@ -28,14 +28,26 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AlarmThresholds } from '../../shared/config/monitoring-config';
-import { METRICS_NAMESPACE } from './pipeline-function';
+import {
+  type EmittedMetricName,
+  type EmittingService,
+  INGEST_METRICS,
+  METRIC_DIMENSIONS,
+  METRICS_NAMESPACE,
+  type MetricDimension,
+  NORMALIZE_METRICS,
+  RECOVERY_METRICS,
+  type RecoveryMetricName,
+  SERVICE_NAMES,
+} from '../../shared/wiring/metrics';
 
-/** `POWERTOOLS_SERVICE_NAME` of the pipeline's functions: the `service` dimension of their metrics. */
-export const PIPELINE_SERVICES = {
-  ingest: 'bunq-webhooks-ingest',
-  normalize: 'bunq-webhooks-normalize',
-  retryFailures: 'bunq-webhooks-retry-failures',
-} as const;
+/** One of the functions' own metrics (namespace {@link METRICS_NAMESPACE}, dimension `service`). */
+type PipelineMetric = (
+  service: EmittingService,
+  metricName: EmittedMetricName,
+  statistic?: string,
+  period?: Duration,
+) => Metric;
 
 /** The anchor of each alarm's runbook entry in the README (`## Runbook`). */
 const RUNBOOK = 'README.md#runbook';
@@ -84,14 +96,7 @@ export interface MonitoredFailureRecovery {
   /** Time between two polls. */
   readonly interval: Duration;
   /** One of the poller's metrics (namespace `BunqWebhooks`, dimension `service`). */
-  metric(
-    name:
-      | 'PollerHeartbeat'
-      | 'FailedCallbacksOutstanding'
-      | 'RetriesRequested'
-      | 'RetriesExhausted'
-      | 'PollErrors',
-  ): Metric;
+  metric(name: RecoveryMetricName): Metric;
 }
 
 export interface MonitoringProps {
@@ -204,11 +209,11 @@ export class Monitoring extends Construct {
     for (const email of props.alarmEmails ?? []) this.topic.addSubscription(new EmailSubscription(email));
     this.action = new SnsAction(this.topic);
 
-    const pipelineMetric = (service: string, metricName: string, statistic = Stats.SUM, p = period) =>
+    const pipelineMetric: PipelineMetric = (service, metricName, statistic = Stats.SUM, p = period) =>
       new Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
-        dimensionsMap: { service },
+        dimensionsMap: { [METRIC_DIMENSIONS.service]: service },
         statistic,
         period: p,
       });
@@ -224,7 +229,7 @@ export class Monitoring extends Construct {
       );
       this.addAlarm('FailureBacklog', {
         metric: recovery
-          .metric('FailedCallbacksOutstanding')
+          .metric(RECOVERY_METRICS.outstanding)
           .with({ statistic: Stats.MAXIMUM, period: backlogPeriod }),
         threshold: t.failedCallbacksOutstanding,
         evaluationPeriods: backlogPeriods,
@@ -236,7 +241,7 @@ export class Monitoring extends Construct {
       });
       this.addAlarm('RetriesExhausted', {
         metric: recovery
-          .metric('RetriesExhausted')
+          .metric(RECOVERY_METRICS.retriesExhausted)
           .with({ period: Duration.minutes(Math.max(period.toMinutes(), pollMinutes)) }),
         threshold: t.retriesExhausted,
         evaluationPeriods: 1,
@@ -247,7 +252,7 @@ export class Monitoring extends Construct {
       });
       const heartbeatPeriods = periodsWithinADay(t.pollerHeartbeatMissedPolls, recovery.interval);
       this.addAlarm('PollerHeartbeatMissing', {
-        metric: recovery.metric('PollerHeartbeat').with({ period: recovery.interval }),
+        metric: recovery.metric(RECOVERY_METRICS.heartbeat).with({ period: recovery.interval }),
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: heartbeatPeriods,
@@ -259,7 +264,7 @@ export class Monitoring extends Construct {
       });
       const errorPolls = periodsWithinADay(t.pollErrorsConsecutivePolls, recovery.interval);
       this.addAlarm('PollErrors', {
-        metric: recovery.metric('PollErrors').with({ period: recovery.interval }),
+        metric: recovery.metric(RECOVERY_METRICS.pollErrors).with({ period: recovery.interval }),
         threshold: 0,
         evaluationPeriods: errorPolls,
         datapointsToAlarm: errorPolls,
@@ -355,7 +360,7 @@ export class Monitoring extends Construct {
         'Do: check the Ingest function errors and logs, and SQS health in the region.',
     });
     this.addAlarm('DeadLettered', {
-      metric: pipelineMetric(PIPELINE_SERVICES.normalize, 'DeadLettered'),
+      metric: pipelineMetric(SERVICE_NAMES.normalize, NORMALIZE_METRICS.deadLettered),
       threshold: t.deadLettered,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
@@ -364,7 +369,7 @@ export class Monitoring extends Construct {
         'Do: read the deadLetterReason and deadLetterDetail attributes of the messages, fix the cause, then npx bunq-webhooks redrive --stack <stack>.',
     });
     this.addAlarm('RejectedCallbacks', {
-      metric: pipelineMetric(PIPELINE_SERVICES.ingest, 'CallbacksRejected'),
+      metric: pipelineMetric(SERVICE_NAMES.ingest, INGEST_METRICS.callbacksRejected),
       threshold: t.rejectedCallbacks,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
@@ -447,19 +452,23 @@ export class Monitoring extends Construct {
   private createDashboard(
     props: MonitoringProps,
     period: Duration,
-    pipelineMetric: (service: string, name: string, statistic?: string, p?: Duration) => Metric,
+    pipelineMetric: PipelineMetric,
     deadLetterQueues: readonly MonitoredDeadLetterQueue[],
     recovery: MonitoredFailureRecovery | undefined,
   ): Dashboard {
     const seconds = period.toSeconds();
     // One line per dimension value (category, reason): a graph may SEARCH, an alarm may not.
-    const byDimension = (service: string, metricName: string, dimension: string) =>
+    const byDimension = (
+      service: EmittingService,
+      metricName: EmittedMetricName,
+      dimension: MetricDimension,
+    ) =>
       new MathExpression({
-        expression: `SEARCH('{${METRICS_NAMESPACE},${dimension},service} MetricName="${metricName}" service="${service}"', 'Sum', ${seconds})`,
+        expression: `SEARCH('{${METRICS_NAMESPACE},${dimension},${METRIC_DIMENSIONS.service}} MetricName="${metricName}" ${METRIC_DIMENSIONS.service}="${service}"', 'Sum', ${seconds})`,
         usingMetrics: {},
         period,
       });
-    const { ingest, normalize } = PIPELINE_SERVICES;
+    const { ingest, normalize } = SERVICE_NAMES;
     const wide = { width: 12, height: 6 } as const;
 
     const dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
@@ -478,15 +487,15 @@ export class Monitoring extends Construct {
       new GraphWidget({
         title: 'Callbacks in',
         left: [
-          pipelineMetric(ingest, 'CallbacksAccepted').with({ label: 'accepted' }),
-          pipelineMetric(ingest, 'CallbacksRejected').with({ label: 'rejected' }),
-          pipelineMetric(ingest, 'EnqueueFailed').with({ label: 'enqueue failed (503)' }),
+          pipelineMetric(ingest, INGEST_METRICS.callbacksAccepted).with({ label: 'accepted' }),
+          pipelineMetric(ingest, INGEST_METRICS.callbacksRejected).with({ label: 'rejected' }),
+          pipelineMetric(ingest, INGEST_METRICS.enqueueFailed).with({ label: 'enqueue failed (503)' }),
         ],
         ...wide,
       }),
       new GraphWidget({
         title: 'Events out, by category',
-        left: [byDimension(normalize, 'EventsPublished', 'category')],
+        left: [byDimension(normalize, NORMALIZE_METRICS.eventsPublished, METRIC_DIMENSIONS.category)],
         ...wide,
       }),
     );
@@ -495,20 +504,22 @@ export class Monitoring extends Construct {
       new GraphWidget({
         title: 'Duplicates suppressed and claim checks',
         left: [
-          pipelineMetric(normalize, 'DuplicatesSuppressed').with({ label: 'duplicates suppressed' }),
-          pipelineMetric(normalize, 'ClaimChecked').with({ label: 'claim-checked objects' }),
+          pipelineMetric(normalize, NORMALIZE_METRICS.duplicatesSuppressed).with({
+            label: 'duplicates suppressed',
+          }),
+          pipelineMetric(normalize, NORMALIZE_METRICS.claimChecked).with({ label: 'claim-checked objects' }),
         ],
         ...third,
       }),
       new GraphWidget({
         title: 'Schema mismatches, by object type',
-        left: [byDimension(normalize, 'SchemaMismatch', 'objectType')],
+        left: [byDimension(normalize, NORMALIZE_METRICS.schemaMismatch, METRIC_DIMENSIONS.objectType)],
         ...third,
       }),
       new GraphWidget({
         title: 'Time to acknowledge (ms)',
         left: [Stats.p(50), Stats.p(99), Stats.MAXIMUM].map((statistic) =>
-          pipelineMetric(ingest, 'TimeToAcknowledge', statistic).with({ label: statistic }),
+          pipelineMetric(ingest, INGEST_METRICS.timeToAcknowledge, statistic).with({ label: statistic }),
         ),
         ...third,
       }),
@@ -544,12 +555,12 @@ export class Monitoring extends Construct {
     dashboard.addWidgets(
       new GraphWidget({
         title: 'Dead-lettered by the normalizer, by reason',
-        left: [byDimension(normalize, 'DeadLettered', 'reason')],
+        left: [byDimension(normalize, NORMALIZE_METRICS.deadLettered, METRIC_DIMENSIONS.reason)],
         ...wide,
       }),
       new GraphWidget({
         title: 'Rejected callbacks, by reason',
-        left: [byDimension(ingest, 'CallbacksRejected', 'reason')],
+        left: [byDimension(ingest, INGEST_METRICS.callbacksRejected, METRIC_DIMENSIONS.reason)],
         ...wide,
       }),
     );
@@ -585,16 +596,19 @@ export class Monitoring extends Construct {
           title: 'Failure backlog',
           left: [
             recovery
-              .metric('FailedCallbacksOutstanding')
+              .metric(RECOVERY_METRICS.outstanding)
               .with({ statistic: Stats.MAXIMUM, period: pollPeriod, label: 'failed callbacks outstanding' }),
           ],
           ...wide,
         }),
         new GraphWidget({
           title: 'Failure retries',
-          left: (['RetriesRequested', 'RetriesExhausted', 'PollErrors', 'PollerHeartbeat'] as const).map(
-            (name) => recovery.metric(name).with({ period: pollPeriod, label: name }),
-          ),
+          left: [
+            RECOVERY_METRICS.retriesRequested,
+            RECOVERY_METRICS.retriesExhausted,
+            RECOVERY_METRICS.pollErrors,
+            RECOVERY_METRICS.heartbeat,
+          ].map((name) => recovery.metric(name).with({ period: pollPeriod, label: name })),
           ...wide,
         }),
       );
