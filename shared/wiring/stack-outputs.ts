@@ -7,6 +7,8 @@
 export const STACK_OUTPUTS = {
   /** Callback URL without the token. */
   callbackBaseUrl: 'CallbackBaseUrl',
+  /** Only with a custom domain: the regional hostname to point the domain at. */
+  customDomainTarget: 'CustomDomainTarget',
   eventBusName: 'EventBusName',
   eventBusArn: 'EventBusArn',
   /** The archive of every event on the bus (the source of a replay). */
