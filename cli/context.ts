@@ -52,6 +52,8 @@ export interface CliDeps {
   readonly now?: () => Date;
   /** Waits between progress polls (replay, redrive). @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Resolves with the signal's name when the user asks a waiting command (`listen`) to stop. @default SIGINT or SIGTERM */
+  readonly interrupted?: () => Promise<string>;
   /** Extra trusted certificate authorities for `pin-certificate` (tests). */
   readonly tlsCa?: string | readonly string[];
 }
@@ -131,6 +133,20 @@ export class CliContext {
 
   now(): Date {
     return this.deps.now?.() ?? new Date();
+  }
+
+  /** Resolves with the signal's name on the first SIGINT or SIGTERM (or the injected stand-in). */
+  interrupted(): Promise<string> {
+    if (this.deps.interrupted !== undefined) return this.deps.interrupted();
+    return new Promise((resolve) => {
+      const stop = (signal: NodeJS.Signals) => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve(signal);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
   }
 
   sleep(ms: number): Promise<void> {
