@@ -11,14 +11,12 @@ import {
   dynamoArrivalRecorder,
   dynamoAttemptStore,
 } from '../../functions/commons/recovery-store';
-import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
-import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
 import type { ArrivalRecorder } from '../../shared/pipeline/recovery/ports';
 import { useDynalite } from '../support/dynalite';
 import { fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';
-import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../support/pipeline';
+import { normalizeHandlerOver } from '../support/pipeline';
 
 const db = useDynalite('recovery');
 const newTable = (): Promise<string> => db.freshTable();
@@ -140,20 +138,11 @@ describe('normalize handler: arrivals for the poller', () => {
 
   async function normalizer(arrivals: ArrivalRecorder) {
     const tableName = await newTable();
-    const { logger, lines } = capturingLogger();
-    const bus = new RecordingBus();
-    const handler = createNormalizeHandler(
-      createNormalizer({
-        publisher: bus,
-        deadLetters: new RecordingQueue(),
-        dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
-        dedupeTtlSeconds: 86_400,
-        eventSource: 'bunq',
-        arrivals,
-        logger,
-        metrics: silentMetrics(),
-      }),
-    );
+    const { handler, bus, lines } = normalizeHandlerOver({
+      dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
+      dedupeTtlSeconds: 86_400,
+      arrivals,
+    });
     return { handler, bus, lines, tableName };
   }
 
