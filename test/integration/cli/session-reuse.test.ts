@@ -4,39 +4,15 @@
  * device and opens a session; the second makes none of those calls, so it does not wait out the session
  * limit. The saved session is the user's alone (0600 in a 0700 directory) and never holds the API key.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../../simulator/server';
-
-const ROOT = join(__dirname, '..', '..', '..');
-
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { type Finished, ROOT, runProcess } from './run-process';
 
 /** The bin as `npx bunq-webhooks` runs it, with only the session cache directory and no cloud settings. */
 function cli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'bunq-webhooks.js'), ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, BUNQ_API_KEY: '', BUNQ_BASE_URL: '', BUNQ_WEBHOOKS_STACK: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(process.execPath, [join(ROOT, 'bin', 'bunq-webhooks.js'), ...args], { env });
 }
 
 const SETUP_CALLS = /^\/(installation|device-server|session-server)$/;
