@@ -23,6 +23,16 @@ const newTable = (): Promise<string> => db.freshTable();
 
 const T0 = new Date('2026-01-02T03:00:00.000Z');
 
+/** An attempt store on a table of its own, its clock stopped at {@link T0}. */
+async function freshAttemptStore() {
+  return dynamoAttemptStore({
+    client: db.dynamo.client,
+    tableName: await newTable(),
+    ttlSeconds: 86_400,
+    now: () => T0,
+  });
+}
+
 describe('arrival log', () => {
   it('finds what was recorded, by category and object id, and nothing else', async () => {
     const tableName = await newTable();
@@ -70,13 +80,7 @@ describe('arrival log', () => {
 
 describe('attempt store', () => {
   it('counts attempts per failure and user, and loads them back', async () => {
-    const tableName = await newTable();
-    const store = dynamoAttemptStore({
-      client: db.dynamo.client,
-      tableName,
-      ttlSeconds: 86_400,
-      now: () => T0,
-    });
+    const store = await freshAttemptStore();
     expect(await store.recordAttempt(7, 100, T0)).toBe(1);
     expect(await store.recordAttempt(7, 100, T0)).toBe(2);
     expect(await store.recordAttempt(7, 101, T0)).toBe(1);
@@ -92,13 +96,7 @@ describe('attempt store', () => {
   });
 
   it('marks a failure exhausted exactly once', async () => {
-    const tableName = await newTable();
-    const store = dynamoAttemptStore({
-      client: db.dynamo.client,
-      tableName,
-      ttlSeconds: 86_400,
-      now: () => T0,
-    });
+    const store = await freshAttemptStore();
     await store.recordAttempt(7, 100, T0);
     expect(await store.markExhausted(7, 100, T0)).toBe(true);
     expect(await store.markExhausted(7, 100, new Date(T0.getTime() + 1_000))).toBe(false);
@@ -111,13 +109,7 @@ describe('attempt store', () => {
   });
 
   it('keeps the first arrival time', async () => {
-    const tableName = await newTable();
-    const store = dynamoAttemptStore({
-      client: db.dynamo.client,
-      tableName,
-      ttlSeconds: 86_400,
-      now: () => T0,
-    });
+    const store = await freshAttemptStore();
     await store.markArrived(7, 100, T0);
     await store.markArrived(7, 100, new Date(T0.getTime() + 5_000));
     expect((await store.load(7, [100])).get(100)?.arrivedAt).toBe(T0.toISOString());

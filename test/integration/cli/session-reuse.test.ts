@@ -17,6 +17,12 @@ function cli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Finished>
 
 const SETUP_CALLS = /^\/(installation|device-server|session-server)$/;
 
+/** The sign-in calls (installation, device, session) the simulator has answered so far, in order. */
+const setupCallsTo = (sim: RunningBunqSimulator): string[] =>
+  sim.simulator.requestLog
+    .filter((entry) => entry.method === 'POST' && SETUP_CALLS.test(entry.path))
+    .map((entry) => entry.path);
+
 describe('bunq-webhooks across runs', () => {
   let sim: RunningBunqSimulator;
   let configDir: string;
@@ -46,10 +52,7 @@ describe('bunq-webhooks across runs', () => {
     await rm(configDir, { recursive: true, force: true });
   });
 
-  const setupCalls = () =>
-    sim.simulator.requestLog
-      .filter((entry) => entry.method === 'POST' && SETUP_CALLS.test(entry.path))
-      .map((entry) => entry.path);
+  const setupCalls = () => setupCallsTo(sim);
 
   it('signs in once, then reuses the saved session in the next run', async () => {
     const first = await cli(args, env);
@@ -100,10 +103,7 @@ describe('bunq-webhooks with a saved session bunq no longer honours', () => {
     await rm(configDir, { recursive: true, force: true });
   });
 
-  const setupCalls = () =>
-    sim.simulator.requestLog
-      .filter((entry) => entry.method === 'POST' && SETUP_CALLS.test(entry.path))
-      .map((entry) => entry.path);
+  const setupCalls = () => setupCallsTo(sim);
 
   it('opens a new session when bunq expired the saved one, and keeps the installation', async () => {
     expect((await cli(args, env)).code).toBe(0);
