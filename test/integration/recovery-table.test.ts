@@ -3,14 +3,10 @@
  * normalizer writes and the poller reads, and the attempt records, in the dedupe table beside its markers.
  */
 import type { SQSRecord } from 'aws-lambda';
+import { dynamoArrivalLog, dynamoArrivalRecorder } from '../../functions/commons/arrival-store';
+import { dynamoAttemptStore } from '../../functions/commons/attempt-store';
 import { createDedupeStore } from '../../functions/commons/dedupe-store';
-import {
-  arrivalKey,
-  attemptKey,
-  dynamoArrivalLog,
-  dynamoArrivalRecorder,
-  dynamoAttemptStore,
-} from '../../functions/commons/recovery-store';
+import { arrivalKey, attemptKey } from '../../functions/commons/recovery-table';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
 import type { ArrivalRecorder } from '../../shared/pipeline/recovery/ports';
 import { useDynalite } from '../support/dynalite';
