@@ -7,21 +7,17 @@
  * What `register` set up is `categories` (at user level) for the runtime's callback URL; without
  * `categories`, the categories bunq has for that URL at the first run are taken as the registered ones.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createLogger, createMetrics } from '../functions/commons/observability';
-import { reconcileBunqApi } from '../functions/commons/reconcile-bunq';
+import { reconcileBunqApi, reconciledCallbackSink } from '../functions/commons/reconcile-bunq';
 import { dynamoCursorStore } from '../functions/commons/reconcile-store';
 import { dynamoArrivalLog } from '../functions/commons/recovery-store';
-import { createReconcileHandler } from '../functions/handlers/reconcile-handler';
+import { composeReconcile } from '../functions/compose/reconcile';
 import { BunqApiClient } from '../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import type { CallbackQueue } from '../shared/pipeline/ports';
-import { encodeQueuedCallback } from '../shared/pipeline/queued-callback';
 import type { ExpectedFilters } from '../shared/pipeline/reconcile/ports';
 import type { ReconcileReport } from '../shared/pipeline/reconcile/reconcile';
-import { SERVICE_NAMES } from '../shared/wiring/metrics';
 
 export interface LocalReconcilerOptions {
   /** bunq API base URL including `/v1`. */
@@ -38,6 +34,10 @@ export interface LocalReconcilerOptions {
   readonly categories?: readonly string[];
   /** Re-apply missing filters. @default false */
   readonly repairFilters?: boolean;
+  /** The bunq client, when shared with the failure poller. @default a client of its own */
+  readonly client?: BunqApiClient;
+  /** Time source (tests move it past the grace period). @default () => new Date() */
+  readonly now?: () => Date;
   readonly dynamo: DynamoDBClient;
   readonly tableName: string;
   /** The runtime's callback queue (the normalizer's input). */
@@ -60,24 +60,30 @@ export interface LocalReconciler {
   readonly intervalMs: number;
   readonly graceMs: number;
   stats(): ReconcilerStats;
+  /** Runs once now (after the run in progress, if any) and resolves with its report. */
+  runOnce(): Promise<ReconcileReport>;
   /** Stops scheduling runs and waits for the one running, if any. Safe to call more than once. */
   stop(): Promise<void>;
 }
 
 /** Starts at once, then every `intervalMs` after each run ends. */
 export function startReconciler(options: LocalReconcilerOptions): LocalReconciler {
-  const handlerLogger = createLogger(SERVICE_NAMES.reconcile);
-  const client = new BunqApiClient({
-    baseUrl: options.bunqBaseUrl,
-    stateStore: new InMemoryBunqStateStore({ apiKey: options.bunqApiKey }),
-    logger: handlerLogger,
-  });
-  const bunq = reconcileBunqApi(client);
+  // One client for the runtime's life: its installation, session and rate limits carry over between runs.
+  let client: BunqApiClient | undefined = options.client;
+  const clientFor = (logger: Logger): BunqApiClient => {
+    client ??= new BunqApiClient({
+      baseUrl: options.bunqBaseUrl,
+      stateStore: new InMemoryBunqStateStore({ apiKey: options.bunqApiKey }),
+      logger,
+    });
+    return client;
+  };
   const callbackUrl = options.callbackUrl;
-  let categories = options.categories;
+  let categories: readonly string[] | undefined = options.categories;
   const expected = async (): Promise<ExpectedFilters> => {
-    if (categories === undefined) {
-      const current = await client.getNotificationFilterUrls(await client.getUserId());
+    if (categories === undefined || categories.length === 0) {
+      const bunq = clientFor(options.logger);
+      const current = await bunq.getNotificationFilterUrls(await bunq.getUserId());
       categories = [
         ...new Set(current.filter((f) => f.notification_target === callbackUrl).map((f) => f.category)),
       ];
@@ -89,42 +95,31 @@ export function startReconciler(options: LocalReconcilerOptions): LocalReconcile
       scopes: [{ monetaryAccountId: null, categories }],
     };
   };
-  const handler = createReconcileHandler({
-    bunq: () => bunq,
-    arrivals: dynamoArrivalLog({ client: options.dynamo, tableName: options.tableName }),
-    cursors: dynamoCursorStore({ client: options.dynamo, tableName: options.tableName }),
-    sink: {
-      submit: (callback) =>
-        options.queue.send(
-          encodeQueuedCallback({
-            body: callback.body,
-            receivedAt: callback.receivedAt,
-            sourceIp: 'reconciler',
-            requestId: `reconcile-${randomUUID()}`,
-            recoveredBy: 'reconciliation',
-          }),
-        ),
+  const handler = composeReconcile(
+    { graceMs: options.graceMs, repairFilters: options.repairFilters ?? false },
+    {
+      bunqClient: (logger) => reconcileBunqApi(clientFor(logger)),
+      arrivals: dynamoArrivalLog({ client: options.dynamo, tableName: options.tableName }),
+      cursors: dynamoCursorStore({ client: options.dynamo, tableName: options.tableName }),
+      sink: reconciledCallbackSink(options.queue),
+      expected,
+      now: options.now,
     },
-    expected,
-    graceMs: options.graceMs,
-    repairFilters: options.repairFilters ?? false,
-    logger: handlerLogger,
-    metrics: createMetrics(SERVICE_NAMES.reconcile),
-  });
+  );
 
   let totals: ReconcilerStats = { runs: 0, missedByBunq: 0, filterDrift: 0, errors: 0, last: null };
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
-  const run = async (): Promise<void> => {
+  const run = async (): Promise<ReconcileReport | null> => {
     let report: ReconcileReport;
     try {
       report = await handler();
     } catch (error) {
       options.logger.error('reconcile run failed', { error });
       totals = { ...totals, runs: totals.runs + 1, errors: totals.errors + 1 };
-      return;
+      return null;
     }
     totals = {
       runs: totals.runs + 1,
@@ -133,13 +128,21 @@ export function startReconciler(options: LocalReconcilerOptions): LocalReconcile
       errors: totals.errors + report.errors,
       last: report,
     };
+    return report;
+  };
+  // Runs never overlap: each starts after the previous one ended.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(task: () => Promise<T>): Promise<T> => {
+    const next = chain.then(task, task);
+    chain = next.catch(() => undefined);
+    return next;
   };
 
   const schedule = (delayMs: number): void => {
     timer = setTimeout(() => {
       timer = undefined;
       if (stopped) return;
-      running = run().finally(() => {
+      running = serialized(run).then(() => {
         running = undefined;
         if (!stopped) schedule(options.intervalMs);
       });
@@ -151,11 +154,17 @@ export function startReconciler(options: LocalReconcilerOptions): LocalReconcile
     intervalMs: options.intervalMs,
     graceMs: options.graceMs,
     stats: () => totals,
+    async runOnce() {
+      const report = await serialized(run);
+      if (report === null) throw new Error('the reconcile run could not start; see the log');
+      return report;
+    },
     async stop() {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       await running;
+      await chain;
     },
   };
 }

@@ -1,7 +1,10 @@
-/** The project's bunq client as the reconciler's port (the event listing comes from `listEventsSince`). */
+/** The reconciler's AWS-free ports over the project's pieces: the bunq client, and the callbacks queue. */
+import { randomUUID } from 'node:crypto';
 import type { BunqApiClient } from '../../shared/bunq/api/client';
 import { listEventsSince } from '../../shared/bunq/api/events';
-import type { ReconcileBunqApi } from '../../shared/pipeline/reconcile/ports';
+import type { CallbackQueue } from '../../shared/pipeline/ports';
+import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
+import type { ReconcileBunqApi, ReconciledCallbackSink } from '../../shared/pipeline/reconcile/ports';
 
 /** bunq's client as the reconciler's port. */
 export function reconcileBunqApi(client: BunqApiClient): ReconcileBunqApi {
@@ -13,5 +16,21 @@ export function reconcileBunqApi(client: BunqApiClient): ReconcileBunqApi {
       client.setNotificationFilterUrls(userId, filters, account),
     listNotificationFilterFailures: (userId) => client.listNotificationFilterFailures(userId),
     retryNotificationFilterFailures: (userId, ids) => client.retryNotificationFilterFailures(userId, ids),
+  };
+}
+
+/** Rebuilt callbacks onto the callbacks queue, marked `recoveredBy: "reconciliation"`, for the normalizer. */
+export function reconciledCallbackSink(queue: CallbackQueue): ReconciledCallbackSink {
+  return {
+    submit: (callback) =>
+      queue.send(
+        encodeQueuedCallback({
+          body: callback.body,
+          receivedAt: callback.receivedAt,
+          sourceIp: 'reconciler',
+          requestId: `reconcile-${randomUUID()}`,
+          recoveredBy: 'reconciliation',
+        }),
+      ),
   };
 }

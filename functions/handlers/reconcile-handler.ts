@@ -9,6 +9,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { flushMetrics } from '../../shared/logging/observability';
 import type {
   ExpectedFilters,
   ReconcileBunqApi,
@@ -22,7 +23,6 @@ import {
 } from '../../shared/pipeline/reconcile/reconcile';
 import type { ArrivalLog } from '../../shared/pipeline/recovery/ports';
 import { RECONCILE_METRICS } from '../../shared/wiring/metrics';
-import { flushMetrics } from '../commons/observability';
 
 export interface ReconcileHandlerDependencies {
   /** Gives the bunq API for one run (a new client on the state secret in Lambda; one client locally). */
