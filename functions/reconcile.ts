@@ -11,11 +11,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { BunqApiClient } from '../shared/bunq/api/client';
 import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager-state-store';
 import { guardPlaceholderApiKey } from '../shared/pipeline/recovery/state-guard';
+import { dynamoArrivalLog } from './commons/arrival-store';
 import { sqsQueue } from './commons/aws-adapters';
 import { reconcileEnvironment } from './commons/environment';
 import { reconcileBunqApi, reconciledCallbackSink } from './commons/reconcile-bunq';
 import { dynamoCursorStore } from './commons/reconcile-store';
-import { dynamoArrivalLog } from './commons/recovery-store';
 import { secretTokenSource } from './commons/secret-token-source';
 import { composeReconcile } from './compose/reconcile';
 

@@ -9,9 +9,9 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoArrivalLog } from '../functions/commons/arrival-store';
 import { reconcileBunqApi, reconciledCallbackSink } from '../functions/commons/reconcile-bunq';
 import { dynamoCursorStore } from '../functions/commons/reconcile-store';
-import { dynamoArrivalLog } from '../functions/commons/recovery-store';
 import { composeReconcile } from '../functions/compose/reconcile';
 import { BunqApiClient } from '../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
