@@ -7,7 +7,6 @@
  *
  * `startLocalRuntime` is what `local/main.ts` runs and what the end-to-end tests start in-process.
  */
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -19,6 +18,7 @@ import { createIngestHandler } from '../functions/handlers/ingest-handler';
 import { createNormalizeHandler } from '../functions/handlers/normalize-handler';
 import { ANY_SOURCE_CIDRS, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
 import type { BackoffPolicy } from '../shared/pipeline/backoff';
+import { generateCallbackToken } from '../shared/pipeline/ingest/token';
 import type { MessageVisibility } from '../shared/pipeline/ports';
 import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
 import { createLocalEventBus, routeMatcher } from './event-bus';
@@ -131,16 +131,11 @@ export const DEDUPE_TABLE_NAME = 'local-dedupe';
 export const DEFAULT_LOCAL_CONCURRENCY = 4;
 export const DEFAULT_LOCAL_BACKOFF: BackoffPolicy = { baseSeconds: 1, maxSeconds: 4 };
 
-/** A fresh callback token: 256 bits, URL-safe. */
-export function generateToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const config = options.config ?? parsePipelineConfig({});
   const logger = options.logger ?? createLogger('bunq-webhooks-local');
   const tokenGenerated = options.token === undefined;
-  const token = options.token ?? generateToken();
+  const token = options.token ?? generateCallbackToken();
   // Validates the token before anything starts.
   const tokens = staticTokenSource({ token });
   const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
