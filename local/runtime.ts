@@ -20,6 +20,7 @@ import { ANY_SOURCE_CIDRS, type PipelineConfig, parsePipelineConfig } from '../s
 import type { BackoffPolicy } from '../shared/pipeline/backoff';
 import { generateCallbackToken } from '../shared/pipeline/ingest/token';
 import type { MessageVisibility } from '../shared/pipeline/ports';
+import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
 import { createLocalEventBus, routeMatcher } from './event-bus';
 import {
@@ -133,7 +134,7 @@ export const DEFAULT_LOCAL_BACKOFF: BackoffPolicy = { baseSeconds: 1, maxSeconds
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const config = options.config ?? parsePipelineConfig({});
-  const logger = options.logger ?? createLogger('bunq-webhooks-local');
+  const logger = options.logger ?? createLogger(SERVICE_NAMES.local);
   const tokenGenerated = options.token === undefined;
   const token = options.token ?? generateCallbackToken();
   // Validates the token before anything starts.
@@ -184,8 +185,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
               tableName: DEDUPE_TABLE_NAME,
               ttlSeconds: config.dedupe.ttlHours * 3_600,
             }),
-      logger: createLogger('bunq-webhooks-normalize'),
-      metrics: createMetrics('bunq-webhooks-normalize'),
+      logger: createLogger(SERVICE_NAMES.normalize),
+      metrics: createMetrics(SERVICE_NAMES.normalize),
     });
     const callbackQueue = new LocalQueue({
       handler: normalize,
@@ -203,8 +204,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       tokens,
       allowedSourceCidrs: [...(options.allowedCidrs ?? ANY_SOURCE_CIDRS)],
       maxBodyBytes: config.ingest.maxBodyBytes,
-      logger: createLogger('bunq-webhooks-ingest'),
-      metrics: createMetrics('bunq-webhooks-ingest'),
+      logger: createLogger(SERVICE_NAMES.ingest),
+      metrics: createMetrics(SERVICE_NAMES.ingest),
     });
     const server = await startCallbackHttpServer({
       handler: ingest,
