@@ -22,7 +22,7 @@ import { generateCallbackToken } from '../shared/pipeline/ingest/token';
 import type { MessageVisibility } from '../shared/pipeline/ports';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
-import { createLocalEventBus, routeMatcher } from './event-bus';
+import { createLocalEventBus, type LocalBusEvent, routeMatcher } from './event-bus';
 import {
   DEFAULT_FAILURE_POLL_INTERVAL_MS,
   type FailurePollerStats,
@@ -44,6 +44,8 @@ export interface LocalRuntimeOptions {
   readonly token?: string;
   /** Append each event put on the bus here as one JSON line. @default events are only logged */
   readonly eventsFile?: string;
+  /** Called for each event put on the bus, with the routes it matched (`npm start` prints a line). */
+  readonly onEvent?: (event: LocalBusEvent, routes: readonly string[]) => void;
   /** Append each dead-lettered message here as one JSON line. @default kept in memory and logged */
   readonly deadLetterFile?: string;
   /** Source ranges allowed to call the endpoint. @default any source */
@@ -160,6 +162,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       file: eventsFile,
       logger,
       routes: routeMatcher(config.routes, config.eventSource),
+      onEvent: options.onEvent,
     });
     const deadLetters = createDeadLetterSink({ file: deadLetterFile, logger, queueName: 'callbacks' });
     // The queue is created after the handler it feeds; the handler reaches it through this indirection.
