@@ -94,13 +94,14 @@ describeAws.each(CODE_FORMS)('normalize (%s) on moto', (form) => {
         `{"id":${id},"updated"`,
       ),
     );
-    for (const text of [mutation, mutation, ...bigIds, bigIds[0] as string]) {
+    for (const text of [mutation, ...bigIds]) await enqueueCallback(clients, resources.callbacks.url, text);
+    expect(await processAll(clients, resources, handler)).toEqual([]);
+    // Redeliveries (bunq's retries, SQS's), in a later batch: suppressed by the conditional writes. (Twins in
+    // one batch race their conditional writes, which moto's threaded server does not serialize as DynamoDB
+    // does; the dynalite tests cover that case.)
+    for (const text of [mutation, bigIds[0] as string])
       await enqueueCallback(clients, resources.callbacks.url, text);
-    }
-
-    // A duplicate in the same batch finds its twin's claim IN_PROGRESS (the batch runs in parallel): it
-    // fails, comes back after its backoff, and is then suppressed as a duplicate.
-    expect((await processAll(clients, resources, handler)).length).toBeLessThanOrEqual(2);
+    expect(await processAll(clients, resources, handler)).toEqual([]);
     const events = eventsOf(await drain(clients, resources.observer.url, 3));
     expect(events.map((event) => event.detail.objectId).sort()).toEqual([
       1278,
