@@ -3,8 +3,10 @@
  * `id` key and `expiration` TTL attribute):
  *
  * - `arrived#<category>#<objectId>`: written by the normalizer after it published a callback (or found it
- *   was a duplicate of one); read by the poller to skip bunq failures whose callback has since arrived.
- *   Lives as long as a dedupe marker.
+ *   was a duplicate of one), with `callbacks`, a string set of `["<eventType>","<objectType>"]` (JSON), since
+ *   ids are unique per object type only and two objects can share a category and id; read by the poller to
+ *   skip bunq failures whose callback has since arrived (`matchFailure`), and by the reconciler. Lives as
+ *   long as a dedupe marker.
  * - `retry#<userId>#<failureId>`: the poller's retry attempts for one bunq failure (`attempts`,
  *   `firstAttemptAt`, `lastAttemptAt`, `exhaustedAt`, `arrivedAt`). Lives `attemptTtlSeconds` after its last
  *   change.
@@ -16,12 +18,13 @@ import {
   BatchGetItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
-  PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
+  type ArrivalEntry,
   type ArrivalLog,
   type ArrivalRecorder,
+  type ArrivedCallback,
   type AttemptStore,
   arrivalId,
   type CallbackRef,
@@ -60,15 +63,20 @@ const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1_000);
 export function dynamoArrivalRecorder(options: RecoveryWriterOptions): ArrivalRecorder {
   const now = options.now ?? (() => new Date());
   return {
-    async recordArrival(ref) {
+    async recordArrival(arrival: ArrivedCallback) {
       const at = now();
+      // ADD to a string set: a second object under the same category and id is added, never overwrites.
       await options.client.send(
-        new PutItemCommand({
+        new UpdateItemCommand({
           TableName: options.tableName,
-          Item: {
-            [DEDUPE_TABLE_KEY]: { S: arrivalKey(ref) },
-            [DEDUPE_TABLE_TTL_ATTRIBUTE]: { N: String(epochSeconds(at) + options.ttlSeconds) },
-            arrivedAt: { S: at.toISOString() },
+          Key: { [DEDUPE_TABLE_KEY]: { S: arrivalKey(arrival) } },
+          UpdateExpression:
+            'ADD callbacks :callbacks SET arrivedAt = if_not_exists(arrivedAt, :at), #expiration = :expiration',
+          ExpressionAttributeNames: { '#expiration': DEDUPE_TABLE_TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':callbacks': { SS: [JSON.stringify([arrival.eventType, arrival.objectType])] },
+            ':at': { S: at.toISOString() },
+            ':expiration': { N: String(epochSeconds(at) + options.ttlSeconds) },
           },
         }),
       );
@@ -80,17 +88,31 @@ export function dynamoArrivalRecorder(options: RecoveryWriterOptions): ArrivalRe
 export function dynamoArrivalLog(options: RecoveryTableOptions): ArrivalLog {
   const now = options.now ?? (() => new Date());
   return {
-    async arrived(refs) {
+    async arrivals(refs) {
       const byKey = new Map(refs.map((ref) => [arrivalKey(ref), arrivalId(ref)]));
       const items = await batchGet(options, [...byKey.keys()], now());
-      const found = new Set<string>();
+      const found = new Map<string, readonly ArrivalEntry[]>();
       for (const item of items) {
         const id = byKey.get(item[DEDUPE_TABLE_KEY]?.S ?? '');
-        if (id !== undefined) found.add(id);
+        // An item written before `callbacks` existed has none: matchFailure treats that as ambiguous.
+        if (id !== undefined) found.set(id, (item.callbacks?.SS ?? []).flatMap(parseEntry));
       }
       return found;
     },
   };
+}
+
+/** One element of an arrival's `callbacks` set; a malformed one (edited by hand) is left out. */
+function parseEntry(text: string): ArrivalEntry[] {
+  try {
+    const [eventType, objectType] = JSON.parse(text) as unknown[];
+    if ((eventType === null || typeof eventType === 'string') && typeof objectType === 'string') {
+      return [{ eventType, objectType }];
+    }
+  } catch {
+    // Falls through: not one of ours.
+  }
+  return [];
 }
 
 /** Retry attempts per failure on DynamoDB. */

@@ -67,6 +67,8 @@ describeAws.each(CODE_FORMS)('retry-failures (%s) on moto and the bunq simulator
     // What the normalizer writes when the callback of the first failure arrives after all.
     await dynamoArrivalRecorder({ client: clients.dynamo, tableName, ttlSeconds: 3_600 }).recordArrival({
       category: 'MUTATION',
+      eventType: 'MUTATION_CREATED',
+      objectType: 'Payment',
       objectId: 501,
     });
     const handler = loadHandler<RetryFailuresHandler>(form, 'retry-failures', {
