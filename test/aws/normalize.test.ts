@@ -191,6 +191,36 @@ describeAws.each(CODE_FORMS)('normalize (%s) on moto', (form) => {
     expect(JSON.parse(bytes.toString('utf8'))).toEqual(object);
   });
 
+  it('claim-checks a callback whose typed fields alone are too large (a 300 KB description), never parks it', async () => {
+    const resources = await createPipelineResources(clients);
+    const handler = loadHandler<SqsHandler>(form, 'normalize', normalizeEnvironment(resources));
+    const object = {
+      id: 4_343,
+      updated: '2026-01-02 03:04:05.000000',
+      amount: { value: '-2.00', currency: 'EUR' },
+      description: 'd'.repeat(300 * 1024),
+    };
+    await enqueueCallback(
+      clients,
+      resources.callbacks.url,
+      body('PAYMENT', 'PAYMENT_CREATED', 'Payment', object),
+    );
+    expect(await processAll(clients, resources, handler)).toEqual([]);
+    expect(await queueDepth(clients.sqs, resources.deadLetters.url)).toEqual({ visible: 0, inFlight: 0 });
+
+    const [event] = eventsOf(await drain(clients, resources.observer.url, 1));
+    expect(event?.detail).toMatchObject({
+      object: null,
+      description: null,
+      amount: { value: '-2.00', currency: 'EUR' },
+    });
+    const key = (event?.detail.objectRef?.uri ?? '').replace(`s3://${resources.bucket}/`, '');
+    const stored = await clients.s3.send(new GetObjectCommand({ Bucket: resources.bucket, Key: key }));
+    expect(
+      JSON.parse(await (stored.Body as { transformToString(): Promise<string> }).transformToString()),
+    ).toEqual(object);
+  });
+
   it('parks a callback that can never become an event on the dead-letter queue, with its reason', async () => {
     const resources = await createPipelineResources(clients);
     const handler = loadHandler<SqsHandler>(form, 'normalize', normalizeEnvironment(resources));
