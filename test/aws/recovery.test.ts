@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import { dynamoArrivalRecorder } from '../../functions/commons/recovery-store';
+import { dynamoArrivalRecorder } from '../../functions/commons/arrival-store';
 import type { RecoveryReport } from '../../shared/pipeline/recovery/recover-failures';
 import { RETRY_FAILURES_ENV } from '../../shared/wiring/function-env';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../simulator/server';

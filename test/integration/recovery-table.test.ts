@@ -3,15 +3,12 @@
  * normalizer writes and the poller reads, and the attempt records, in the dedupe table beside its markers.
  */
 import type { SQSRecord } from 'aws-lambda';
+import { dynamoArrivalLog, dynamoArrivalRecorder } from '../../functions/commons/arrival-store';
+import { dynamoAttemptStore } from '../../functions/commons/attempt-store';
 import { createDedupeStore } from '../../functions/commons/dedupe-store';
-import {
-  arrivalKey,
-  attemptKey,
-  dynamoArrivalLog,
-  dynamoArrivalRecorder,
-  dynamoAttemptStore,
-} from '../../functions/commons/recovery-store';
+import { arrivalKey, attemptKey } from '../../functions/commons/recovery-table';
 import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
+import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
 import type { ArrivalRecorder } from '../../shared/pipeline/recovery/ports';
 import { useDynalite } from '../support/dynalite';
@@ -180,16 +177,18 @@ describe('normalize handler: arrivals for the poller', () => {
     const tableName = await newTable();
     const { logger, lines } = capturingLogger();
     const bus = new RecordingBus();
-    const handler = createNormalizeHandler({
-      publisher: bus,
-      deadLetters: new RecordingQueue(),
-      dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
-      dedupeTtlSeconds: 86_400,
-      eventSource: 'bunq',
-      arrivals,
-      logger,
-      metrics: silentMetrics(),
-    });
+    const handler = createNormalizeHandler(
+      createNormalizer({
+        publisher: bus,
+        deadLetters: new RecordingQueue(),
+        dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
+        dedupeTtlSeconds: 86_400,
+        eventSource: 'bunq',
+        arrivals,
+        logger,
+        metrics: silentMetrics(),
+      }),
+    );
     return { handler, bus, lines, tableName };
   }
 
