@@ -3,8 +3,10 @@
  * `id` key and `expiration` TTL attribute):
  *
  * - `arrived#<category>#<objectId>`: written by the normalizer after it published a callback (or found it
- *   was a duplicate of one); read by the poller to skip bunq failures whose callback has since arrived.
- *   Lives as long as a dedupe marker.
+ *   was a duplicate of one), with `callbacks`, a string set of `["<eventType>","<objectType>"]` (JSON), since
+ *   ids are unique per object type only and two objects can share a category and id; read by the poller to
+ *   skip bunq failures whose callback has since arrived (`matchFailure`), and by the reconciler. Lives as
+ *   long as a dedupe marker.
  * - `retry#<userId>#<failureId>`: the poller's retry attempts for one bunq failure (`attempts`,
  *   `firstAttemptAt`, `lastAttemptAt`, `exhaustedAt`, `arrivedAt`). Lives `attemptTtlSeconds` after its last
  *   change.

@@ -84,7 +84,14 @@ describe('retry-failures handler against the bunq simulator', () => {
     );
     const { handler, arrivals } = await poller(user.apiKey);
     const arrivedObjects = [10_000, 10_001, 10_123, 10_209];
-    for (const objectId of arrivedObjects) await arrivals.recordArrival({ category: 'MUTATION', objectId });
+    for (const objectId of arrivedObjects) {
+      await arrivals.recordArrival({
+        category: 'MUTATION',
+        eventType: 'MUTATION_CREATED',
+        objectType: 'Payment',
+        objectId,
+      });
+    }
     const logStart = sim.simulator.requestLog.length;
 
     const report = await handler();
