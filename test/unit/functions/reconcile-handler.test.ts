@@ -27,7 +27,7 @@ function setup(bunq: ReconcileBunqApi) {
   const { logger } = capturingLogger();
   const handler = createReconcileHandler({
     bunq: () => bunq,
-    arrivals: { arrived: async () => new Set() },
+    arrivals: { arrivals: async () => new Map() },
     cursors: { load: async () => 0, save: async () => undefined },
     sink: { submit: async () => undefined },
     expected: async () => ({
