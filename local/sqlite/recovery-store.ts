@@ -1,0 +1,140 @@
+/**
+ * The failure poller's memory in the local runtime's database, behind the same ports as the DynamoDB
+ * adapters (`functions/commons/recovery-store.ts`): the arrival log the normalizer writes and the poller
+ * reads, and the retry attempts per bunq failure. Items expire as the DynamoDB items do (reads treat an
+ * expired row as absent; expired rows are deleted now and then).
+ */
+import {
+  type ArrivalLog,
+  type ArrivalRecorder,
+  type AttemptStore,
+  arrivalId,
+  type FailureRecord,
+} from '../../shared/pipeline/recovery/ports';
+import type { LocalDatabase } from './database';
+
+export interface SqliteRecoveryOptions {
+  readonly database: LocalDatabase;
+  /** Seconds a row lives after its last write. */
+  readonly ttlSeconds: number;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1_000);
+
+/** The arrival log: both sides (the normalizer records, the poller reads). */
+export function sqliteArrivals(options: SqliteRecoveryOptions): ArrivalRecorder & ArrivalLog {
+  const { database } = options;
+  const now = options.now ?? (() => new Date());
+  const upsert = database.db.prepare(
+    'INSERT OR REPLACE INTO arrival (id, arrived_at, expires_at) VALUES (?, ?, ?)',
+  );
+  const get = database.db.prepare<[string, number], { id: string }>(
+    'SELECT id FROM arrival WHERE id = ? AND expires_at > ?',
+  );
+  const purge = database.db.prepare('DELETE FROM arrival WHERE expires_at <= ?');
+  let lastPurge = 0;
+  return {
+    async recordArrival(ref) {
+      const at = now();
+      const seconds = epochSeconds(at);
+      database.run(() => {
+        upsert.run(arrivalId(ref), at.toISOString(), seconds + options.ttlSeconds);
+        if (seconds - lastPurge >= 60) {
+          lastPurge = seconds;
+          purge.run(seconds);
+        }
+      });
+    },
+    async arrived(refs) {
+      const seconds = epochSeconds(now());
+      const found = new Set<string>();
+      for (const ref of refs) {
+        const id = arrivalId(ref);
+        if (get.get(id, seconds) !== undefined) found.add(id);
+      }
+      return found;
+    },
+  };
+}
+
+interface AttemptRow {
+  failure_id: number;
+  attempts: number;
+  exhausted_at: string | null;
+  arrived_at: string | null;
+}
+
+/** Retry attempts per bunq failure. */
+export function sqliteAttemptStore(options: SqliteRecoveryOptions): AttemptStore {
+  const { database } = options;
+  const now = options.now ?? (() => new Date());
+  const { db } = database;
+  const get = db.prepare<[number, number, number], AttemptRow>(
+    'SELECT failure_id, attempts, exhausted_at, arrived_at FROM attempt WHERE user_id = ? AND failure_id = ? AND expires_at > ?',
+  );
+  // An expired row counts as absent, as in DynamoDB: it starts over.
+  const ensure = db.prepare(
+    `INSERT INTO attempt (user_id, failure_id, attempts, expires_at) VALUES (?, ?, 0, ?)
+     ON CONFLICT (user_id, failure_id) DO UPDATE SET
+       attempts = CASE WHEN expires_at <= ? THEN 0 ELSE attempts END,
+       first_attempt_at = CASE WHEN expires_at <= ? THEN NULL ELSE first_attempt_at END,
+       exhausted_at = CASE WHEN expires_at <= ? THEN NULL ELSE exhausted_at END,
+       arrived_at = CASE WHEN expires_at <= ? THEN NULL ELSE arrived_at END`,
+  );
+  const attempt = db.prepare(
+    `UPDATE attempt SET attempts = attempts + 1, last_attempt_at = ?, first_attempt_at = coalesce(first_attempt_at, ?),
+       expires_at = ? WHERE user_id = ? AND failure_id = ?`,
+  );
+  const exhaust = db.prepare(
+    'UPDATE attempt SET exhausted_at = ?, expires_at = ? WHERE user_id = ? AND failure_id = ? AND exhausted_at IS NULL',
+  );
+  const arrive = db.prepare(
+    'UPDATE attempt SET arrived_at = coalesce(arrived_at, ?), expires_at = ? WHERE user_id = ? AND failure_id = ?',
+  );
+  const fresh = (userId: number, failureId: number, at: Date): void => {
+    const seconds = epochSeconds(at);
+    ensure.run(userId, failureId, seconds + options.ttlSeconds, seconds, seconds, seconds, seconds);
+  };
+
+  return {
+    async load(userId, failureIds) {
+      const seconds = epochSeconds(now());
+      const records = new Map<number, FailureRecord>();
+      for (const failureId of new Set(failureIds)) {
+        const row = get.get(userId, failureId, seconds);
+        if (row === undefined) continue;
+        records.set(failureId, {
+          failureId,
+          attempts: row.attempts,
+          exhaustedAt: row.exhausted_at,
+          arrivedAt: row.arrived_at,
+        });
+      }
+      return records;
+    },
+    async recordAttempt(userId, failureId, at) {
+      const expires = epochSeconds(at) + options.ttlSeconds;
+      return database.run(() => {
+        fresh(userId, failureId, at);
+        attempt.run(at.toISOString(), at.toISOString(), expires, userId, failureId);
+        return get.get(userId, failureId, epochSeconds(at))?.attempts ?? 1;
+      });
+    },
+    async markExhausted(userId, failureId, at) {
+      const expires = epochSeconds(at) + options.ttlSeconds;
+      return database.run(() => {
+        fresh(userId, failureId, at);
+        return exhaust.run(at.toISOString(), expires, userId, failureId).changes > 0;
+      });
+    },
+    async markArrived(userId, failureId, at) {
+      const expires = epochSeconds(at) + options.ttlSeconds;
+      database.run(() => {
+        fresh(userId, failureId, at);
+        arrive.run(at.toISOString(), expires, userId, failureId);
+      });
+    },
+  };
+}
