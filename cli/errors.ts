@@ -1,6 +1,6 @@
 /**
  * The CLI's errors and the exit codes they end in. Scripts rely on these codes, so they are part of the
- * interface (README, "Operator CLI"): never renumber them.
+ * interface (docs/CLI.md, "Exit codes"): never renumber them.
  */
 import { BunqError, BunqInputError } from '../shared/bunq/api/errors';
 import { BunqApiKeyNotConfiguredError } from '../shared/pipeline/recovery/state-guard';
@@ -81,7 +81,8 @@ export function toCliError(error: unknown): CliError {
   if (error instanceof BunqError) return new OperationError(error.message, { cause: error });
   if (error instanceof Error) {
     if (AWS_CREDENTIAL_ERRORS.has(error.name)) {
-      return new UsageError(
+      // A failure, not a usage error: the command line was right, the environment lacks credentials.
+      return new OperationError(
         `AWS credentials are missing or expired (${error.name}: ${error.message}). Set AWS_PROFILE (after ` +
           '`aws sso login` if you use SSO) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and AWS_REGION or --region.',
         { cause: error },
