@@ -360,6 +360,8 @@ async function benchEndToEnd(): Promise<void> {
       eventsFile,
       '--dead-letter-file',
       join(dir, 'dl.jsonl'),
+      '--data-dir',
+      join(dir, 'data'),
       // The normalizer works off the backlog after the load; let it finish, then count.
       '--drain-timeout-ms',
       '180000',

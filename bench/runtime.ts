@@ -1,5 +1,5 @@
 /**
- * The local runtime under sustained load (`npm run bench -- runtime`): `tsx local/main.ts` on a fresh data
+ * The local runtime under sustained load (`npm run bench -- runtime`): what `npm start` runs on a fresh data
  * directory, fed an open loop of distinct callbacks at a fixed rate for a fixed time (default 2,000/s for
  * 60 s; `BENCH_RUNTIME_RATE`, `BENCH_RUNTIME_SECONDS`). From one run it reports what was acknowledged and
  * what was processed (accepted -> event in the events file) per second, the backlog left on disk, the
@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { callbackBodies } from './payloads';
 
 const ROOT = join(__dirname, '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const TOKEN = 'bench-token-0123456789abcdefghijklmnopqrstuv';
 /** Distinct bodies cycled through; each send gets its own object id, so none is a duplicate. */
 const BODY_TEMPLATES = 64;
@@ -129,8 +128,10 @@ export async function benchRuntime(
   const eventsFile = join(dir, 'events.jsonl');
   const port = await freePort();
   const child = spawn(
-    TSX,
+    process.execPath,
     [
+      '--import',
+      'tsx',
       'local/main.ts',
       '--port',
       String(port),

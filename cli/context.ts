@@ -21,6 +21,7 @@ import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager
 import { type BunqState, type BunqStateStore, InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import type { FetchLike } from '../shared/bunq/api/transport';
 import { guardPlaceholderApiKey } from '../shared/pipeline/recovery/state-guard';
+import { STACK_OUTPUTS, type StackOutputName } from '../shared/wiring/stack-outputs';
 import { NotFoundError, UsageError } from './errors';
 import type { Flags } from './options';
 import { FileBunqStateStore, sessionCacheDir, sessionFile } from './session-cache';
@@ -230,7 +231,7 @@ export class CliContext {
    * A value from its flag, else from a stack output. Without either: a usage error naming both ways; with a
    * stack that lacks the output: not found, naming the output.
    */
-  async required(flag: string, outputKey: string, what: string): Promise<string> {
+  async required(flag: string, outputKey: StackOutputName, what: string): Promise<string> {
     const value = await this.optional(flag, outputKey);
     if (value !== undefined) return value;
     if (this.stackName === undefined) {
@@ -245,7 +246,7 @@ export class CliContext {
   }
 
   /** A value from its flag, else from a stack output, else undefined. */
-  async optional(flag: string, outputKey: string): Promise<string | undefined> {
+  async optional(flag: string, outputKey: StackOutputName): Promise<string | undefined> {
     const fromFlag = this.has(flag) ? this.flags.string(flag) : undefined;
     if (fromFlag !== undefined) return fromFlag;
     return (await this.outputs()).get(outputKey);
@@ -344,7 +345,7 @@ export class CliContext {
     }
     const apiKey = this.flags.string('api-key');
     if (apiKey !== undefined) return { state: { apiKey } };
-    const secretId = await this.optional('bunq-state-secret-arn', 'BunqStateSecretArn');
+    const secretId = await this.optional('bunq-state-secret-arn', STACK_OUTPUTS.bunqStateSecretArn);
     if (secretId === undefined) {
       const stackHint =
         this.stackName === undefined

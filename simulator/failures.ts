@@ -164,6 +164,7 @@ export class FailureStore {
       objectId: failure.objectId,
       created: this.context.time(),
       targets: [record],
+      dropped: false,
     });
     const { options } = this.context;
     const fullSchedule = options.redelivery === 'full-schedule';

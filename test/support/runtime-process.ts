@@ -9,7 +9,6 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface RuntimeProcess {
   readonly child: ChildProcess;
@@ -58,8 +57,8 @@ export async function waitFor<T>(
 }
 
 /**
- * Starts the runtime: `tsx local/main.ts` by default, or `npm start --` with `viaNpm`. Resolves once its
- * health check answers.
+ * Starts the runtime: what `npm start` runs (`node --import tsx local/main.ts`) by default, or `npm start --`
+ * itself with `viaNpm`. Resolves once its health check answers.
  */
 export async function startRuntimeProcess(args: readonly string[], viaNpm = false): Promise<RuntimeProcess> {
   const port = await freePort();
@@ -70,7 +69,7 @@ export async function startRuntimeProcess(args: readonly string[], viaNpm = fals
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       })
-    : spawn(TSX, ['local/main.ts', ...all], {
+    : spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...all], {
         cwd: REPO_ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
