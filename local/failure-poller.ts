@@ -5,13 +5,11 @@
  * one starts `intervalMs` after the previous one ended.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { createLogger, createMetrics } from '../functions/commons/observability';
-import { createRetryFailuresHandler } from '../functions/handlers/retry-failures-handler';
+import { composeRetryFailures } from '../functions/compose/retry-failures';
 import { BunqApiClient } from '../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import type { ArrivalLog, AttemptStore } from '../shared/pipeline/recovery/ports';
 import type { RecoveryReport } from '../shared/pipeline/recovery/recover-failures';
-import { SERVICE_NAMES } from '../shared/wiring/metrics';
 
 export const DEFAULT_FAILURE_POLL_INTERVAL_MS = 60_000;
 
@@ -51,21 +49,23 @@ export interface LocalFailurePoller {
 
 /** Starts polling at once, then every `intervalMs` after each poll ends. */
 export function startFailurePoller(options: LocalFailurePollerOptions): LocalFailurePoller {
-  const handlerLogger = createLogger(SERVICE_NAMES.retryFailures);
   // One client for the runtime's life: its installation, session and rate limits carry over between polls.
-  const client = new BunqApiClient({
-    baseUrl: options.bunqBaseUrl,
-    stateStore: new InMemoryBunqStateStore({ apiKey: options.bunqApiKey }),
-    logger: handlerLogger,
-  });
-  const handler = createRetryFailuresHandler({
-    bunqClient: () => client,
-    arrivals: options.arrivals,
-    attempts: options.attempts,
-    maxAttempts: options.maxAttempts,
-    logger: handlerLogger,
-    metrics: createMetrics(SERVICE_NAMES.retryFailures),
-  });
+  let client: BunqApiClient | undefined;
+  const handler = composeRetryFailures(
+    { maxAttempts: options.maxAttempts },
+    {
+      bunqClient: (logger) => {
+        client ??= new BunqApiClient({
+          baseUrl: options.bunqBaseUrl,
+          stateStore: new InMemoryBunqStateStore({ apiKey: options.bunqApiKey }),
+          logger,
+        });
+        return client;
+      },
+      arrivals: options.arrivals,
+      attempts: options.attempts,
+    },
+  );
 
   let totals: FailurePollerStats = {
     runs: 0,

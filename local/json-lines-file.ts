@@ -3,10 +3,7 @@
  * lines, and `flush()` resolves once everything written so far is written.
  */
 import { type FileHandle, open } from 'node:fs/promises';
-
-export class JsonLinesFileError extends Error {
-  override readonly name = 'JsonLinesFileError';
-}
+import { JsonLinesFileError } from './errors';
 
 export interface JsonLinesFile {
   readonly path: string;

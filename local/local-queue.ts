@@ -16,6 +16,7 @@ import type {
   QueueMessage,
 } from '../shared/pipeline/ports';
 import { MESSAGE_ATTRIBUTE } from '../shared/pipeline/queued-callback';
+import { QueueClosedError, QueueFullError } from './errors';
 import { LocalDatabase } from './sqlite/database';
 import { SqliteQueueStore, type StoredMessage } from './sqlite/queue-store';
 
@@ -69,15 +70,6 @@ export interface LocalQueueStats {
   readonly invocations: number;
   readonly deleted: number;
   readonly deadLettered: number;
-}
-
-export class QueueClosedError extends Error {
-  override readonly name = 'QueueClosedError';
-}
-
-/** The backlog on disk is at its bound: the message was not taken. */
-export class QueueFullError extends Error {
-  override readonly name = 'QueueFullError';
 }
 
 /** A message an invocation holds: its receipt, and when a visibility change asked it back. */

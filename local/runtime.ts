@@ -13,12 +13,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { createLogger, createMetrics } from '../functions/commons/observability';
-import { staticTokenSource } from '../functions/commons/token-source';
-import { createIngestHandler } from '../functions/handlers/ingest-handler';
-import { createNormalizeHandler } from '../functions/handlers/normalize-handler';
+import { composeIngest } from '../functions/compose/ingest';
+import { composeNormalize } from '../functions/compose/normalize';
 import { ANY_SOURCE_CIDRS, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
+import { createLogger } from '../shared/logging/observability';
 import type { BackoffPolicy } from '../shared/pipeline/backoff';
+import { staticTokenSource } from '../shared/pipeline/ingest/token-source';
 import type { MessageVisibility } from '../shared/pipeline/ports';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
@@ -223,28 +223,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const visibility: MessageVisibility = {
       delay: async (receiptHandle, seconds) => queue?.delay(receiptHandle, seconds),
     };
-    const normalize = createNormalizeHandler({
-      publisher: bus,
-      deadLetters,
-      dedupe: new SqliteDedupeStore(database, {
-        published: (since) => events.publishedSince(since),
-        // What the normalize handler's idempotent publish returns.
-        response: (eventId) => ({ eventId }),
-      }),
-      dedupeTtlSeconds: config.dedupe.ttlHours * 3_600,
-      eventSource: config.eventSource,
-      objectStore: createFileObjectStore(claimCheckDir),
-      visibility,
-      backoff: options.retryBackoff ?? DEFAULT_LOCAL_BACKOFF,
-      // Arrivals by category and object id, for the failure poller to skip (only when the poller runs, as
-      // it is one more write per callback).
-      arrivals:
-        options.bunqBaseUrl === undefined
-          ? undefined
-          : sqliteArrivals({ database, ttlSeconds: config.dedupe.ttlHours * 3_600 }),
-      logger: createLogger(SERVICE_NAMES.normalize),
-      metrics: createMetrics(SERVICE_NAMES.normalize),
-    });
+    const dedupeTtlSeconds = config.dedupe.ttlHours * 3_600;
+    const normalize = composeNormalize(
+      {
+        eventSource: config.eventSource,
+        dedupeTtlSeconds,
+        backoff: options.retryBackoff ?? DEFAULT_LOCAL_BACKOFF,
+        recordArrivals: options.bunqBaseUrl !== undefined,
+      },
+      {
+        publisher: bus,
+        deadLetters,
+        dedupe: new SqliteDedupeStore(database, {
+          published: (since) => events.publishedSince(since),
+          // What the normalizer's idempotent publish returns.
+          response: (eventId) => ({ eventId }),
+        }),
+        arrivals: sqliteArrivals({ database, ttlSeconds: dedupeTtlSeconds }),
+        objectStore: createFileObjectStore(claimCheckDir),
+        visibility,
+      },
+    );
     const callbackQueue = new LocalQueue({
       handler: normalize,
       deadLetters,
@@ -258,14 +257,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       maxBacklog: options.maxBacklog ?? DEFAULT_MAX_BACKLOG,
     });
     queue = callbackQueue;
-    const ingest = createIngestHandler({
-      queue: callbackQueue,
-      tokens,
-      allowedSourceCidrs: [...(options.allowedCidrs ?? ANY_SOURCE_CIDRS)],
-      maxBodyBytes: config.ingest.maxBodyBytes,
-      logger: createLogger(SERVICE_NAMES.ingest),
-      metrics: createMetrics(SERVICE_NAMES.ingest),
-    });
+    const ingest = composeIngest(
+      {
+        allowedSourceCidrs: options.allowedCidrs ?? ANY_SOURCE_CIDRS,
+        maxBodyBytes: config.ingest.maxBodyBytes,
+      },
+      { queue: callbackQueue, tokens },
+    );
     const server = await startCallbackHttpServer({
       handler: ingest,
       logger,

@@ -19,6 +19,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { LocalDatabaseError } from '../errors';
 
 /** SQLite's `synchronous` setting for the WAL journal: what a committed write survives. */
 export type SynchronousMode = 'full' | 'normal';
@@ -26,10 +27,6 @@ export const SYNCHRONOUS_MODES: readonly SynchronousMode[] = ['full', 'normal'];
 export const DEFAULT_SYNCHRONOUS: SynchronousMode = 'full';
 /** The database file inside the data directory. */
 export const DATABASE_FILE = 'state.sqlite';
-
-export class LocalDatabaseError extends Error {
-  override readonly name = 'LocalDatabaseError';
-}
 
 export interface LocalDatabaseOptions {
   /** The data directory (created when missing); `:memory:` for a throwaway in-memory database. */
@@ -130,7 +127,8 @@ export class LocalDatabase {
     } else {
       const dir = resolve(options.dataDir);
       try {
-        mkdirSync(dir, { recursive: true });
+        // Owner only: the queue holds callback bodies as received, payload secrets included.
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
       } catch (error) {
         throw new LocalDatabaseError(
           `cannot create the data directory ${dir}: ${error instanceof Error ? error.message : String(error)}; pass --data-dir with a writable path`,

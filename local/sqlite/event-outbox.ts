@@ -13,6 +13,7 @@ import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, writeSync
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Statement } from 'better-sqlite3';
 import type { BusEvent } from '../../shared/contract/callback-event';
+import { EventOutboxError } from '../errors';
 import type { LocalDatabase } from './database';
 
 const PROJECTION = 'events-file';
@@ -20,10 +21,6 @@ const PROJECTION = 'events-file';
 const CHUNK = 2_000;
 /** How often written rows past their retention are deleted. */
 const PRUNE_INTERVAL_MS = 10_000;
-
-export class EventOutboxError extends Error {
-  override readonly name = 'EventOutboxError';
-}
 
 export interface EventOutboxOptions {
   readonly database: LocalDatabase;

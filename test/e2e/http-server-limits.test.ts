@@ -5,8 +5,8 @@
  * is handling.
  */
 import { connect, type Socket } from 'node:net';
-import { createLogger } from '../../functions/commons/observability';
 import { type CallbackHttpServer, startCallbackHttpServer } from '../../local/http-server';
+import { createLogger } from '../../shared/logging/observability';
 
 const logger = createLogger('http-limits-test');
 const servers: CallbackHttpServer[] = [];

@@ -7,15 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createLogger } from '../../functions/commons/observability';
 import { createDeadLetterSink, type DeadLetterSink } from '../../local/dead-letter-file';
-import {
-  LocalQueue,
-  type LocalQueueOptions,
-  QueueFullError,
-  type SqsBatchHandler,
-} from '../../local/local-queue';
+import { QueueFullError } from '../../local/errors';
+import { LocalQueue, type LocalQueueOptions, type SqsBatchHandler } from '../../local/local-queue';
 import { LocalDatabase } from '../../local/sqlite/database';
+import { createLogger } from '../../shared/logging/observability';
 import type { QueueMessage } from '../../shared/pipeline/ports';
 
 const logger = createLogger('local-queue-test');

@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
+import { LocalDatabaseError } from '../../local/errors';
 import { createLocalEventBus } from '../../local/event-bus';
-import { LocalDatabase, LocalDatabaseError } from '../../local/sqlite/database';
+import { LocalDatabase } from '../../local/sqlite/database';
 import { SqliteDedupeStore } from '../../local/sqlite/dedupe-store';
 import { EventOutbox } from '../../local/sqlite/event-outbox';
 import { sqliteArrivals, sqliteAttemptStore } from '../../local/sqlite/recovery-store';
+import { createNormalizer, type NormalizerDependencies } from '../../shared/pipeline/normalize/normalizer';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
 import { type FixtureName, fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';
@@ -47,10 +49,12 @@ const record = (name: FixtureName): SQSRecord =>
     }),
   );
 const batch = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
+/** The normalize handler exactly as the runtime composes it, on the given ports. */
+const normalizeHandler = (deps: NormalizerDependencies) => createNormalizeHandler(createNormalizer(deps));
 
 function normalizer(db: LocalDatabase, bus = new RecordingBus()) {
   const dedupe = new SqliteDedupeStore(db);
-  const handler = createNormalizeHandler({
+  const handler = normalizeHandler({
     publisher: bus,
     deadLetters: new RecordingQueue(),
     dedupe,
@@ -154,7 +158,7 @@ describe('event outbox', () => {
   /** A normalizer whose publisher stops forever, as a killed process does, after (or before) the outbox write. */
   function killedMidPublish(db: LocalDatabase, outbox: EventOutbox, afterWrite: boolean): void {
     const bus = createLocalEventBus({ file: outbox, logger });
-    const handler = createNormalizeHandler({
+    const handler = normalizeHandler({
       publisher: {
         publish: async (entries) => {
           if (afterWrite) await bus.publish(entries);
@@ -192,7 +196,7 @@ describe('event outbox', () => {
         published: (since) => outbox.publishedSince(since),
         response: (eventId) => ({ eventId }),
       });
-      const handler = createNormalizeHandler({
+      const handler = normalizeHandler({
         publisher: createLocalEventBus({ file: outbox, logger }),
         deadLetters: new RecordingQueue(),
         dedupe,
