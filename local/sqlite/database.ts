@@ -82,9 +82,12 @@ const MIGRATIONS: readonly Migration[] = [
         offset INTEGER NOT NULL
       );
       CREATE TABLE arrival (
-        id TEXT PRIMARY KEY,
+        id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        object_type TEXT NOT NULL,
         arrived_at TEXT NOT NULL,
-        expires_at INTEGER NOT NULL
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (id, event_type, object_type)
       );
       CREATE INDEX arrival_expiry ON arrival (expires_at);
       CREATE TABLE attempt (

@@ -5,8 +5,10 @@
  * expired row as absent; expired rows are deleted now and then).
  */
 import {
+  type ArrivalEntry,
   type ArrivalLog,
   type ArrivalRecorder,
+  type ArrivedCallback,
   type AttemptStore,
   arrivalId,
   type FailureRecord,
@@ -23,36 +25,61 @@ export interface SqliteRecoveryOptions {
 
 const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1_000);
 
-/** The arrival log: both sides (the normalizer records, the poller reads). */
+/** bunq's event type as stored: JSON text, so a callback without one (`null`) is a value like any other. */
+const storedEventType = (eventType: string | null): string => JSON.stringify(eventType);
+
+/**
+ * The arrival log: both sides (the normalizer records, the poller and reconciler read). Each distinct event
+ * type and object type under one category and object id is its own row, as the DynamoDB item's set holds
+ * them; a new arrival under an id renews the expiry of all of them, as a write to the item does.
+ */
 export function sqliteArrivals(options: SqliteRecoveryOptions): ArrivalRecorder & ArrivalLog {
   const { database } = options;
   const now = options.now ?? (() => new Date());
-  const upsert = database.db.prepare(
-    'INSERT OR REPLACE INTO arrival (id, arrived_at, expires_at) VALUES (?, ?, ?)',
+  const insert = database.db.prepare(
+    `INSERT INTO arrival (id, event_type, object_type, arrived_at, expires_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (id, event_type, object_type) DO NOTHING`,
   );
-  const get = database.db.prepare<[string, number], { id: string }>(
-    'SELECT id FROM arrival WHERE id = ? AND expires_at > ?',
+  const renew = database.db.prepare('UPDATE arrival SET expires_at = ? WHERE id = ?');
+  const get = database.db.prepare<[string, number], { event_type: string; object_type: string }>(
+    'SELECT event_type, object_type FROM arrival WHERE id = ? AND expires_at > ?',
   );
   const purge = database.db.prepare('DELETE FROM arrival WHERE expires_at <= ?');
   let lastPurge = 0;
   return {
-    async recordArrival(ref) {
+    async recordArrival(arrival: ArrivedCallback) {
       const at = now();
       const seconds = epochSeconds(at);
+      const id = arrivalId(arrival);
       database.run(() => {
-        upsert.run(arrivalId(ref), at.toISOString(), seconds + options.ttlSeconds);
+        insert.run(
+          id,
+          storedEventType(arrival.eventType),
+          arrival.objectType,
+          at.toISOString(),
+          seconds + options.ttlSeconds,
+        );
+        renew.run(seconds + options.ttlSeconds, id);
         if (seconds - lastPurge >= 60) {
           lastPurge = seconds;
           purge.run(seconds);
         }
       });
     },
-    async arrived(refs) {
+    async arrivals(refs) {
       const seconds = epochSeconds(now());
-      const found = new Set<string>();
+      const found = new Map<string, readonly ArrivalEntry[]>();
       for (const ref of refs) {
         const id = arrivalId(ref);
-        if (get.get(id, seconds) !== undefined) found.add(id);
+        const rows = get.all(id, seconds);
+        if (rows.length === 0) continue;
+        found.set(
+          id,
+          rows.map((row) => ({
+            eventType: JSON.parse(row.event_type) as string | null,
+            objectType: row.object_type,
+          })),
+        );
       }
       return found;
     },

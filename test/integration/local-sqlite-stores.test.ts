@@ -16,6 +16,7 @@ import { EventOutbox } from '../../local/sqlite/event-outbox';
 import { sqliteArrivals, sqliteAttemptStore } from '../../local/sqlite/recovery-store';
 import { createNormalizer, type NormalizerDependencies } from '../../shared/pipeline/normalize/normalizer';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
+import { matchFailure } from '../../shared/pipeline/recovery/ports';
 import { type FixtureName, fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';
 import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../support/pipeline';
@@ -233,12 +234,22 @@ describe('data directory', () => {
 describe('SQLite recovery stores', () => {
   const T0 = new Date('2026-01-02T03:00:00.000Z');
 
-  it('finds recorded arrivals, treats expired ones as absent, and keeps them across a reopen', async () => {
+  it('finds recorded arrivals by category and id with their types, forgets expired ones, keeps them across a reopen', async () => {
     const clock = { now: T0 };
     const first = database();
     const arrivals = sqliteArrivals({ database: first, ttlSeconds: 60, now: () => clock.now });
-    await arrivals.recordArrival({ category: 'MUTATION', objectId: 1 });
-    await arrivals.recordArrival({ category: 'PAYMENT', objectId: '2' });
+    await arrivals.recordArrival({
+      category: 'MUTATION',
+      objectId: 1,
+      eventType: 'MUTATION_CREATED',
+      objectType: 'Payment',
+    });
+    await arrivals.recordArrival({
+      category: 'PAYMENT',
+      objectId: '2',
+      eventType: null,
+      objectType: 'Payment',
+    });
     await first.committed();
     const reopened = sqliteArrivals({ database: reopen(first), ttlSeconds: 60, now: () => clock.now });
     const refs = [
@@ -246,9 +257,47 @@ describe('SQLite recovery stores', () => {
       { category: 'MUTATION', objectId: 2 },
       { category: 'PAYMENT', objectId: 2 },
     ];
-    expect([...(await reopened.arrived(refs))].sort()).toEqual(['MUTATION#1', 'PAYMENT#2']);
+    const found = await reopened.arrivals(refs);
+    expect(Object.fromEntries(found)).toEqual({
+      'MUTATION#1': [{ eventType: 'MUTATION_CREATED', objectType: 'Payment' }],
+      'PAYMENT#2': [{ eventType: null, objectType: 'Payment' }],
+    });
+    expect(matchFailure({ category: 'MUTATION', objectId: 1, eventType: 'MUTATION_CREATED' }, found)).toBe(
+      'arrived',
+    );
     clock.now = new Date(T0.getTime() + 61_000);
-    expect([...(await reopened.arrived(refs))]).toEqual([]);
+    expect((await reopened.arrivals(refs)).size).toBe(0);
+  });
+
+  it('keeps two object types under one category and id, so a failure matching both is ambiguous (not arrived)', async () => {
+    const arrivals = sqliteArrivals({ database: database(), ttlSeconds: 3_600, now: () => T0 });
+    // Ids are unique per object type only: SHARE's invite inquiry and response can both be 1.
+    await arrivals.recordArrival({
+      category: 'SHARE',
+      objectId: 1,
+      eventType: 'SHARE_UPDATED',
+      objectType: 'ShareInviteBankInquiry',
+    });
+    await arrivals.recordArrival({
+      category: 'SHARE',
+      objectId: 1,
+      eventType: 'SHARE_UPDATED',
+      objectType: 'ShareInviteBankResponse',
+    });
+    await arrivals.recordArrival({
+      category: 'SHARE',
+      objectId: 1,
+      eventType: 'SHARE_UPDATED',
+      objectType: 'ShareInviteBankResponse',
+    });
+    const found = await arrivals.arrivals([{ category: 'SHARE', objectId: 1 }]);
+    expect(found.get('SHARE#1')).toHaveLength(2);
+    expect(matchFailure({ category: 'SHARE', objectId: 1, eventType: 'SHARE_UPDATED' }, found)).toBe(
+      'ambiguous',
+    );
+    expect(matchFailure({ category: 'SHARE', objectId: 1, eventType: 'SHARE_CREATED' }, found)).toBe(
+      'absent',
+    );
   });
 
   it('counts attempts, marks a failure exhausted once, keeps the first arrival time', async () => {
