@@ -39,7 +39,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/aws/**/*.test.ts'],
       globalSetup: '<rootDir>/test/aws/global-setup.ts',
       globalTeardown: '<rootDir>/test/aws/global-teardown.ts',
-      setupFilesAfterEnv: ['<rootDir>/test/aws/support/timeout.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/aws/support/setup.ts'],
     },
   ],
 };

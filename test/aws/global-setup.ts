@@ -1,7 +1,9 @@
 /**
- * The AWS tier's global setup: starts one `moto_server` for every test file of the tier and hands its
- * endpoint to the workers through the environment. Without moto on PATH the tier is skipped, saying so once.
+ * The AWS tier's global setup: builds the deployable bundles once, starts one `moto_server` for every test
+ * file of the tier and hands both to the workers through the environment. Without moto on PATH the tier is
+ * skipped, saying so once.
  */
+import { BUNDLE_DIR_ENV, buildBundles } from './support/bundles';
 import {
   MOTO_ENDPOINT_ENV,
   MOTO_INSTALL_HINT,
@@ -13,6 +15,7 @@ import {
 declare global {
   // Shared with the global teardown, which runs in the same process.
   var bunqWebhooksMoto: RunningMoto | undefined;
+  var bunqWebhooksBundleDir: string | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
@@ -23,6 +26,10 @@ export default async function globalSetup(): Promise<void> {
     );
     return;
   }
+  // The bundles first: a failed build leaves no server behind.
+  const bundles = await buildBundles();
+  globalThis.bunqWebhooksBundleDir = bundles;
+  process.env[BUNDLE_DIR_ENV] = bundles;
   const moto = await startMoto();
   globalThis.bunqWebhooksMoto = moto;
   process.env[MOTO_ENDPOINT_ENV] = moto.endpoint;

@@ -3,12 +3,9 @@
  * dynalite: one poll at a time, so each step is deterministic.
  */
 import { createServer } from 'node:net';
+import { dynamoArrivalLog, dynamoArrivalRecorder } from '../../functions/commons/arrival-store';
+import { dynamoAttemptStore } from '../../functions/commons/attempt-store';
 import { createDedupeTable } from '../../functions/commons/dedupe-store';
-import {
-  dynamoArrivalLog,
-  dynamoArrivalRecorder,
-  dynamoAttemptStore,
-} from '../../functions/commons/recovery-store';
 import { createRetryFailuresHandler } from '../../functions/handlers/retry-failures-handler';
 import { BunqApiClient } from '../../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../../shared/bunq/api/state';
@@ -87,7 +84,14 @@ describe('retry-failures handler against the bunq simulator', () => {
     );
     const { handler, arrivals } = await poller(user.apiKey);
     const arrivedObjects = [10_000, 10_001, 10_123, 10_209];
-    for (const objectId of arrivedObjects) await arrivals.recordArrival({ category: 'MUTATION', objectId });
+    for (const objectId of arrivedObjects) {
+      await arrivals.recordArrival({
+        category: 'MUTATION',
+        eventType: 'MUTATION_CREATED',
+        objectType: 'Payment',
+        objectId,
+      });
+    }
     const logStart = sim.simulator.requestLog.length;
 
     const report = await handler();

@@ -3,8 +3,10 @@ import type { RetryFailuresResult } from '../../shared/bunq/api/client';
 import { BunqError } from '../../shared/bunq/api/errors';
 import type { NotificationFilterFailure } from '../../shared/bunq/api/schemas';
 import {
+  type ArrivalEntry,
   type ArrivalLog,
   type ArrivalRecorder,
+  type ArrivedCallback,
   type AttemptStore,
   arrivalId,
   type BunqFailuresApi,
@@ -84,19 +86,30 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The arrival log and the attempt store in memory, with switches to make each operation fail. */
 export class MemoryRecoveryStore implements ArrivalRecorder, ArrivalLog, AttemptStore {
-  readonly arrivals = new Set<string>();
+  /** What arrived, by {@link arrivalId}: one entry per event type and object type. */
+  readonly arrived = new Map<string, ArrivalEntry[]>();
   readonly records = new Map<string, Writable<FailureRecord>>();
   failLoad = false;
   failArrivals = false;
   failRecordAttempt = false;
 
-  async recordArrival(ref: CallbackRef): Promise<void> {
-    this.arrivals.add(arrivalId(ref));
+  async recordArrival(arrival: ArrivedCallback): Promise<void> {
+    const id = arrivalId(arrival);
+    const entries = this.arrived.get(id) ?? [];
+    if (!entries.some((e) => e.eventType === arrival.eventType && e.objectType === arrival.objectType)) {
+      entries.push({ eventType: arrival.eventType, objectType: arrival.objectType });
+    }
+    this.arrived.set(id, entries);
   }
 
-  async arrived(refs: readonly CallbackRef[]): Promise<ReadonlySet<string>> {
+  async arrivals(refs: readonly CallbackRef[]): Promise<ReadonlyMap<string, readonly ArrivalEntry[]>> {
     if (this.failArrivals) throw new Error('arrival look-up failed');
-    return new Set(refs.map(arrivalId).filter((id) => this.arrivals.has(id)));
+    const found = new Map<string, readonly ArrivalEntry[]>();
+    for (const id of refs.map(arrivalId)) {
+      const entries = this.arrived.get(id);
+      if (entries !== undefined) found.set(id, [...entries]);
+    }
+    return found;
   }
 
   async load(userId: number, failureIds: readonly number[]): Promise<ReadonlyMap<number, FailureRecord>> {

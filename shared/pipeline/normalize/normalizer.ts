@@ -48,7 +48,8 @@ export interface NormalizerDependencies {
   /** Backoff for transient failures. @default { baseSeconds: 10, maxSeconds: 300 } */
   readonly backoff?: BackoffPolicy;
   /**
-   * Told about each callback that became an event (or was a duplicate of one), by category and object id,
+   * Told about each callback that became an event (or was a duplicate of one), by category, event type,
+   * object type and object id,
    * so the failure poller skips bunq failures whose callback has since arrived. Best effort: a failed write
    * is logged and the message still succeeds (the worst case is one redundant retry, deduplicated here).
    * @default none
@@ -211,7 +212,12 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
     }
     if (deps.arrivals !== undefined && detail.objectId !== null) {
       await deps.arrivals
-        .recordArrival({ category: detail.category, objectId: detail.objectId })
+        .recordArrival({
+          category: detail.category,
+          eventType: detail.eventType,
+          objectType: detail.objectType,
+          objectId: detail.objectId,
+        })
         .catch((error: unknown) =>
           logger.warn('arrival not recorded for the failure poller', { ...log, error }),
         );

@@ -23,7 +23,13 @@ import type { NotificationFilterFailure } from '../../bunq/api/client';
 import type { BunqEvent } from '../../bunq/api/events';
 import type { BunqLogger } from '../../bunq/api/logger';
 import { bunqTimeToRfc3339 } from '../../bunq/callback/time';
-import { type ArrivalLog, arrivalId, type CallbackRef } from '../recovery/ports';
+import {
+  type ArrivalEntry,
+  type ArrivalLog,
+  arrivalId,
+  type CallbackRef,
+  objectArrived,
+} from '../recovery/ports';
 import { callbacksFor, type ExpectedCallback, reconstructedCallback } from './event-categories';
 import { detectFilterDrift, repairScope, type ScopeDrift } from './filter-drift';
 import type {
@@ -191,14 +197,21 @@ export async function reconcile(deps: ReconcileDependencies): Promise<ReconcileR
   const covered = new Set(expectations.map((expectation) => expectation.event.id));
   report.notCovered = settled.filter((event) => !covered.has(event.id)).length;
 
-  let arrived: ReadonlySet<string>;
+  let arrivals: ReadonlyMap<string, readonly ArrivalEntry[]>;
   try {
-    arrived = await deps.arrivals.arrived(expectations.map((expectation) => expectation.ref));
+    arrivals = await deps.arrivals.arrivals(expectations.map((expectation) => expectation.ref));
   } catch (error) {
     fail('looking up arrivals', error, { userId });
     return finish(deps, report, userId);
   }
-  const missing = expectations.filter((expectation) => !arrived.has(arrivalId(expectation.ref)));
+  // By object type too: two objects of different types can share a category and id.
+  const missing = expectations.filter(
+    (expectation) =>
+      !objectArrived(
+        { ...expectation.ref, objectType: expectation.objectType, eventType: expectation.callback.eventType },
+        arrivals,
+      ),
+  );
   report.alreadyArrived = expectations.length - missing.length;
 
   let failureIds = new Map<string, number[]>();

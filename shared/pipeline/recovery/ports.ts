@@ -2,7 +2,7 @@
  * What the failure recovery core needs from the outside world: the bunq API (the project's
  * `BunqApiClient` fits as is), the log of callbacks that arrived (written by the normalizer), and the store
  * of retry attempts per failure. In AWS both stores live in the dedupe table (see
- * `functions/commons/recovery-store.ts`); tests pass in-memory fakes.
+ * `functions/commons/arrival-store.ts`, `attempt-store.ts`); tests pass in-memory fakes.
  */
 import type { NotificationFilterFailure, RetryFailuresResult } from '../../bunq/api/client';
 
@@ -16,21 +16,38 @@ export interface BunqFailuresApi {
   retryNotificationFilterFailures(userId: number, ids: readonly number[]): Promise<RetryFailuresResult>;
 }
 
-/** A callback as bunq's failure listing names it: its category and the id of its object. */
+/** A callback's object as the arrival log files it: its category and the id of its object. */
 export interface CallbackRef {
   readonly category: string;
   readonly objectId: number | string;
 }
 
-/** The normalizer's side: told about every callback that became an event (or was a duplicate of one). */
-export interface ArrivalRecorder {
-  recordArrival(ref: CallbackRef): Promise<void>;
+/** A callback that became an event: where the arrival log files it, and what else tells it apart. */
+export interface ArrivedCallback extends CallbackRef {
+  /** bunq's `event_type`, or null when the callback had none. */
+  readonly eventType: string | null;
+  readonly objectType: string;
 }
 
-/** The poller's side: which callbacks arrived. */
+/** One callback that arrived under a category and object id. */
+export interface ArrivalEntry {
+  readonly eventType: string | null;
+  readonly objectType: string;
+}
+
+/** The normalizer's side: told about every callback that became an event (or was a duplicate of one). */
+export interface ArrivalRecorder {
+  recordArrival(arrival: ArrivedCallback): Promise<void>;
+}
+
+/** The poller's and the reconciler's side: which callbacks arrived. */
 export interface ArrivalLog {
-  /** The refs among `refs` that arrived, as {@link arrivalId} strings. */
-  arrived(refs: readonly CallbackRef[]): Promise<ReadonlySet<string>>;
+  /**
+   * For each of `refs` under which something arrived, keyed by its {@link arrivalId}: every distinct event
+   * type and object type that arrived there. Ids are unique per object type only, so one category and id can
+   * hold two objects (SHARE's ShareInviteBankInquiry and ShareInviteBankResponse both count 1, 2, ...).
+   */
+  arrivals(refs: readonly CallbackRef[]): Promise<ReadonlyMap<string, readonly ArrivalEntry[]>>;
 }
 
 /** What the poller remembers about one failure. */
@@ -56,7 +73,49 @@ export interface AttemptStore {
   markArrived(userId: number, failureId: number, at: Date): Promise<void>;
 }
 
-/** A callback's identity in the arrival log: `<category>#<objectId>`. */
+/** Where the arrival log files a callback: `<category>#<objectId>`. */
 export function arrivalId(ref: CallbackRef): string {
   return `${ref.category}#${String(ref.objectId)}`;
+}
+
+/** Whether a failure's callback arrived: only an unambiguous match counts. */
+export type ArrivalMatch = 'arrived' | 'absent' | 'ambiguous';
+
+/**
+ * Matches one of bunq's failure records (category, event type, object id: it names no object type) against
+ * the arrivals. Skipping a failure whose callback did not arrive loses it (bunq gives up), while retrying
+ * one that did costs a duplicate the normalizer suppresses: so a match that fits arrivals of more than one
+ * object type, a record without an event type, and an arrival filed without its types (by an earlier
+ * version) are `ambiguous`, to be treated as not arrived.
+ */
+export function matchFailure(
+  failure: CallbackRef & { readonly eventType: string | null },
+  arrivals: ReadonlyMap<string, readonly ArrivalEntry[]>,
+): ArrivalMatch {
+  const entries = arrivals.get(arrivalId(failure));
+  if (entries === undefined) return 'absent';
+  if (failure.eventType === null || entries.length === 0) return 'ambiguous';
+  const objectTypes = new Set(
+    entries.filter((entry) => entry.eventType === failure.eventType).map((entry) => entry.objectType),
+  );
+  if (objectTypes.size === 0) return 'absent';
+  return objectTypes.size === 1 ? 'arrived' : 'ambiguous';
+}
+
+/**
+ * Whether a callback about a known object arrived (the reconciler knows the object type from bunq's event
+ * listing; the event type only sometimes). An arrival filed without its types (by an earlier version)
+ * counts, as it did then.
+ */
+export function objectArrived(
+  ref: CallbackRef & { readonly objectType: string; readonly eventType: string | null },
+  arrivals: ReadonlyMap<string, readonly ArrivalEntry[]>,
+): boolean {
+  const entries = arrivals.get(arrivalId(ref));
+  if (entries === undefined) return false;
+  if (entries.length === 0) return true;
+  return entries.some(
+    (entry) =>
+      entry.objectType === ref.objectType && (ref.eventType === null || entry.eventType === ref.eventType),
+  );
 }

@@ -3,7 +3,8 @@
  *
  * 1. list every callback bunq gave up on (`NotificationFilterFailure`, all pages);
  * 2. skip those whose callback has since arrived: the normalizer logs each callback it published by
- *    category and object id, and a failure whose (category, object_id) is in that log is settled for good;
+ *    category, event type and object id (all a failure record names) with its object type, and a failure
+ *    that matches exactly one arrived object is settled for good (an ambiguous match is retried);
  * 3. give up on those already retried `maxAttempts` times (counted once, as `exhausted`);
  * 4. ask bunq to deliver the rest again, in chunks of at most 100 ids, and count an attempt for every id
  *    bunq accepted.
@@ -16,12 +17,13 @@ import { MAX_RETRY_IDS_PER_CALL } from '../../bunq/api/limits';
 import type { BunqLogger } from '../../bunq/api/logger';
 import type { NotificationFilterFailure } from '../../bunq/api/schemas';
 import {
+  type ArrivalEntry,
   type ArrivalLog,
   type AttemptStore,
-  arrivalId,
   type BunqFailuresApi,
   type CallbackRef,
   type FailureRecord,
+  matchFailure,
 } from './ports';
 
 /** Attempt-store writes in flight at once. */
@@ -112,19 +114,22 @@ export async function recoverFailures(deps: RecoverFailuresDependencies): Promis
   }
 
   let records: ReadonlyMap<number, FailureRecord>;
-  let arrived: ReadonlySet<string>;
+  let arrivals: ReadonlyMap<string, readonly ArrivalEntry[]>;
   try {
     records = await deps.attempts.load(userId, [...byId.keys()]);
     const refs = [...byId.values(), ...withoutId].map(callbackRef).filter(isRef);
-    arrived = await deps.arrivals.arrived(refs);
+    arrivals = await deps.arrivals.arrivals(refs);
   } catch (error) {
     fail('looking up arrivals and attempts', error, { userId });
     return report;
   }
 
+  let ambiguous = 0;
   const hasArrived = (failure: NotificationFilterFailure): boolean => {
     const ref = callbackRef(failure);
-    return ref !== null && arrived.has(arrivalId(ref));
+    const match = ref === null ? 'absent' : matchFailure(ref, arrivals);
+    if (match === 'ambiguous') ambiguous += 1;
+    return match === 'arrived';
   };
 
   let outstanding = 0;
@@ -157,6 +162,13 @@ export async function recoverFailures(deps: RecoverFailuresDependencies): Promis
     else toGiveUp.push(failure);
   }
   report.outstanding = outstanding;
+  if (ambiguous > 0) {
+    // Retried rather than skipped: a duplicate is suppressed downstream, a skipped failure would be lost.
+    logger.info('failure poll: arrivals that match more than one callback; retrying those failures', {
+      userId,
+      count: ambiguous,
+    });
+  }
   if (report.withoutId > 0) {
     logger.warn('failure poll: bunq listed failures without an id; they cannot be retried', {
       userId,
@@ -226,15 +238,22 @@ export async function recoverFailures(deps: RecoverFailuresDependencies): Promis
   return report;
 }
 
-function callbackRef(failure: NotificationFilterFailure): CallbackRef | null {
-  const { category, object_id: objectId } = failure;
+function callbackRef(failure: NotificationFilterFailure): FailureRef | null {
+  const { category, event_type: eventType, object_id: objectId } = failure;
   if (typeof category !== 'string' || category === '' || objectId === null || objectId === undefined) {
     return null;
   }
-  return { category, objectId };
+  return {
+    category,
+    eventType: typeof eventType === 'string' && eventType !== '' ? eventType : null,
+    objectId,
+  };
 }
 
-const isRef = (ref: CallbackRef | null): ref is CallbackRef => ref !== null;
+/** What a failure record names of its callback. */
+type FailureRef = CallbackRef & { readonly eventType: string | null };
+
+const isRef = (ref: FailureRef | null): ref is FailureRef => ref !== null;
 
 /** An error after which further bunq calls in this run are pointless (anything but a refusal of the ids). */
 function isAbortingError(error: unknown): boolean {

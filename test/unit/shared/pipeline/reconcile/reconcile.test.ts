@@ -9,7 +9,7 @@ import type { CallbackEventDetail, RecoveredBy } from '../../../../../shared/con
 import { normalizeCallback } from '../../../../../shared/pipeline/normalize/normalize-callback';
 import type { ExpectedFilters, ReconcileBunqApi } from '../../../../../shared/pipeline/reconcile/ports';
 import { reconcile } from '../../../../../shared/pipeline/reconcile/reconcile';
-import { arrivalId, type CallbackRef } from '../../../../../shared/pipeline/recovery/ports';
+import { MemoryRecoveryStore } from '../../../../support/recovery';
 import { createHarness, type Harness, mutationCallback } from '../../bunq/api/harness';
 
 const OURS = 'https://ours.example/callbacks/token-1';
@@ -20,14 +20,22 @@ const GRACE_MS = 10 * 60_000;
 class Pipeline {
   readonly events: CallbackEventDetail[] = [];
   private readonly keys = new Set<string>();
-  readonly arrivals = new Set<string>();
+  /** The arrival log the normalizer writes (in memory, as the poller's tests use it). */
+  readonly arrivals = new MemoryRecoveryStore();
 
   deliver(body: Uint8Array, recoveredBy: RecoveredBy | null): void {
     const outcome = normalizeCallback(body, new Date().toISOString(), recoveredBy);
     if (!outcome.ok) throw new Error(`not a callback: ${outcome.problem}`);
     const { detail } = outcome;
-    if (detail.objectId !== null)
-      this.arrivals.add(arrivalId({ category: detail.category, objectId: detail.objectId }));
+    if (detail.objectId !== null) {
+      // Synchronous in memory: the promise settles at once.
+      void this.arrivals.recordArrival({
+        category: detail.category,
+        eventType: detail.eventType,
+        objectType: detail.objectType,
+        objectId: detail.objectId,
+      });
+    }
     if (this.keys.has(detail.dedupKey)) return;
     this.keys.add(detail.dedupKey);
     this.events.push(detail);
@@ -74,10 +82,7 @@ async function setup(categories: readonly string[] = ['MUTATION']) {
   const run = (repairFilters = false) =>
     reconcile({
       bunq: bunqApi(harness.client),
-      arrivals: {
-        arrived: async (refs: readonly CallbackRef[]) =>
-          new Set(refs.map(arrivalId).filter((id) => pipeline.arrivals.has(id))),
-      },
+      arrivals: pipeline.arrivals,
       cursors: {
         load: async (userId) => cursors.get(userId) ?? null,
         save: async (userId, id) => {

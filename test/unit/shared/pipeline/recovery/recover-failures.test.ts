@@ -15,6 +15,14 @@ import {
 
 const NOW = new Date('2026-01-02T04:00:00.000Z');
 
+/** The arrival the normalizer records for a MUTATION_CREATED Payment callback (the failures' default). */
+const mutation = (objectId: number | string) => ({
+  category: 'MUTATION',
+  eventType: 'MUTATION_CREATED',
+  objectType: 'Payment',
+  objectId,
+});
+
 function setup(maxAttempts = 3) {
   const bunq = new FakeBunq();
   const store = new MemoryRecoveryStore();
@@ -85,13 +93,13 @@ describe('recoverFailures: retrying', () => {
 });
 
 describe('recoverFailures: callbacks that arrived since', () => {
-  it('skips a failure whose callback arrived (same category and object id) and never retries it', async () => {
+  it('skips a failure whose callback arrived (same category, event type and object id) and never retries it', async () => {
     const { bunq, store, run } = setup();
     const arrived = failure({ category: 'MUTATION', object_id: 77 });
     const missing = failure({ category: 'MUTATION', object_id: 78 });
     const otherCategory = failure({ category: 'PAYMENT', object_id: 77 });
     bunq.failures = [arrived, missing, otherCategory];
-    await store.recordArrival({ category: 'MUTATION', objectId: 77 });
+    await store.recordArrival(mutation(77));
 
     const report = await run();
 
@@ -103,10 +111,10 @@ describe('recoverFailures: callbacks that arrived since', () => {
     const { bunq, store, run } = setup();
     const arrived = failure({ object_id: 5 });
     bunq.failures = [arrived];
-    await store.recordArrival({ category: 'MUTATION', objectId: 5 });
+    await store.recordArrival(mutation(5));
     await run();
 
-    store.arrivals.clear(); // the arrival record expired
+    store.arrived.clear(); // the arrival record expired
     const report = await run();
 
     expect(bunq.retryCalls).toEqual([]);
@@ -116,8 +124,59 @@ describe('recoverFailures: callbacks that arrived since', () => {
   it('matches object ids the normalizer saw as strings', async () => {
     const { bunq, store, run } = setup();
     bunq.failures = [failure({ object_id: 9 })];
-    await store.recordArrival({ category: 'MUTATION', objectId: '9' });
+    await store.recordArrival(mutation('9'));
     expect(await run()).toMatchObject({ alreadyArrived: 1, retriesRequested: 0 });
+  });
+});
+
+describe('recoverFailures: object types whose ids collide', () => {
+  // SHARE carries ShareInviteBankInquiry and ShareInviteBankResponse, numbered separately: 1, 2, 1, 2.
+  const share = (objectType: string, eventType: string, objectId: number) => ({
+    category: 'SHARE',
+    eventType,
+    objectType,
+    objectId,
+  });
+
+  it('retries the failure of one object type when only the other one, with the same id, arrived', async () => {
+    const { bunq, store, run } = setup();
+    const inquiry = failure({
+      category: 'SHARE',
+      event_type: 'SHARE_INVITE_BANK_INQUIRY_ACCEPTED',
+      object_id: 1,
+    });
+    const response = failure({
+      category: 'SHARE',
+      event_type: 'SHARE_INVITE_BANK_RESPONSE_ACCEPTED',
+      object_id: 1,
+    });
+    bunq.failures = [inquiry, response];
+    await store.recordArrival(share('ShareInviteBankInquiry', 'SHARE_INVITE_BANK_INQUIRY_ACCEPTED', 1));
+    await store.recordArrival(share('ShareInviteBankInquiry', 'SHARE_INVITE_BANK_INQUIRY_ACCEPTED', 2));
+
+    const report = await run();
+
+    expect(bunq.retriedIds()).toEqual([response.id]);
+    expect(report).toMatchObject({ listed: 2, alreadyArrived: 1, retriesRequested: 1 });
+  });
+
+  it('treats a match with arrivals of two object types as not arrived', async () => {
+    const { bunq, store, lines, run } = setup();
+    const ambiguous = failure({ category: 'SHARE', event_type: 'SHARE_INVITE_BANK_UPDATED', object_id: 2 });
+    bunq.failures = [ambiguous];
+    await store.recordArrival(share('ShareInviteBankInquiry', 'SHARE_INVITE_BANK_UPDATED', 2));
+    await store.recordArrival(share('ShareInviteBankResponse', 'SHARE_INVITE_BANK_UPDATED', 2));
+
+    expect(await run()).toMatchObject({ alreadyArrived: 0, retriesRequested: 1 });
+    expect(bunq.retriedIds()).toEqual([ambiguous.id]);
+    expect(lines.some((line) => line.message.includes('more than one callback'))).toBe(true);
+  });
+
+  it('treats a failure without an event type as not arrived', async () => {
+    const { bunq, store, run } = setup();
+    bunq.failures = [failure({ event_type: null, object_id: 40 })];
+    await store.recordArrival({ category: 'MUTATION', eventType: null, objectType: 'Payment', objectId: 40 });
+    expect(await run()).toMatchObject({ alreadyArrived: 0, retriesRequested: 1 });
   });
 });
 
@@ -149,7 +208,7 @@ describe('recoverFailures: giving up', () => {
     const late = failure({ object_id: 12 });
     bunq.failures = [late];
     await run();
-    await store.recordArrival({ category: 'MUTATION', objectId: 12 });
+    await store.recordArrival(mutation(12));
     expect(await run()).toMatchObject({ retriesExhausted: 0, alreadyArrived: 1, outstanding: 0 });
   });
 

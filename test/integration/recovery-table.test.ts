@@ -3,14 +3,10 @@
  * normalizer writes and the poller reads, and the attempt records, in the dedupe table beside its markers.
  */
 import type { SQSRecord } from 'aws-lambda';
+import { dynamoArrivalLog, dynamoArrivalRecorder } from '../../functions/commons/arrival-store';
+import { dynamoAttemptStore } from '../../functions/commons/attempt-store';
 import { createDedupeStore } from '../../functions/commons/dedupe-store';
-import {
-  arrivalKey,
-  attemptKey,
-  dynamoArrivalLog,
-  dynamoArrivalRecorder,
-  dynamoAttemptStore,
-} from '../../functions/commons/recovery-store';
+import { arrivalKey, attemptKey } from '../../functions/commons/recovery-table';
 import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
 import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
@@ -25,31 +21,70 @@ const newTable = (): Promise<string> => db.freshTable();
 
 const T0 = new Date('2026-01-02T03:00:00.000Z');
 
+/** The arrival the normalizer records for a MUTATION_CREATED Payment. */
+const payment = (objectId: number | string, category = 'MUTATION') => ({
+  category,
+  eventType: `${category}_CREATED`,
+  objectType: 'Payment',
+  objectId,
+});
+
 describe('arrival log', () => {
-  it('finds what was recorded, by category and object id, and nothing else', async () => {
+  it('finds what was recorded, by category and object id, with its event and object types', async () => {
     const tableName = await newTable();
     const recorder = dynamoArrivalRecorder({ client: db.dynamo.client, tableName, ttlSeconds: 3_600 });
     const log = dynamoArrivalLog({ client: db.dynamo.client, tableName });
-    await recorder.recordArrival({ category: 'MUTATION', objectId: 1 });
-    await recorder.recordArrival({ category: 'PAYMENT', objectId: '2' });
+    await recorder.recordArrival(payment(1));
+    await recorder.recordArrival(payment('2', 'PAYMENT'));
 
-    const found = await log.arrived([
+    const found = await log.arrivals([
       { category: 'MUTATION', objectId: 1 },
       { category: 'MUTATION', objectId: 2 },
       { category: 'PAYMENT', objectId: 2 },
       { category: 'PAYMENT', objectId: 1 },
     ]);
-    expect([...found].sort()).toEqual(['MUTATION#1', 'PAYMENT#2']);
+    expect(Object.fromEntries(found)).toEqual({
+      'MUTATION#1': [{ eventType: 'MUTATION_CREATED', objectType: 'Payment' }],
+      'PAYMENT#2': [{ eventType: 'PAYMENT_CREATED', objectType: 'Payment' }],
+    });
     expect(arrivalKey({ category: 'MUTATION', objectId: 1 })).toBe('arrived#MUTATION#1');
+  });
+
+  it('keeps both objects when two object types share a category and id (SHARE inquiries and responses)', async () => {
+    const tableName = await newTable();
+    const recorder = dynamoArrivalRecorder({ client: db.dynamo.client, tableName, ttlSeconds: 3_600 });
+    const share = (objectType: string, eventType: string) => ({
+      category: 'SHARE',
+      eventType,
+      objectType,
+      objectId: 1,
+    });
+    await recorder.recordArrival(share('ShareInviteBankInquiry', 'SHARE_INVITE_BANK_INQUIRY_ACCEPTED'));
+    await recorder.recordArrival(share('ShareInviteBankResponse', 'SHARE_INVITE_BANK_RESPONSE_ACCEPTED'));
+    await recorder.recordArrival(share('ShareInviteBankInquiry', 'SHARE_INVITE_BANK_INQUIRY_ACCEPTED'));
+
+    const found = await dynamoArrivalLog({ client: db.dynamo.client, tableName }).arrivals([
+      { category: 'SHARE', objectId: 1 },
+    ]);
+    expect(
+      [...(found.get('SHARE#1') ?? [])].sort((a, b) => a.objectType.localeCompare(b.objectType)),
+    ).toEqual([
+      { eventType: 'SHARE_INVITE_BANK_INQUIRY_ACCEPTED', objectType: 'ShareInviteBankInquiry' },
+      { eventType: 'SHARE_INVITE_BANK_RESPONSE_ACCEPTED', objectType: 'ShareInviteBankResponse' },
+    ]);
   });
 
   it('looks up more than one batch (100 keys) at once', async () => {
     const tableName = await newTable();
     const recorder = dynamoArrivalRecorder({ client: db.dynamo.client, tableName, ttlSeconds: 3_600 });
     const refs = Array.from({ length: 230 }, (_, index) => ({ category: 'MUTATION', objectId: index + 1 }));
-    await Promise.all(refs.filter((ref) => ref.objectId % 2 === 0).map((ref) => recorder.recordArrival(ref)));
+    await Promise.all(
+      refs
+        .filter((ref) => ref.objectId % 2 === 0)
+        .map((ref) => recorder.recordArrival(payment(ref.objectId))),
+    );
 
-    const found = await dynamoArrivalLog({ client: db.dynamo.client, tableName }).arrived(refs);
+    const found = await dynamoArrivalLog({ client: db.dynamo.client, tableName }).arrivals(refs);
     expect(found.size).toBe(115);
   });
 
@@ -63,10 +98,10 @@ describe('arrival log', () => {
       now: () => clock.now,
     });
     const log = dynamoArrivalLog({ client: db.dynamo.client, tableName, now: () => clock.now });
-    await recorder.recordArrival({ category: 'MUTATION', objectId: 1 });
-    expect((await log.arrived([{ category: 'MUTATION', objectId: 1 }])).size).toBe(1);
+    await recorder.recordArrival(payment(1));
+    expect((await log.arrivals([{ category: 'MUTATION', objectId: 1 }])).size).toBe(1);
     clock.now = new Date(T0.getTime() + 61_000);
-    expect((await log.arrived([{ category: 'MUTATION', objectId: 1 }])).size).toBe(0);
+    expect((await log.arrivals([{ category: 'MUTATION', objectId: 1 }])).size).toBe(0);
   });
 });
 
@@ -167,14 +202,19 @@ describe('normalize handler: arrivals for the poller', () => {
     await handler({ Records: [record(fixtureText('mutation-payment'))] }, lambdaContext());
 
     expect(bus.published).toHaveLength(1);
-    expect(recordArrival.mock.calls).toEqual([
-      [{ category: 'MUTATION', objectId: 1278 }],
-      [{ category: 'MUTATION', objectId: 1278 }],
-    ]);
-    const found = await dynamoArrivalLog({ client: db.dynamo.client, tableName }).arrived([
+    const arrival = {
+      category: 'MUTATION',
+      eventType: 'MUTATION_CREATED',
+      objectType: 'Payment',
+      objectId: 1278,
+    };
+    expect(recordArrival.mock.calls).toEqual([[arrival], [arrival]]);
+    const found = await dynamoArrivalLog({ client: db.dynamo.client, tableName }).arrivals([
       { category: 'MUTATION', objectId: 1278 },
     ]);
-    expect([...found]).toEqual(['MUTATION#1278']);
+    expect(Object.fromEntries(found)).toEqual({
+      'MUTATION#1278': [{ eventType: 'MUTATION_CREATED', objectType: 'Payment' }],
+    });
   });
 
   it('still succeeds when the arrival cannot be recorded, and says so in the log', async () => {
