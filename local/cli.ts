@@ -3,6 +3,8 @@
  * wins). Parsing is separate from `main.ts` so it can be tested without starting anything.
  */
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../cli/errors';
 import { ConfigError, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
@@ -23,6 +25,9 @@ import {
 import { DEFAULT_SYNCHRONOUS, SYNCHRONOUS_MODES, type SynchronousMode } from './sqlite/database';
 
 export const DEFAULT_CONFIG_PATH = 'config/sandbox.json';
+
+/** Where `npm start` appends its events when no --events-file is given: beside its other local state. */
+export const DEFAULT_EVENTS_FILE = join(tmpdir(), 'bunq-webhooks-local', 'events.jsonl');
 
 interface FlagSpec {
   readonly env: string;
@@ -45,7 +50,7 @@ const FLAGS = {
   'events-file': {
     env: 'EVENTS_FILE',
     value: '<path>',
-    description: 'append each event put on the bus as one JSON line (default: log only)',
+    description: `append each event put on the bus as one JSON line (default ${DEFAULT_EVENTS_FILE})`,
   },
   'dead-letter-file': {
     env: 'DEAD_LETTER_FILE',

@@ -8,7 +8,6 @@
  *
  * `startLocalRuntime` is what `local/main.ts` runs and what the end-to-end tests start in-process.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,11 +17,12 @@ import { composeNormalize } from '../functions/compose/normalize';
 import { ANY_SOURCE_CIDRS, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
 import { createLogger } from '../shared/logging/observability';
 import type { BackoffPolicy } from '../shared/pipeline/backoff';
+import { generateCallbackToken } from '../shared/pipeline/ingest/token';
 import { staticTokenSource } from '../shared/pipeline/ingest/token-source';
 import type { MessageVisibility } from '../shared/pipeline/ports';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
-import { createLocalEventBus, routeMatcher } from './event-bus';
+import { createLocalEventBus, type LocalBusEvent, routeMatcher } from './event-bus';
 import {
   DEFAULT_FAILURE_POLL_INTERVAL_MS,
   type FailurePollerStats,
@@ -47,6 +47,8 @@ export interface LocalRuntimeOptions {
   readonly token?: string;
   /** Append each event put on the bus here as one JSON line. @default events are only logged */
   readonly eventsFile?: string;
+  /** Called for each event put on the bus, with the routes it matched (`npm start` prints a line). */
+  readonly onEvent?: (event: LocalBusEvent, routes: readonly string[]) => void;
   /** Append each dead-lettered message here as one JSON line. @default kept in memory and logged */
   readonly deadLetterFile?: string;
   /** Source ranges allowed to call the endpoint. @default any source */
@@ -165,16 +167,11 @@ export const DEFAULT_MAX_BACKLOG = 100_000;
 export const DEFAULT_LOCAL_CONCURRENCY = 4;
 export const DEFAULT_LOCAL_BACKOFF: BackoffPolicy = { baseSeconds: 1, maxSeconds: 4 };
 
-/** A fresh callback token: 256 bits, URL-safe. */
-export function generateToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const config = options.config ?? parsePipelineConfig({});
   const logger = options.logger ?? createLogger(SERVICE_NAMES.local);
   const tokenGenerated = options.token === undefined;
-  const token = options.token ?? generateToken();
+  const token = options.token ?? generateCallbackToken();
   // Validates the token before anything starts.
   const tokens = staticTokenSource({ token });
   const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
@@ -217,6 +214,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       file: events,
       logger,
       routes: routeMatcher(config.routes, config.eventSource),
+      onEvent: options.onEvent,
     });
     const deadLetters = createDeadLetterSink({ file: deadLetterFile, logger, queueName: 'callbacks' });
     // The queue is created after the handler it feeds; the handler reaches it through this indirection.
