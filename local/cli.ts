@@ -10,6 +10,7 @@ import { UsageError } from '../cli/errors';
 import { ConfigError, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
 import { parseCidr } from '../shared/pipeline/ingest/cidr';
 import { callbackTokenSecretSchema } from '../shared/pipeline/ingest/token';
+import { DEFAULT_RECONCILE_GRACE_MS } from '../shared/pipeline/reconcile/reconcile';
 import { DEFAULT_FAILURE_POLL_INTERVAL_MS } from './failure-poller';
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from './http-server';
 import { openJsonLinesFile } from './json-lines-file';
@@ -122,6 +123,17 @@ const FLAGS = {
     env: 'FAILURE_POLL_INTERVAL_MS',
     value: '<ms>',
     description: `time between two failure polls (default ${DEFAULT_FAILURE_POLL_INTERVAL_MS})`,
+  },
+  'reconcile-interval-ms': {
+    env: 'RECONCILE_INTERVAL_MS',
+    value: '<ms>',
+    description:
+      "run the reconciler (bunq's event listing vs. the callbacks that arrived) this often; needs --bunq-base-url",
+  },
+  'reconcile-grace-ms': {
+    env: 'RECONCILE_GRACE_MS',
+    value: '<ms>',
+    description: `time after a bunq event before the reconciler settles it (default ${DEFAULT_RECONCILE_GRACE_MS})`,
   },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -330,6 +342,29 @@ export async function parseCommandLine(
     );
   }
 
+  const reconcileText = read('reconcile-interval-ms');
+  const graceText = read('reconcile-grace-ms');
+  if ((reconcileText !== undefined || graceText !== undefined) && bunqBaseUrl === undefined) {
+    throw new UsageError(
+      `${label(reconcileText !== undefined ? 'reconcile-interval-ms' : 'reconcile-grace-ms')} needs --bunq-base-url and --bunq-api-key: the reconciler reads bunq's event listing`,
+    );
+  }
+  const reconcile =
+    reconcileText === undefined
+      ? {}
+      : {
+          reconcileIntervalMs: wholeNumber(label('reconcile-interval-ms'), reconcileText, 86_400_000),
+          reconcileGraceMs:
+            graceText === undefined
+              ? DEFAULT_RECONCILE_GRACE_MS
+              : wholeNumber(label('reconcile-grace-ms'), graceText, 86_400_000),
+        };
+  if (graceText !== undefined && reconcileText === undefined) {
+    throw new UsageError(
+      `${label('reconcile-grace-ms')} needs --reconcile-interval-ms (RECONCILE_INTERVAL_MS): without it no reconciler runs`,
+    );
+  }
+
   const configPath = read('config') ?? DEFAULT_CONFIG_PATH;
   const config = await loadConfig(label('config'), configPath);
 
@@ -355,6 +390,7 @@ export async function parseCommandLine(
       bunqBaseUrl,
       bunqApiKey,
       failurePollIntervalMs,
+      ...reconcile,
     },
   };
 }

@@ -14,12 +14,15 @@ import { join, resolve } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { composeIngest } from '../functions/compose/ingest';
 import { composeNormalize } from '../functions/compose/normalize';
+import { BunqApiClient } from '../shared/bunq/api/client';
+import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import { ANY_SOURCE_CIDRS, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
 import { createLogger } from '../shared/logging/observability';
 import type { BackoffPolicy } from '../shared/pipeline/backoff';
 import { generateCallbackToken } from '../shared/pipeline/ingest/token';
 import { staticTokenSource } from '../shared/pipeline/ingest/token-source';
 import type { MessageVisibility } from '../shared/pipeline/ports';
+import { DEFAULT_RECONCILE_GRACE_MS } from '../shared/pipeline/reconcile/reconcile';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
 import { createLocalEventBus, type LocalBusEvent, routeMatcher } from './event-bus';
@@ -33,10 +36,11 @@ import { createFileObjectStore } from './file-object-store';
 import { type CallbackHttpServer, startCallbackHttpServer } from './http-server';
 import { type JsonLinesFile, openJsonLinesFile } from './json-lines-file';
 import { LocalQueue, type LocalQueueStats, QUEUE_DEAD_LETTER_REASON } from './local-queue';
+import { type LocalReconciler, startReconciler } from './reconciler';
 import { LocalDatabase, type SynchronousMode } from './sqlite/database';
 import { SqliteDedupeStore } from './sqlite/dedupe-store';
 import { EventOutbox } from './sqlite/event-outbox';
-import { sqliteArrivals, sqliteAttemptStore } from './sqlite/recovery-store';
+import { sqliteArrivals, sqliteAttemptStore, sqliteCursorStore } from './sqlite/recovery-store';
 
 export interface LocalRuntimeOptions {
   /** Port of the callback endpoint; 0 picks a free one. @default 3000 */
@@ -76,6 +80,18 @@ export interface LocalRuntimeOptions {
   readonly bunqApiKey?: string;
   /** Milliseconds between the end of one poll and the start of the next. @default 60000 */
   readonly failurePollIntervalMs?: number;
+  /**
+   * Run the reconciler this often (needs `bunqBaseUrl` and `bunqApiKey`); it watches the filters of
+   * {@link LocalRuntime.callbackUrl} (the categories bunq has for it at the first run).
+   * @default no reconciler
+   */
+  readonly reconcileIntervalMs?: number;
+  /** Time after a bunq event before the reconciler settles it. @default DEFAULT_RECONCILE_GRACE_MS (10 minutes) */
+  readonly reconcileGraceMs?: number;
+  /** Let the reconciler re-apply missing filters. @default false */
+  readonly reconcileRepairFilters?: boolean;
+  /** The reconciler's time source (tests move it past the grace period). @default () => new Date() */
+  readonly reconcileClock?: () => Date;
   /**
    * Where the durable state lives (created when missing): the queue, dedupe records, event outbox and
    * failure poller records (`state.sqlite`), and the claim-checked objects (`claim-checks/`). A restart on
@@ -141,6 +157,8 @@ export interface LocalRuntime {
   readonly synchronous: SynchronousMode;
   /** The failure poller, when `bunqBaseUrl` was given. */
   readonly failurePoller: LocalFailurePoller | undefined;
+  /** The reconciler, when `reconcileIntervalMs` and the bunq API are given. */
+  readonly reconciler: LocalReconciler | undefined;
   /** Dead-letter records kept in memory (only without a dead-letter file). */
   readonly deadLetterRecords: readonly DeadLetterRecord[];
   /** Resolves `true` once everything accepted so far is processed, `false` after `timeoutMs`. */
@@ -274,6 +292,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     http = server;
 
+    // One bunq client for the poller and the reconciler: one installation and session, one set of rate limits.
+    const bunqClient =
+      options.bunqBaseUrl === undefined || options.bunqApiKey === undefined
+        ? undefined
+        : new BunqApiClient({
+            baseUrl: options.bunqBaseUrl,
+            stateStore: new InMemoryBunqStateStore({ apiKey: options.bunqApiKey }),
+            logger: createLogger(SERVICE_NAMES.retryFailures),
+          });
     const failurePoller =
       options.bunqBaseUrl === undefined || options.bunqApiKey === undefined
         ? undefined
@@ -285,6 +312,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             attempts: sqliteAttemptStore({ database, ttlSeconds: config.recovery.attemptTtlDays * 86_400 }),
             maxAttempts: config.recovery.maxAttempts,
             logger,
+            client: bunqClient,
+          });
+
+    const reconciler =
+      options.bunqBaseUrl === undefined ||
+      options.bunqApiKey === undefined ||
+      options.reconcileIntervalMs === undefined
+        ? undefined
+        : startReconciler({
+            bunqBaseUrl: options.bunqBaseUrl,
+            bunqApiKey: options.bunqApiKey,
+            intervalMs: options.reconcileIntervalMs,
+            graceMs: options.reconcileGraceMs ?? DEFAULT_RECONCILE_GRACE_MS,
+            callbackUrl: `${server.baseUrl}/callbacks/${token}`,
+            arrivals: sqliteArrivals({ database, ttlSeconds: config.dedupe.ttlHours * 3_600 }),
+            cursors: sqliteCursorStore({ database }),
+            queue: callbackQueue,
+            logger,
+            repairFilters: options.reconcileRepairFilters ?? false,
+            client: bunqClient,
+            ...(options.reconcileClock === undefined ? {} : { now: options.reconcileClock }),
           });
 
     const stats = (): LocalRuntimeStats => ({
@@ -298,6 +346,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const stop = async (): Promise<StopResult> => {
       // No new retries: what bunq re-sends from here on fails and stays listed for the next run.
       await failurePoller?.stop();
+      await reconciler?.stop();
       // Requests already being handled finish (their messages are on the queue when this resolves).
       await server.close();
       const drained = await callbackQueue.drain(drainTimeoutMs);
@@ -343,6 +392,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       dataDir: temporaryDir === undefined ? dataDir : undefined,
       synchronous: database.synchronous,
       failurePoller,
+      reconciler,
       get deadLetterRecords() {
         return deadLetters.records;
       },

@@ -102,6 +102,11 @@ const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (user_id, failure_id)
       );
       CREATE INDEX attempt_expiry ON attempt (expires_at);
+      CREATE TABLE reconcile_cursor (
+        user_id INTEGER PRIMARY KEY,
+        last_event_id INTEGER NOT NULL,
+        saved_at TEXT NOT NULL
+      );
     `),
 ];
 

@@ -4,6 +4,8 @@
  * reads, and the retry attempts per bunq failure. Items expire as the DynamoDB items do (reads treat an
  * expired row as absent; expired rows are deleted now and then).
  */
+
+import type { ReconcileCursorStore } from '../../shared/pipeline/reconcile/ports';
 import {
   type ArrivalEntry,
   type ArrivalLog,
@@ -162,6 +164,28 @@ export function sqliteAttemptStore(options: SqliteRecoveryOptions): AttemptStore
         fresh(userId, failureId, at);
         arrive.run(at.toISOString(), expires, userId, failureId);
       });
+    },
+  };
+}
+
+/** The reconciler's cursor per bunq user: the id of the last bunq event it settled. It never expires. */
+export function sqliteCursorStore(
+  options: Pick<SqliteRecoveryOptions, 'database' | 'now'>,
+): ReconcileCursorStore {
+  const { database } = options;
+  const now = options.now ?? (() => new Date());
+  const get = database.db.prepare<[number], { last_event_id: number }>(
+    'SELECT last_event_id FROM reconcile_cursor WHERE user_id = ?',
+  );
+  const put = database.db.prepare(
+    'INSERT OR REPLACE INTO reconcile_cursor (user_id, last_event_id, saved_at) VALUES (?, ?, ?)',
+  );
+  return {
+    async load(userId) {
+      return get.get(userId)?.last_event_id ?? null;
+    },
+    async save(userId, lastEventId) {
+      database.run(() => put.run(userId, lastEventId, now().toISOString()));
     },
   };
 }
