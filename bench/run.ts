@@ -12,6 +12,7 @@
  *     1.5x its floor's import time.
  *  4. End to end, local: `npm start` under load on loopback: accepted per second, p50/p99 time to
  *     acknowledge, events out = callbacks in. Budget: at least 1,000 per second, p99 under 50 ms.
+ *  5. The runtime under sustained load for 60 s (`bench/runtime.ts`): processed per second, backlog, p99.
  *
  * Writes `bench/results/latest.json`. Loopback only; every server it starts, it stops.
  */
@@ -31,6 +32,7 @@ import { buildBusEntry } from '../shared/pipeline/normalize/bus-entry';
 import { normalizeCallback } from '../shared/pipeline/normalize/normalize-callback';
 import { apiGatewayEvent } from './api-gateway-event';
 import { callbackBodies } from './payloads';
+import { benchRuntime } from './runtime';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -354,6 +356,8 @@ async function benchEndToEnd(): Promise<void> {
       eventsFile,
       '--dead-letter-file',
       join(dir, 'dl.jsonl'),
+      '--data-dir',
+      join(dir, 'data'),
       // The normalizer works off the backlog after the load; let it finish, then count.
       '--drain-timeout-ms',
       '180000',
@@ -459,6 +463,7 @@ async function main(): Promise<void> {
   if (want('normalize')) benchNormalize();
   if (want('bundles')) await benchBundles();
   if (want('e2e')) await benchEndToEnd();
+  if (want('runtime')) for (const figure of await benchRuntime()) record(figure);
 
   const rows = figures.map((f) => [
     f.name,

@@ -12,14 +12,18 @@ import { parseCidr } from '../shared/pipeline/ingest/cidr';
 import { callbackTokenSecretSchema } from '../shared/pipeline/ingest/token';
 import { DEFAULT_RECONCILE_GRACE_MS } from '../shared/pipeline/reconcile/reconcile';
 import { DEFAULT_FAILURE_POLL_INTERVAL_MS } from './failure-poller';
+import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from './http-server';
 import { openJsonLinesFile } from './json-lines-file';
 import {
+  DEFAULT_DATA_DIR,
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_HOST,
+  DEFAULT_MAX_BACKLOG,
   DEFAULT_PORT,
   DEFAULT_VISIBILITY_TIMEOUT_MS,
   type LocalRuntimeOptions,
 } from './runtime';
+import { DEFAULT_SYNCHRONOUS, SYNCHRONOUS_MODES, type SynchronousMode } from './sqlite/database';
 
 export const DEFAULT_CONFIG_PATH = 'config/sandbox.json';
 
@@ -64,10 +68,40 @@ const FLAGS = {
     value: '<path>',
     description: `pipeline configuration JSON (default ${DEFAULT_CONFIG_PATH})`,
   },
+  'data-dir': {
+    env: 'DATA_DIR',
+    value: '<path>',
+    description: `where the queue, dedupe records and claim checks live; a restart on it resumes (default ${DEFAULT_DATA_DIR}, created)`,
+  },
+  'sqlite-synchronous': {
+    env: 'SQLITE_SYNCHRONOUS',
+    value: '<mode>',
+    description: `full: a 200 survives a power loss; normal: a process kill only, with fewer fsyncs (default ${DEFAULT_SYNCHRONOUS})`,
+  },
+  'max-backlog': {
+    env: 'MAX_BACKLOG',
+    value: '<n>',
+    description: `callbacks held on disk at most; beyond it answer 503 so bunq retries (default ${DEFAULT_MAX_BACKLOG})`,
+  },
+  'headers-timeout-ms': {
+    env: 'HEADERS_TIMEOUT_MS',
+    value: '<ms>',
+    description: `cut off (408) a client that has not sent its headers in this time (default ${DEFAULT_HEADERS_TIMEOUT_MS})`,
+  },
+  'body-timeout-ms': {
+    env: 'BODY_TIMEOUT_MS',
+    value: '<ms>',
+    description: `cut off (408) a client that has not sent its body in this time (default ${DEFAULT_BODY_TIMEOUT_MS})`,
+  },
+  'max-connections': {
+    env: 'MAX_CONNECTIONS',
+    value: '<n>',
+    description: `open connections at most; more are refused (default ${DEFAULT_MAX_CONNECTIONS})`,
+  },
   'drain-timeout-ms': {
     env: 'DRAIN_TIMEOUT_MS',
     value: '<ms>',
-    description: `on SIGINT/SIGTERM, wait this long for the queue to drain, then dead-letter the rest (default ${DEFAULT_DRAIN_TIMEOUT_MS})`,
+    description: `on SIGINT/SIGTERM, wait this long for the queue to drain; the rest stays on disk for the next start (default ${DEFAULT_DRAIN_TIMEOUT_MS})`,
   },
   'visibility-timeout-ms': {
     env: 'VISIBILITY_TIMEOUT_MS',
@@ -136,7 +170,7 @@ function wholeNumber(label: string, text: string, max: number): number {
 
 async function checkWritable(label: string, path: string): Promise<void> {
   try {
-    await openJsonLinesFile(path);
+    await (await openJsonLinesFile(path)).close();
   } catch (error) {
     throw new UsageError(`${label}: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -250,6 +284,26 @@ export async function parseCommandLine(
       ? DEFAULT_VISIBILITY_TIMEOUT_MS
       : wholeNumber(label('visibility-timeout-ms'), visibilityText, 43_200_000);
 
+  const dataDir = read('data-dir') ?? DEFAULT_DATA_DIR;
+  const synchronousText = read('sqlite-synchronous')?.trim().toLowerCase();
+  if (synchronousText !== undefined && !SYNCHRONOUS_MODES.includes(synchronousText as SynchronousMode)) {
+    throw new UsageError(
+      `${label('sqlite-synchronous')} must be one of ${SYNCHRONOUS_MODES.join(', ')}, got "${synchronousText}"`,
+    );
+  }
+  const synchronous = (synchronousText as SynchronousMode | undefined) ?? DEFAULT_SYNCHRONOUS;
+  const positive = (flag: FlagName, fallback: number, max: number): number => {
+    const text = read(flag);
+    if (text === undefined) return fallback;
+    const value = wholeNumber(label(flag), text, max);
+    if (value < 1) throw new UsageError(`${label(flag)} must be at least 1, got "${text}"`);
+    return value;
+  };
+  const maxBacklog = positive('max-backlog', DEFAULT_MAX_BACKLOG, 1_000_000_000);
+  const headersTimeoutMs = positive('headers-timeout-ms', DEFAULT_HEADERS_TIMEOUT_MS, 3_600_000);
+  const bodyTimeoutMs = positive('body-timeout-ms', DEFAULT_BODY_TIMEOUT_MS, 3_600_000);
+  const maxConnections = positive('max-connections', DEFAULT_MAX_CONNECTIONS, 1_000_000);
+
   const eventsFile = read('events-file');
   if (eventsFile !== undefined) await checkWritable(label('events-file'), eventsFile);
   const deadLetterFile = read('dead-letter-file');
@@ -327,6 +381,12 @@ export async function parseCommandLine(
       configPath,
       drainTimeoutMs,
       visibilityTimeoutMs,
+      dataDir,
+      synchronous,
+      maxBacklog,
+      headersTimeoutMs,
+      bodyTimeoutMs,
+      maxConnections,
       bunqBaseUrl,
       bunqApiKey,
       failurePollIntervalMs,

@@ -27,3 +27,18 @@ export class JsonLinesFileError extends LocalRuntimeError {
 export class QueueClosedError extends LocalRuntimeError {
   override readonly name: string = 'QueueClosedError';
 }
+
+/** The local queue's backlog on disk is at its bound (`--max-backlog`): the message was not taken. */
+export class QueueFullError extends LocalRuntimeError {
+  override readonly name: string = 'QueueFullError';
+}
+
+/** The data directory's database cannot be created, opened (in use by another runtime) or committed to. */
+export class LocalDatabaseError extends LocalRuntimeError {
+  override readonly name: string = 'LocalDatabaseError';
+}
+
+/** The events file behind the event outbox cannot be opened for appending; the message names the path. */
+export class EventOutboxError extends LocalRuntimeError {
+  override readonly name: string = 'EventOutboxError';
+}

@@ -16,7 +16,6 @@ import {
 import { createRouteMatcher } from '../shared/routing/event-pattern';
 import type { RouteConfig } from '../shared/routing/route-config';
 import { PutEventsValidationError } from './errors';
-import type { JsonLinesFile } from './json-lines-file';
 
 /** An event as EventBridge delivers it to a rule target. */
 export type LocalBusEvent = BusEvent;
@@ -38,9 +37,15 @@ export function routeMatcher(
   return createRouteMatcher(routes, eventSource);
 }
 
+/** Where the bus appends each event: a JSON Lines file, or the durable outbox in front of one. */
+export interface EventSink {
+  append(event: LocalBusEvent): Promise<void>;
+  flush(): Promise<void>;
+}
+
 export interface LocalEventBusOptions {
   /** Where to append each event; events are only logged when absent. */
-  readonly file?: JsonLinesFile;
+  readonly file?: EventSink;
   readonly logger: Logger;
   /** The routes an event matches, logged with it (see {@link routeMatcher}). @default no routes */
   readonly routes?: (event: LocalBusEvent) => string[];

@@ -1,15 +1,14 @@
 /**
  * The failure poller of the local runtime: the retry-failures Lambda's handler, run on an interval against
  * a bunq API (the project's simulator, or bunq's sandbox), with the bunq state in memory and its arrivals and
- * attempts in the runtime's dynalite table. Runs never overlap (like reserved concurrency 1 in AWS): the next
+ * attempts in the runtime's database (`sqlite/recovery-store.ts`). Runs never overlap (like reserved concurrency 1 in AWS): the next
  * one starts `intervalMs` after the previous one ended.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { recoveryTableStores } from '../functions/commons/table-stores';
 import { composeRetryFailures } from '../functions/compose/retry-failures';
 import { BunqApiClient } from '../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
+import type { ArrivalLog, AttemptStore } from '../shared/pipeline/recovery/ports';
 import type { RecoveryReport } from '../shared/pipeline/recovery/recover-failures';
 
 export const DEFAULT_FAILURE_POLL_INTERVAL_MS = 60_000;
@@ -21,10 +20,11 @@ export interface LocalFailurePollerOptions {
   readonly bunqApiKey: string;
   /** Milliseconds between the end of one poll and the start of the next. */
   readonly intervalMs: number;
-  readonly dynamo: DynamoDBClient;
-  readonly tableName: string;
+  /** Which callbacks arrived (the normalizer records them). */
+  readonly arrivals: ArrivalLog;
+  /** Retry attempts per bunq failure. */
+  readonly attempts: AttemptStore;
   readonly maxAttempts: number;
-  readonly attemptTtlSeconds: number;
   /** Logger of the poller itself; the handler gets its own, as in AWS. */
   readonly logger: Logger;
   /**
@@ -67,7 +67,8 @@ export function startFailurePoller(options: LocalFailurePollerOptions): LocalFai
         });
         return client;
       },
-      ...recoveryTableStores(options.dynamo, options.tableName, options.attemptTtlSeconds),
+      arrivals: options.arrivals,
+      attempts: options.attempts,
     },
   );
 

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { unmapIpv4 } from '../shared/pipeline/ingest/cidr';
@@ -14,6 +14,14 @@ import { HttpServerStartError } from './errors';
 
 /** API Gateway's own request size limit. */
 export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/** Time a client has to send the request line and headers. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** Time a client has to send the whole body once its headers arrived. bunq sends a few KiB at once. */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+/** Open connections at most; more are refused at accept. */
+export const DEFAULT_MAX_CONNECTIONS = 512;
+/** An idle keep-alive connection is closed after this long. */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 export const CALLBACK_ROUTE_KEY = 'POST /callbacks/{token}';
 const CALLBACK_PATH = /^\/callbacks\/([^/]+)$/;
 
@@ -28,6 +36,12 @@ export interface CallbackHttpServerOptions {
   readonly host?: string;
   /** Largest request body read; larger is answered 413 without reading it. @default 10 MiB */
   readonly maxRequestBytes?: number;
+  /** A client that has not sent its headers within this is cut off (408, closed). @default 10000 */
+  readonly headersTimeoutMs?: number;
+  /** A client that has not sent its whole body within this after its headers is cut off (408, closed). @default 10000 */
+  readonly bodyTimeoutMs?: number;
+  /** Connections open at once at most; further ones are closed at accept. @default 512 */
+  readonly maxConnections?: number;
 }
 
 export interface CallbackHttpServer {
@@ -36,8 +50,9 @@ export interface CallbackHttpServer {
   /** `http://<host>:<port>` (IPv6 hosts in brackets). */
   readonly baseUrl: string;
   /**
-   * Stops accepting connections, answers 503 to requests arriving on open keep-alive connections, and
-   * resolves once every request already being handled has been answered and all connections are closed.
+   * Stops accepting connections, closes idle ones and those still sending a request (that request was
+   * not accepted; bunq sends it again), answers 503 to requests arriving on open keep-alive connections,
+   * and resolves once every request already being handled has been answered and all connections are closed.
    */
   close(): Promise<void>;
 }
@@ -63,14 +78,28 @@ export function apiGatewayTime(epochMs: number): string {
   return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
 }
 
-/** Reads the body up to `max` bytes; beyond that stops collecting and discards the rest. */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large'> {
+/**
+ * Reads the body up to `max` bytes within `timeoutMs`; beyond the size stops collecting and discards the
+ * rest, past the time gives up.
+ */
+function readBody(
+  req: IncomingMessage,
+  max: number,
+  timeoutMs: number,
+): Promise<Buffer | 'too-large' | 'timeout'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
+    const timer = setTimeout(() => {
+      req.off('data', onData);
+      chunks.length = 0;
+      resolve('timeout');
+    }, timeoutMs);
+    req.once('close', () => clearTimeout(timer));
     const onData = (chunk: Buffer): void => {
       total += chunk.length;
       if (total > max) {
+        clearTimeout(timer);
         req.off('data', onData);
         chunks.length = 0;
         req.resume();
@@ -80,8 +109,14 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-larg
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks, total)));
-    req.once('error', reject);
+    req.once('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks, total));
+    });
+    req.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
   });
 }
 
@@ -101,11 +136,16 @@ function headersOf(req: IncomingMessage): { headers: Record<string, string>; coo
 
 export function startCallbackHttpServer(options: CallbackHttpServerOptions): Promise<CallbackHttpServer> {
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const host = options.host ?? '127.0.0.1';
   const logger = options.logger;
   let stopping = false;
-  let active = 0;
+  /** Requests whose body was read and whose handler runs: a stop waits for these, and only these. */
+  let handling = 0;
   const idleWaiters = new Set<() => void>();
+  /** Every open connection, and whether it is in the handling phase. */
+  const sockets = new Map<Socket, { handling: boolean }>();
   let localPort = 0;
 
   const send = (res: ServerResponse, reply: Reply, requestId: string): void => {
@@ -235,7 +275,16 @@ export function startCallbackHttpServer(options: CallbackHttpServerOptions): Pro
     }
 
     const declared = Number(req.headers['content-length'] ?? 0);
-    const body = declared > maxRequestBytes ? 'too-large' : await readBody(req, maxRequestBytes);
+    const body =
+      declared > maxRequestBytes ? 'too-large' : await readBody(req, maxRequestBytes, bodyTimeoutMs);
+    if (body === 'timeout') {
+      // A slow sender holds a connection and memory; bunq sends its few KiB at once and retries a 408.
+      res.shouldKeepAlive = false;
+      send(res, json(408, { message: 'Request Timeout' }, { connection: 'close' }), requestId);
+      res.once('finish', () => req.socket.destroy());
+      logger.warn('request body not received in time; connection closed', { requestId, bodyTimeoutMs });
+      return;
+    }
     if (body === 'too-large') {
       // Nothing more is buffered; the connection closes after the answer.
       req.resume();
@@ -244,13 +293,34 @@ export function startCallbackHttpServer(options: CallbackHttpServerOptions): Pro
       logger.warn('request body over the local API Gateway limit', { requestId, maxRequestBytes });
       return;
     }
-    send(res, await invoke(req, url, rawPath, match[1], body, timeEpoch, requestId), requestId);
+    if (stopping) {
+      send(res, json(503, { message: 'Service Unavailable' }, { 'retry-after': '5' }), requestId);
+      return;
+    }
+    const state = sockets.get(req.socket);
+    if (state !== undefined) state.handling = true;
+    handling += 1;
+    try {
+      send(res, await invoke(req, url, rawPath, match[1], body, timeEpoch, requestId), requestId);
+    } finally {
+      handling -= 1;
+      if (state !== undefined) state.handling = false;
+      if (handling === 0) {
+        for (const waiter of idleWaiters) waiter();
+        idleWaiters.clear();
+      }
+    }
   };
 
-  const server = createServer((req, res) => {
-    active += 1;
-    handle(req, res)
-      .catch((error: unknown) => {
+  const server = createServer(
+    // Node checks the headers and request timeouts on this interval; its default (30 s) lets a slow
+    // client outlive them by that much.
+    {
+      connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
         logger.error('request failed', { error });
         if (!res.headersSent) {
           res.writeHead(500, { 'content-type': 'application/json' });
@@ -258,17 +328,40 @@ export function startCallbackHttpServer(options: CallbackHttpServerOptions): Pro
         } else {
           res.destroy();
         }
-      })
-      .finally(() => {
-        active -= 1;
-        if (active === 0) {
-          for (const waiter of idleWaiters) waiter();
-          idleWaiters.clear();
-        }
       });
+    },
+  );
+  server.headersTimeout = headersTimeoutMs;
+  // Node's own cut-off for the whole request, behind ours for the body.
+  server.requestTimeout = headersTimeoutMs + bodyTimeoutMs + 1_000;
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  let lastDropLog = 0;
+  server.on('drop', () => {
+    const now = Date.now();
+    if (now - lastDropLog < 1_000) return;
+    lastDropLog = now;
+    logger.warn('connection refused: too many open connections', { maxConnections: server.maxConnections });
   });
-  // API Gateway's integration timeout.
-  server.requestTimeout = 30_000;
+  server.on('connection', (socket: Socket) => {
+    sockets.set(socket, { handling: false });
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // Node answers 408 on its own timeouts; say so in the log, and close whatever else went wrong.
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      logger.warn('request headers not received in time; connection closed', { headersTimeoutMs });
+    }
+    if (socket.writable && !socket.writableEnded) {
+      const status =
+        error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : error.code === 'HPE_HEADER_OVERFLOW'
+            ? '431 Request Header Fields Too Large'
+            : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    }
+    socket.destroy();
+  });
 
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void =>
@@ -292,9 +385,11 @@ export function startCallbackHttpServer(options: CallbackHttpServerOptions): Pro
           closing ??= (async () => {
             stopping = true;
             const closed = new Promise<void>((done) => server.close(() => done()));
-            server.closeIdleConnections();
-            if (active > 0) await new Promise<void>((done) => idleWaiters.add(done));
+            // Idle, slow or half-sent: nothing accepted rides on these, so they do not hold the stop.
+            for (const [socket, state] of sockets) if (!state.handling) socket.destroy();
+            if (handling > 0) await new Promise<void>((done) => idleWaiters.add(done));
             server.closeAllConnections();
+            for (const socket of sockets.keys()) socket.destroy();
             await closed;
           })();
           return closing;

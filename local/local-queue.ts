@@ -1,9 +1,10 @@
 /**
  * An in-process stand-in for the SQS callbacks queue and its Lambda event source mapping: it keeps each
- * message with an id and a receive count, hands batches to the normalize handler as a real-shaped
- * `SQSEvent` with a Lambda-like `Context`, deletes what succeeded, makes what failed visible again after the
- * visibility timeout, and moves a message to the dead-letter queue once it has failed `maxReceiveCount`
- * receives. Event-driven: a send or an expiring visibility timeout wakes the consumer; nothing polls.
+ * message on disk (see `sqlite/queue-store.ts`) with an id and a receive count, hands batches to the
+ * normalize handler as a real-shaped `SQSEvent` with a Lambda-like `Context`, deletes what succeeded, makes
+ * what failed visible again after the visibility timeout, and moves a message to the dead-letter queue once
+ * it has failed `maxReceiveCount` receives. `send` resolves only once the message is committed to disk.
+ * Event-driven: a send or an expiring visibility timeout wakes the consumer; nothing polls.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -15,7 +16,9 @@ import type {
   QueueMessage,
 } from '../shared/pipeline/ports';
 import { MESSAGE_ATTRIBUTE } from '../shared/pipeline/queued-callback';
-import { QueueClosedError } from './errors';
+import { QueueClosedError, QueueFullError } from './errors';
+import { LocalDatabase } from './sqlite/database';
+import { SqliteQueueStore, type StoredMessage } from './sqlite/queue-store';
 
 /** The normalize handler's shape (a Lambda SQS handler with partial batch responses). */
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
@@ -42,6 +45,13 @@ export interface LocalQueueOptions {
   readonly region?: string;
   /** @default '000000000000' */
   readonly accountId?: string;
+  /** Where the messages live. @default a throwaway in-memory database (nothing survives the process) */
+  readonly database?: LocalDatabase;
+  /**
+   * Messages held at most; `send` beyond it throws {@link QueueFullError} (the ingest answers 503, bunq
+   * retries later). @default no bound
+   */
+  readonly maxBacklog?: number;
 }
 
 /** Reasons the queue itself gives when it dead-letters a message. */
@@ -62,23 +72,10 @@ export interface LocalQueueStats {
   readonly deadLettered: number;
 }
 
-type MessageState = 'visible' | 'in-flight' | 'delayed';
-
-interface StoredMessage {
-  readonly messageId: string;
-  readonly message: QueueMessage;
-  readonly md5OfBody: string;
-  readonly md5OfMessageAttributes: string;
-  readonly sentTimestamp: number;
-  state: MessageState;
-  receiveCount: number;
-  firstReceiveTimestamp: number | undefined;
-  lastReceiveTimestamp: number;
-  lastFailure: string;
-  timer: NodeJS.Timeout | undefined;
-  /** The receipt handle of the current receive; a visibility change must name it. */
-  receiptHandle: string | undefined;
-  /** When a visibility change asked the message to come back (epoch ms), for the current receive. */
+/** A message an invocation holds: its receipt, and when a visibility change asked it back. */
+interface Held {
+  readonly stored: StoredMessage;
+  readonly receiptHandle: string;
   visibleAt: number | undefined;
 }
 
@@ -144,12 +141,20 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
   readonly #concurrency: number;
   readonly #queueArn: string;
   readonly #functionArn: string;
-  readonly #messages = new Map<string, StoredMessage>();
-  readonly #visible: StoredMessage[] = [];
+  readonly #database: LocalDatabase;
+  readonly #ownsDatabase: boolean;
+  readonly #store: SqliteQueueStore;
+  readonly #maxBacklog: number;
+  /** Messages handed to running invocations, by receipt handle. */
+  readonly #held = new Map<string, Held>();
   readonly #idleWaiters = new Set<() => void>();
   #running = 0;
   #wakeScheduled = false;
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
   #closed = false;
+  /** Stats as they were at close (the database may be closed after the queue). */
+  #finalStats: LocalQueueStats | undefined;
   #invocations = 0;
   #deleted = 0;
   #deadLettered = 0;
@@ -159,6 +164,7 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
     this.#visibilityTimeoutMs = options.visibilityTimeoutMs ?? 2_000;
     this.#handlerTimeoutMs = options.handlerTimeoutMs ?? 30_000;
     this.#concurrency = options.concurrency ?? 1;
+    this.#maxBacklog = options.maxBacklog ?? Number.POSITIVE_INFINITY;
     const region = options.region ?? 'local';
     const account = options.accountId ?? '000000000000';
     const functionName = options.functionName ?? 'local-normalize';
@@ -173,40 +179,41 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
     if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) {
       throw new RangeError(`concurrency must be a positive whole number, got ${this.#concurrency}`);
     }
+    if (!(this.#maxBacklog >= 1)) {
+      throw new RangeError(`maxBacklog must be at least 1, got ${options.maxBacklog}`);
+    }
+    this.#ownsDatabase = options.database === undefined;
+    this.#database = options.database ?? new LocalDatabase({ dataDir: ':memory:' });
+    this.#store = new SqliteQueueStore(this.#database, this.#visibilityTimeoutMs);
+    // What a previous run left on disk is delivered as if it had just been sent.
+    if (this.#store.size > 0) this.#wake();
   }
 
-  /** Enqueues a message; resolves once it is held (the local meaning of "durably accepted"). */
+  /** Enqueues a message; resolves once it is committed to disk (the local meaning of "durably accepted"). */
   async send(message: QueueMessage): Promise<void> {
     if (this.#closed) throw new QueueClosedError('the local queue is closed and takes no new messages');
-    const stored: StoredMessage = {
+    if (this.#store.size >= this.#maxBacklog) {
+      throw new QueueFullError(
+        `the local queue holds ${this.#store.size} messages, its bound (maxBacklog ${this.#maxBacklog}); the message was not taken`,
+      );
+    }
+    this.#store.add({
       messageId: randomUUID(),
       message: { body: message.body, attributes: { ...message.attributes } },
       md5OfBody: md5(message.body),
       md5OfMessageAttributes: md5OfAttributes(message.attributes),
       sentTimestamp: Date.now(),
-      state: 'visible',
-      receiveCount: 0,
-      firstReceiveTimestamp: undefined,
-      lastReceiveTimestamp: 0,
-      lastFailure: '',
-      timer: undefined,
-      receiptHandle: undefined,
-      visibleAt: undefined,
-    };
-    this.#messages.set(stored.messageId, stored);
-    this.#visible.push(stored);
+    });
     this.#wake();
+    await this.#database.committed();
   }
 
   stats(): LocalQueueStats {
-    let inFlight = 0;
-    let delayed = 0;
-    for (const stored of this.#messages.values()) {
-      if (stored.state === 'in-flight') inFlight += 1;
-      else if (stored.state === 'delayed') delayed += 1;
-    }
+    if (this.#finalStats !== undefined) return this.#finalStats;
+    const inFlight = this.#held.size;
+    const delayed = this.#store.delayed(Date.now());
     return {
-      visible: this.#visible.length,
+      visible: Math.max(0, this.#store.size - inFlight - delayed),
       inFlight,
       delayed,
       invocations: this.#invocations,
@@ -215,9 +222,14 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
     };
   }
 
+  /** Messages held on disk: visible, in flight or waiting for redelivery. */
+  get backlog(): number {
+    return this.#store.size;
+  }
+
   /** True when no message is visible, in flight or waiting for redelivery, and no invocation runs. */
   get idle(): boolean {
-    return this.#messages.size === 0 && this.#running === 0;
+    return this.#store.size === 0 && this.#running === 0;
   }
 
   /**
@@ -247,27 +259,34 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
    * when the runtime cannot wait any longer. Returns how many were moved.
    */
   async evacuate(reason: string, detail: string): Promise<number> {
-    const remaining = [...this.#messages.values()];
-    this.#visible.length = 0;
     let moved = 0;
-    for (const stored of remaining) {
-      clearTimeout(stored.timer);
-      this.#messages.delete(stored.messageId);
-      await this.#deadLetter(
+    const now = Date.now();
+    const inFlight = new Set([...this.#held.values()].map((held) => held.stored.seq));
+    for (const stored of this.#store.all()) {
+      const state = inFlight.has(stored.seq) ? 'in-flight' : 'waiting';
+      const dead = await this.#deadLetter(
         stored,
         reason,
-        `${detail} (state ${stored.state}, received ${stored.receiveCount} times)`,
+        `${detail} (state ${state}, received ${stored.receiveCount} times)`,
+        now,
       );
-      moved += 1;
+      if (dead) moved += 1;
     }
     this.#notifyIfIdle();
     return moved;
   }
 
-  /** Stops taking messages and cancels redelivery timers; running invocations finish on their own. */
+  /**
+   * Stops taking messages and cancels the redelivery timer; running invocations finish on their own. The
+   * database is closed only when the queue opened it.
+   */
   close(): void {
+    if (this.#closed) return;
+    this.#finalStats = this.stats();
     this.#closed = true;
-    for (const stored of this.#messages.values()) clearTimeout(stored.timer);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#ownsDatabase) this.#database.close();
   }
 
   #wake(): void {
@@ -281,8 +300,9 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
   }
 
   #pump(): void {
-    while (!this.#closed && this.#running < this.#concurrency && this.#visible.length > 0) {
-      const batch = this.#visible.splice(0, this.#options.batchSize);
+    while (!this.#closed && this.#running < this.#concurrency) {
+      const batch = this.#store.receive(this.#options.batchSize, Date.now());
+      if (batch.length === 0) break;
       this.#running += 1;
       void this.#invoke(batch).finally(() => {
         this.#running -= 1;
@@ -290,20 +310,36 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
         this.#notifyIfIdle();
       });
     }
+    this.#scheduleRedelivery();
+  }
+
+  /** Wakes the consumer when the earliest delayed message becomes visible. */
+  #scheduleRedelivery(): void {
+    if (this.#closed || this.#running >= this.#concurrency) return;
+    const next = this.#store.nextVisibleAt();
+    if (next === undefined || next >= this.#timerAt) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = next;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        this.#pump();
+      },
+      Math.max(0, next - Date.now()),
+    );
   }
 
   async #invoke(batch: StoredMessage[]): Promise<void> {
     const receivedAt = Date.now();
-    for (const stored of batch) {
-      stored.state = 'in-flight';
-      stored.receiveCount += 1;
-      stored.firstReceiveTimestamp ??= receivedAt;
-      stored.lastReceiveTimestamp = receivedAt;
-      stored.receiptHandle = randomBytes(48).toString('base64');
-      stored.visibleAt = undefined;
-    }
+    const held: Held[] = batch.map((stored) => ({
+      stored,
+      receiptHandle: randomBytes(48).toString('base64'),
+      visibleAt: undefined,
+    }));
+    for (const entry of held) this.#held.set(entry.receiptHandle, entry);
     this.#invocations += 1;
-    const event: SQSEvent = { Records: batch.map((stored) => this.#toRecord(stored)) };
+    const event: SQSEvent = { Records: held.map((entry) => this.#toRecord(entry)) };
     const context = this.#context(receivedAt);
     const log = { awsRequestId: context.awsRequestId, records: batch.length };
     this.#options.logger.debug('normalize invoked', log);
@@ -340,27 +376,28 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
       clearTimeout(timer);
     }
 
-    for (const stored of batch) {
-      // Evacuated while the handler ran: already dead-lettered.
-      if (!this.#messages.has(stored.messageId)) continue;
-      if (!failed.has(stored.messageId)) {
-        this.#messages.delete(stored.messageId);
-        this.#deleted += 1;
+    for (const entry of held) {
+      this.#held.delete(entry.receiptHandle);
+      // Closed meanwhile (a drain that timed out): the message stays on disk for the next run.
+      if (this.#closed) continue;
+      if (!failed.has(entry.stored.messageId)) {
+        // False when evacuated while the handler ran: already dead-lettered.
+        if (this.#store.remove(entry.stored.seq)) this.#deleted += 1;
         continue;
       }
-      stored.lastFailure = failure;
-      await this.#retryOrDeadLetter(stored);
+      await this.#retryOrDeadLetter(entry, failure, receivedAt);
     }
   }
 
-  async #retryOrDeadLetter(stored: StoredMessage): Promise<void> {
+  async #retryOrDeadLetter(entry: Held, failure: string, receivedAt: number): Promise<void> {
+    const { stored } = entry;
     if (stored.receiveCount >= this.#options.maxReceiveCount) {
       // SQS moves it at the next receive attempt; nothing would be delivered meanwhile, so move it now.
-      this.#messages.delete(stored.messageId);
       await this.#deadLetter(
         stored,
         QUEUE_DEAD_LETTER_REASON.maxReceiveCountExceeded,
-        `received ${stored.receiveCount} times (maxReceiveCount ${this.#options.maxReceiveCount}); last failure: ${stored.lastFailure}`,
+        `received ${stored.receiveCount} times (maxReceiveCount ${this.#options.maxReceiveCount}); last failure: ${failure}`,
+        Date.now(),
       );
       return;
     }
@@ -368,38 +405,24 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
       messageId: stored.messageId,
       receiveCount: stored.receiveCount,
       requestId: stored.message.attributes[MESSAGE_ATTRIBUTE.requestId],
-      failure: stored.lastFailure,
+      failure,
     });
-    const visibleAt = stored.visibleAt ?? stored.lastReceiveTimestamp + this.#visibilityTimeoutMs;
-    this.#delay(stored, visibleAt - Date.now());
+    const visibleAt = entry.visibleAt ?? receivedAt + this.#visibilityTimeoutMs;
+    this.#store.release(stored.seq, visibleAt, failure);
+    this.#scheduleRedelivery();
   }
 
   /** SQS ChangeMessageVisibility: the message received with `receiptHandle` comes back `seconds` from now. */
   async delay(receiptHandle: string, seconds: number): Promise<void> {
-    for (const stored of this.#messages.values()) {
-      if (stored.receiptHandle === receiptHandle && stored.state === 'in-flight') {
-        stored.visibleAt = Date.now() + seconds * 1_000;
-        return;
-      }
+    const held = this.#held.get(receiptHandle);
+    if (held === undefined) {
+      throw new Error('ReceiptHandleIsInvalid: no in-flight message has this receipt handle');
     }
-    throw new Error('ReceiptHandleIsInvalid: no in-flight message has this receipt handle');
+    held.visibleAt = Date.now() + seconds * 1_000;
   }
 
-  #delay(stored: StoredMessage, ms: number): void {
-    stored.state = 'delayed';
-    stored.timer = setTimeout(
-      () => {
-        stored.timer = undefined;
-        if (!this.#messages.has(stored.messageId)) return;
-        stored.state = 'visible';
-        this.#visible.push(stored);
-        this.#wake();
-      },
-      Math.max(0, ms),
-    );
-  }
-
-  async #deadLetter(stored: StoredMessage, reason: string, detail: string): Promise<void> {
+  /** Moves a message to the dead-letter queue; true when it was moved (false: already gone, or kept). */
+  async #deadLetter(stored: StoredMessage, reason: string, detail: string, now: number): Promise<boolean> {
     const attributes = {
       ...stored.message.attributes,
       [MESSAGE_ATTRIBUTE.deadLetterReason]: reason,
@@ -407,16 +430,22 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
     };
     try {
       await this.#options.deadLetters.send({ body: stored.message.body, attributes });
-      this.#deadLettered += 1;
     } catch (error) {
       // Never drop it: keep it on the queue and try again after another visibility timeout.
       this.#options.logger.error('dead-lettering failed; the message stays on the queue', {
         messageId: stored.messageId,
         error,
       });
-      this.#messages.set(stored.messageId, stored);
-      if (!this.#closed) this.#delay(stored, this.#visibilityTimeoutMs);
+      if (!this.#closed) {
+        this.#store.release(stored.seq, now + this.#visibilityTimeoutMs, `dead-lettering failed: ${reason}`);
+        this.#scheduleRedelivery();
+      }
+      return false;
     }
+    // Removed only once the dead-letter queue has it: a crash in between dead-letters it twice, never zero.
+    if (!this.#store.remove(stored.seq)) return false;
+    this.#deadLettered += 1;
+    return true;
   }
 
   #notifyIfIdle(): void {
@@ -426,16 +455,16 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
     for (const waiter of waiters) waiter();
   }
 
-  #toRecord(stored: StoredMessage): SQSRecord {
+  #toRecord({ stored, receiptHandle }: Held): SQSRecord {
     return {
       messageId: stored.messageId,
-      receiptHandle: stored.receiptHandle ?? '',
+      receiptHandle,
       body: stored.message.body,
       attributes: {
         ApproximateReceiveCount: String(stored.receiveCount),
         SentTimestamp: String(stored.sentTimestamp),
         SenderId: 'LOCAL',
-        ApproximateFirstReceiveTimestamp: String(stored.firstReceiveTimestamp ?? stored.lastReceiveTimestamp),
+        ApproximateFirstReceiveTimestamp: String(stored.firstReceiveTimestamp),
       },
       messageAttributes: toMessageAttributes(stored.message.attributes),
       md5OfBody: stored.md5OfBody,

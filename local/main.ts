@@ -75,7 +75,14 @@ async function main(): Promise<number> {
         `${signal}: no new requests; draining ${queue.visible + queue.inFlight + queue.delayed} queued message(s)...\n`,
       );
       runtime.stop().then(
-        (result) => resolve(result.drained ? 0 : 1),
+        (result) => {
+          if (result.leftOnDisk > 0) {
+            process.stderr.write(
+              `${result.leftOnDisk} callback(s) not processed in time stay in ${runtime.dataDir ?? 'the data directory'}; the next start on it processes them.\n`,
+            );
+          }
+          resolve(result.drained ? 0 : 1);
+        },
         (error: unknown) => {
           process.stderr.write(
             `error while stopping: ${error instanceof Error ? error.stack : String(error)}\n`,
@@ -104,6 +111,9 @@ async function main(): Promise<number> {
     options.allowedCidrs === undefined
       ? "  Sources:       any address (bunq's sandbox calls from changing AWS addresses; --allowed-cidrs to restrict)"
       : `  Sources:       ${options.allowedCidrs.join(', ')}`,
+  );
+  write(
+    `  Data dir:      ${runtime.dataDir ?? 'temporary'} (synchronous=${runtime.synchronous}: a 200 survives ${runtime.synchronous === 'full' ? 'a process kill and a power loss' : 'a process kill'})`,
   );
   write(`  Health:        ${runtime.baseUrl}/healthz`);
   write(

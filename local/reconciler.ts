@@ -8,16 +8,14 @@
  * `categories`, the categories bunq has for that URL at the first run are taken as the registered ones.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { dynamoArrivalLog } from '../functions/commons/arrival-store';
 import { reconcileBunqApi, reconciledCallbackSink } from '../functions/commons/reconcile-bunq';
-import { dynamoCursorStore } from '../functions/commons/reconcile-store';
 import { composeReconcile } from '../functions/compose/reconcile';
 import { BunqApiClient } from '../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import type { CallbackQueue } from '../shared/pipeline/ports';
-import type { ExpectedFilters } from '../shared/pipeline/reconcile/ports';
+import type { ExpectedFilters, ReconcileCursorStore } from '../shared/pipeline/reconcile/ports';
 import type { ReconcileReport } from '../shared/pipeline/reconcile/reconcile';
+import type { ArrivalLog } from '../shared/pipeline/recovery/ports';
 
 export interface LocalReconcilerOptions {
   /** bunq API base URL including `/v1`. */
@@ -38,8 +36,10 @@ export interface LocalReconcilerOptions {
   readonly client?: BunqApiClient;
   /** Time source (tests move it past the grace period). @default () => new Date() */
   readonly now?: () => Date;
-  readonly dynamo: DynamoDBClient;
-  readonly tableName: string;
+  /** Which callbacks arrived (the normalizer records them). */
+  readonly arrivals: ArrivalLog;
+  /** The reconciler's cursor per bunq user (the runtime's database). */
+  readonly cursors: ReconcileCursorStore;
   /** The runtime's callback queue (the normalizer's input). */
   readonly queue: CallbackQueue;
   /** Logger of the reconciler itself; the handler gets its own, as in AWS. */
@@ -99,8 +99,8 @@ export function startReconciler(options: LocalReconcilerOptions): LocalReconcile
     { graceMs: options.graceMs, repairFilters: options.repairFilters ?? false },
     {
       bunqClient: (logger) => reconcileBunqApi(clientFor(logger)),
-      arrivals: dynamoArrivalLog({ client: options.dynamo, tableName: options.tableName }),
-      cursors: dynamoCursorStore({ client: options.dynamo, tableName: options.tableName }),
+      arrivals: options.arrivals,
+      cursors: options.cursors,
       sink: reconciledCallbackSink(options.queue),
       expected,
       now: options.now,

@@ -1,17 +1,17 @@
 /**
  * The local runtime (Contract 3): the whole pipeline in one process with no cloud account, running the
- * same ingest and normalize handlers as the Lambdas, wired to local stand-ins:
+ * same ingest and normalize handlers as the Lambdas, wired to local stand-ins whose state is on disk in one
+ * data directory (one SQLite database, see `sqlite/database.ts`, and the claim-check directory):
  *
- *   HTTP server (API Gateway) -> ingest handler -> LocalQueue (SQS + event source mapping)
- *     -> normalize handler (dedupe on dynalite) -> local event bus (events file) / dead-letter file
+ *   HTTP server (API Gateway) -> ingest handler -> LocalQueue (SQS + event source mapping, on disk)
+ *     -> normalize handler (Powertools dedupe on SQLite) -> event outbox -> events file / dead-letter file
  *
  * `startLocalRuntime` is what `local/main.ts` runs and what the end-to-end tests start in-process.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { createDedupeTable } from '../functions/commons/dedupe-store';
-import { normalizeTableStores } from '../functions/commons/table-stores';
 import { composeIngest } from '../functions/compose/ingest';
 import { composeNormalize } from '../functions/compose/normalize';
 import { BunqApiClient } from '../shared/bunq/api/client';
@@ -35,9 +35,12 @@ import {
 import { createFileObjectStore } from './file-object-store';
 import { type CallbackHttpServer, startCallbackHttpServer } from './http-server';
 import { type JsonLinesFile, openJsonLinesFile } from './json-lines-file';
-import { type LocalDynamoDb, startLocalDynamoDb } from './local-dynamodb';
 import { LocalQueue, type LocalQueueStats, QUEUE_DEAD_LETTER_REASON } from './local-queue';
 import { type LocalReconciler, startReconciler } from './reconciler';
+import { LocalDatabase, type SynchronousMode } from './sqlite/database';
+import { SqliteDedupeStore } from './sqlite/dedupe-store';
+import { EventOutbox } from './sqlite/event-outbox';
+import { sqliteArrivals, sqliteAttemptStore, sqliteCursorStore } from './sqlite/recovery-store';
 
 export interface LocalRuntimeOptions {
   /** Port of the callback endpoint; 0 picks a free one. @default 3000 */
@@ -89,7 +92,24 @@ export interface LocalRuntimeOptions {
   readonly reconcileRepairFilters?: boolean;
   /** The reconciler's time source (tests move it past the grace period). @default () => new Date() */
   readonly reconcileClock?: () => Date;
-  /** Directory playing the claim-check bucket for objects too large for an event. @default <tmp>/bunq-webhooks-local/claim-checks */
+  /**
+   * Where the durable state lives (created when missing): the queue, dedupe records, event outbox and
+   * failure poller records (`state.sqlite`), and the claim-checked objects (`claim-checks/`). A restart on
+   * the same directory resumes. One runtime per directory. `npm start` defaults to
+   * {@link DEFAULT_DATA_DIR}. @default a fresh temporary directory, removed on stop (nothing survives)
+   */
+  readonly dataDir?: string;
+  /** SQLite's `synchronous`: `full` survives a power loss, `normal` a process kill only. @default 'full' */
+  readonly synchronous?: SynchronousMode;
+  /** Callbacks held on disk at most; beyond it the endpoint answers 503 (bunq retries). @default 100000 */
+  readonly maxBacklog?: number;
+  /** A client that has not sent its headers within this is cut off (408). @default 10000 */
+  readonly headersTimeoutMs?: number;
+  /** A client that has not sent its whole body within this after its headers is cut off (408). @default 10000 */
+  readonly bodyTimeoutMs?: number;
+  /** Open connections at most. @default 512 */
+  readonly maxConnections?: number;
+  /** Directory playing the claim-check bucket for objects too large for an event. @default <dataDir>/claim-checks */
   readonly claimCheckDir?: string;
   /** Backoff of transient failures, in (real) seconds. @default { baseSeconds: 1, maxSeconds: 4 } */
   readonly retryBackoff?: BackoffPolicy;
@@ -108,8 +128,13 @@ export interface LocalRuntimeStats {
 export interface StopResult {
   /** True when every accepted message was processed before the drain timeout. */
   readonly drained: boolean;
-  /** Messages dead-lettered with reason `drain-timeout` because the drain timed out. */
+  /**
+   * Messages dead-lettered with reason `drain-timeout` because the drain timed out (only with a temporary
+   * data directory; a kept one holds them for the next start).
+   */
   readonly deadLetteredOnStop: number;
+  /** Messages left on disk for the next start on the same data directory. */
+  readonly leftOnDisk: number;
   readonly stats: LocalRuntimeStats;
 }
 
@@ -126,6 +151,10 @@ export interface LocalRuntime {
   readonly config: PipelineConfig;
   readonly eventsFile: string | undefined;
   readonly deadLetterFile: string | undefined;
+  /** The data directory (absolute), or undefined when it is a temporary one removed on stop. */
+  readonly dataDir: string | undefined;
+  /** What SQLite's `synchronous` is set to: what a committed callback survives. */
+  readonly synchronous: SynchronousMode;
   /** The failure poller, when `bunqBaseUrl` was given. */
   readonly failurePoller: LocalFailurePoller | undefined;
   /** The reconciler, when `reconcileIntervalMs` and the bunq API are given. */
@@ -137,8 +166,9 @@ export interface LocalRuntime {
   stats(): LocalRuntimeStats;
   /**
    * Stops accepting requests, drains everything accepted (including messages waiting for redelivery), and
-   * closes every server and file. After `drainTimeoutMs` the remaining messages are dead-lettered with
-   * reason `drain-timeout` instead, so nothing accepted is lost. Safe to call more than once.
+   * closes every server and file. After `drainTimeoutMs` the remaining messages stay on disk for the next
+   * start (with a temporary data directory they are dead-lettered with reason `drain-timeout` instead), so
+   * nothing accepted is lost. Safe to call more than once.
    */
   stop(): Promise<StopResult>;
 }
@@ -147,7 +177,10 @@ export const DEFAULT_PORT = 3000;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 2_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
-export const DEDUPE_TABLE_NAME = 'local-dedupe';
+/** `npm start`'s data directory, relative to where it runs. */
+export const DEFAULT_DATA_DIR = '.bunq-webhooks-local';
+/** Callbacks held on disk before the endpoint answers 503: minutes of bunq traffic at any rate seen. */
+export const DEFAULT_MAX_BACKLOG = 100_000;
 /** Normalize invocations at once: the dedupe store's calls wait on I/O, so a few overlap well. */
 export const DEFAULT_LOCAL_CONCURRENCY = 4;
 export const DEFAULT_LOCAL_BACKOFF: BackoffPolicy = { baseSeconds: 1, maxSeconds: 4 };
@@ -163,21 +196,40 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   if ((options.bunqBaseUrl === undefined) !== (options.bunqApiKey === undefined)) {
     throw new Error('The failure poller needs both bunqBaseUrl and bunqApiKey (or neither).');
   }
-  const claimCheckDir = options.claimCheckDir ?? join(tmpdir(), 'bunq-webhooks-local', 'claim-checks');
+  const temporaryDir =
+    options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'bunq-webhooks-local-')) : undefined;
+  const dataDir = resolve(options.dataDir ?? (temporaryDir as string));
+  const claimCheckDir = options.claimCheckDir ?? join(dataDir, 'claim-checks');
+  const handlerTimeoutMs = options.handlerTimeoutMs ?? config.functions.normalizeTimeoutSeconds * 1_000;
+  const removeTemporary = (): void => {
+    if (temporaryDir !== undefined) rmSync(temporaryDir, { recursive: true, force: true });
+  };
 
-  let eventsFile: JsonLinesFile | undefined;
+  let database: LocalDatabase;
+  try {
+    database = new LocalDatabase({ dataDir, synchronous: options.synchronous });
+  } catch (error) {
+    removeTemporary();
+    throw error;
+  }
   let deadLetterFile: JsonLinesFile | undefined;
-  if (options.eventsFile !== undefined) eventsFile = await openJsonLinesFile(options.eventsFile);
-  if (options.deadLetterFile !== undefined) deadLetterFile = await openJsonLinesFile(options.deadLetterFile);
-
-  const dynamo: LocalDynamoDb = await startLocalDynamoDb();
+  let outbox: EventOutbox | undefined;
   let http: CallbackHttpServer | undefined;
   let queue: LocalQueue | undefined;
   try {
-    await createDedupeTable(dynamo.client, DEDUPE_TABLE_NAME);
-
+    if (options.deadLetterFile !== undefined)
+      deadLetterFile = await openJsonLinesFile(options.deadLetterFile);
+    const events = new EventOutbox({
+      database,
+      file: options.eventsFile,
+      // Long enough to settle any claim a killed process left in progress (they expire with the handler).
+      retentionMs: Math.max(2 * handlerTimeoutMs, 300_000),
+      fsync: database.synchronous === 'full',
+      logger,
+    });
+    outbox = events;
     const bus = createLocalEventBus({
-      file: eventsFile,
+      file: events,
       logger,
       routes: routeMatcher(config.routes, config.eventSource),
       onEvent: options.onEvent,
@@ -198,7 +250,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       {
         publisher: bus,
         deadLetters,
-        ...normalizeTableStores(dynamo.client, DEDUPE_TABLE_NAME, dedupeTtlSeconds),
+        dedupe: new SqliteDedupeStore(database, {
+          published: (since) => events.publishedSince(since),
+          // What the normalizer's idempotent publish returns.
+          response: (eventId) => ({ eventId }),
+        }),
+        arrivals: sqliteArrivals({ database, ttlSeconds: dedupeTtlSeconds }),
         objectStore: createFileObjectStore(claimCheckDir),
         visibility,
       },
@@ -210,8 +267,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       batchSize: config.queue.batchSize,
       maxReceiveCount: config.queue.maxReceiveCount,
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS,
-      handlerTimeoutMs: options.handlerTimeoutMs ?? config.functions.normalizeTimeoutSeconds * 1_000,
+      handlerTimeoutMs,
       concurrency: options.concurrency ?? DEFAULT_LOCAL_CONCURRENCY,
+      database,
+      maxBacklog: options.maxBacklog ?? DEFAULT_MAX_BACKLOG,
     });
     queue = callbackQueue;
     const ingest = composeIngest(
@@ -227,6 +286,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       port: options.port ?? DEFAULT_PORT,
       host: options.host ?? DEFAULT_HOST,
       maxRequestBytes: options.maxRequestBytes,
+      headersTimeoutMs: options.headersTimeoutMs,
+      bodyTimeoutMs: options.bodyTimeoutMs,
+      maxConnections: options.maxConnections,
     });
     http = server;
 
@@ -246,10 +308,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             bunqBaseUrl: options.bunqBaseUrl,
             bunqApiKey: options.bunqApiKey,
             intervalMs: options.failurePollIntervalMs ?? DEFAULT_FAILURE_POLL_INTERVAL_MS,
-            dynamo: dynamo.client,
-            tableName: DEDUPE_TABLE_NAME,
+            arrivals: sqliteArrivals({ database, ttlSeconds: config.dedupe.ttlHours * 3_600 }),
+            attempts: sqliteAttemptStore({ database, ttlSeconds: config.recovery.attemptTtlDays * 86_400 }),
             maxAttempts: config.recovery.maxAttempts,
-            attemptTtlSeconds: config.recovery.attemptTtlDays * 86_400,
             logger,
             client: bunqClient,
           });
@@ -265,8 +326,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             intervalMs: options.reconcileIntervalMs,
             graceMs: options.reconcileGraceMs ?? DEFAULT_RECONCILE_GRACE_MS,
             callbackUrl: `${server.baseUrl}/callbacks/${token}`,
-            dynamo: dynamo.client,
-            tableName: DEDUPE_TABLE_NAME,
+            arrivals: sqliteArrivals({ database, ttlSeconds: config.dedupe.ttlHours * 3_600 }),
+            cursors: sqliteCursorStore({ database }),
             queue: callbackQueue,
             logger,
             repairFilters: options.reconcileRepairFilters ?? false,
@@ -290,18 +351,30 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await server.close();
       const drained = await callbackQueue.drain(drainTimeoutMs);
       let deadLetteredOnStop = 0;
-      if (!drained) {
+      if (!drained && temporaryDir !== undefined) {
+        // Nothing would survive the temporary directory: park what is left where an operator sees it.
         deadLetteredOnStop = await callbackQueue.evacuate(
           QUEUE_DEAD_LETTER_REASON.drainTimeout,
           `not processed within the ${drainTimeoutMs} ms drain timeout at shutdown`,
         );
         logger.error('drain timed out; remaining messages were dead-lettered', { deadLetteredOnStop });
       }
-      callbackQueue.close();
+      const leftOnDisk = callbackQueue.backlog;
+      if (!drained && leftOnDisk > 0) {
+        logger.warn('drain timed out; the rest stays on disk and is processed at the next start', {
+          leftOnDisk,
+          dataDir,
+        });
+      }
       await bus.flush();
       await deadLetters.flush();
-      await dynamo.close();
-      const result = { drained, deadLetteredOnStop, stats: stats() };
+      const finalStats = stats();
+      callbackQueue.close();
+      events.close();
+      await deadLetterFile?.close();
+      database.close();
+      removeTemporary();
+      const result = { drained, deadLetteredOnStop, leftOnDisk, stats: finalStats };
       logger.info('local runtime stopped', { ...result });
       return result;
     };
@@ -316,6 +389,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       config,
       eventsFile: options.eventsFile,
       deadLetterFile: options.deadLetterFile,
+      dataDir: temporaryDir === undefined ? dataDir : undefined,
+      synchronous: database.synchronous,
       failurePoller,
       reconciler,
       get deadLetterRecords() {
@@ -331,7 +406,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   } catch (error) {
     queue?.close();
     await http?.close();
-    await dynamo.close();
+    outbox?.close();
+    await deadLetterFile?.close();
+    database.close();
+    removeTemporary();
     throw error;
   }
 }

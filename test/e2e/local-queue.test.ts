@@ -3,9 +3,14 @@
  * redelivery after the visibility timeout, dead-lettering after max receives, drain and evacuation.
  */
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDeadLetterSink, type DeadLetterSink } from '../../local/dead-letter-file';
+import { QueueFullError } from '../../local/errors';
 import { LocalQueue, type LocalQueueOptions, type SqsBatchHandler } from '../../local/local-queue';
+import { LocalDatabase } from '../../local/sqlite/database';
 import { createLogger } from '../../shared/logging/observability';
 import type { QueueMessage } from '../../shared/pipeline/ports';
 
@@ -263,5 +268,76 @@ describe('LocalQueue', () => {
     const { queue } = track(harness(succeed));
     queue.close();
     await expect(queue.send(message('late'))).rejects.toThrow(/closed/);
+  });
+
+  it('answers a send beyond the backlog bound with QueueFullError, and takes messages again once below', async () => {
+    let release: (() => void) | undefined;
+    const blocked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { queue } = track(
+      harness(
+        async () => {
+          await blocked;
+          return { batchItemFailures: [] };
+        },
+        { maxBacklog: 2, batchSize: 1 },
+      ),
+    );
+    await queue.send(message('1'));
+    await queue.send(message('2'));
+    await expect(queue.send(message('3'))).rejects.toThrow(QueueFullError);
+    release?.();
+    expect(await queue.drain(2_000)).toBe(true);
+    await expect(queue.send(message('4'))).resolves.toBeUndefined();
+  });
+});
+
+describe('LocalQueue on a data directory', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bunq-local-queue-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('delivers after a restart what was accepted and not processed, with its receive count', async () => {
+    const first = new LocalDatabase({ dataDir: dir });
+    // A handler that never finishes: the process "dies" with one message in flight and one waiting.
+    const stuck = new LocalQueue({
+      handler: () => new Promise(() => undefined),
+      deadLetters: createDeadLetterSink({ logger }),
+      logger,
+      handlerTimeoutMs: 100,
+      batchSize: 1,
+      maxReceiveCount: 3,
+      visibilityTimeoutMs: 20,
+      database: first,
+    });
+    await stuck.send(message('in-flight'));
+    await stuck.send(message('waiting'));
+    await first.committed();
+    stuck.close();
+    first.close();
+
+    const second = new LocalDatabase({ dataDir: dir });
+    const calls: string[] = [];
+    const resumed = new LocalQueue({
+      handler: async (event) => {
+        calls.push(...event.Records.map((r) => `${r.body}:${r.attributes.ApproximateReceiveCount}`));
+        return { batchItemFailures: [] };
+      },
+      deadLetters: createDeadLetterSink({ logger }),
+      logger,
+      batchSize: 10,
+      maxReceiveCount: 3,
+      visibilityTimeoutMs: 20,
+      database: second,
+    });
+    expect(await resumed.drain(5_000)).toBe(true);
+    expect(calls.sort()).toEqual(['in-flight:2', 'waiting:1']);
+    resumed.close();
+    second.close();
   });
 });

@@ -1,14 +1,19 @@
 /**
  * The local runtime end to end, in-process: real HTTP on loopback into the same ingest and normalize
- * handlers as the Lambdas, through the local queue and dynalite, out to the events and dead-letter files.
+ * handlers as the Lambdas, through the local queue and the SQLite dedupe store, out to the events and
+ * dead-letter files.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parsePipelineConfig } from '../../shared/config/pipeline-config';
 import {
   deadLetterBytes,
   distinctCallback,
+  fixture,
   fixtureBody,
   fixtureObject,
+  readEvents,
   startTestRuntime,
   TEST_TOKEN,
   type TestRuntime,
@@ -223,20 +228,63 @@ describe('local runtime: stopping', () => {
     await expect(local.post(fixtureBody)).rejects.toThrow();
   });
 
-  it('dead-letters what is still queued when the drain times out, so nothing accepted is lost', async () => {
-    // Long visibility timeout: a failed publish waits far beyond the drain timeout for redelivery.
-    const local = await start({ visibilityTimeoutMs: 60_000, drainTimeoutMs: 300 });
-    // The events file becomes a directory: every publish fails (transient), so the message stays queued.
-    await rm(local.eventsFile);
-    await mkdir(local.eventsFile);
+  /** A callback whose object is too large for an event: it needs the claim-check directory. */
+  const largeCallback = (): string => {
+    const copy = structuredClone(fixture) as typeof fixture & {
+      NotificationUrl: { object: { PartnerUserProvision: { padding?: string } } };
+    };
+    copy.NotificationUrl.object.PartnerUserProvision.padding = 'x'.repeat(300 * 1024);
+    return JSON.stringify(copy);
+  };
 
-    expect((await local.post(fixtureBody)).status).toBe(200);
+  /** Options whose claim-check "directory" is under a regular file: every claim check fails (transient). */
+  const brokenClaimChecks = async (dir: string) => {
+    const file = join(dir, 'not-a-directory');
+    await writeFile(file, '');
+    // Long visibility timeout: the failed message waits far beyond the drain timeout for redelivery.
+    return { claimCheckDir: join(file, 'claim-checks'), visibilityTimeoutMs: 60_000, drainTimeoutMs: 300 };
+  };
+
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bunq-local-stop-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('dead-letters what is still queued when the drain times out on a temporary data directory', async () => {
+    const local = await start(await brokenClaimChecks(dir));
+    const body = largeCallback();
+    expect((await local.post(body)).status).toBe(200);
     const result = await local.runtime.stop();
 
-    expect(result).toMatchObject({ drained: false, deadLetteredOnStop: 1 });
+    expect(result).toMatchObject({ drained: false, deadLetteredOnStop: 1, leftOnDisk: 0 });
     const deadLetters = await local.deadLetters();
     expect(deadLetters).toHaveLength(1);
     expect(deadLetters[0]?.reason).toBe('drain-timeout');
-    expect(deadLetters[0] && deadLetterBytes(deadLetters[0]).equals(fixtureBody)).toBe(true);
+    expect(deadLetters[0] && deadLetterBytes(deadLetters[0]).toString('utf8')).toBe(body);
+  });
+
+  it('keeps what the drain could not process on a kept data directory, and the next start publishes it', async () => {
+    const dataDir = join(dir, 'data');
+    const eventsFile = join(dir, 'events.jsonl');
+    const broken = await start({ ...(await brokenClaimChecks(dir)), dataDir, eventsFile });
+    expect((await broken.post(largeCallback())).status).toBe(200);
+    expect(await broken.runtime.stop()).toMatchObject({
+      drained: false,
+      deadLetteredOnStop: 0,
+      leftOnDisk: 1,
+    });
+    expect(await broken.deadLetters()).toEqual([]);
+    await broken.dispose();
+
+    // Fixed: the next start on the same data directory publishes it, with no resend.
+    const fixed = await start({ dataDir, eventsFile, visibilityTimeoutMs: 200 });
+    expect(await fixed.runtime.drain(10_000)).toBe(true);
+    await fixed.runtime.stop();
+    const events = await readEvents(eventsFile);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.detail.objectRef).toBeDefined();
   });
 });

@@ -84,6 +84,7 @@ describe('local/main.ts as a process', () => {
     const eventsFile = join(dir, 'events.jsonl');
     const deadLetterFile = join(dir, 'dead-letters.jsonl');
     const running = run(['--port', '0', '--events-file', eventsFile, '--dead-letter-file', deadLetterFile], {
+      DATA_DIR: join(dir, 'data'),
       CALLBACK_TOKEN: TEST_TOKEN,
     });
     started.push(running);

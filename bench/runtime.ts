@@ -1,0 +1,259 @@
+/**
+ * The local runtime under sustained load (`npm run bench -- runtime`): what `npm start` runs on a fresh data
+ * directory, fed an open loop of distinct callbacks at a fixed rate for a fixed time (default 2,000/s for
+ * 60 s; `BENCH_RUNTIME_RATE`, `BENCH_RUNTIME_SECONDS`). From one run it reports what was acknowledged and
+ * what was processed (accepted -> event in the events file) per second, the backlog left on disk, the
+ * time-to-200 p99 (each request timed from when it was due, so a stalled server cannot hide its queue), and
+ * the runtime process's peak and first/last resident memory.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { callbackBodies } from './payloads';
+
+const ROOT = join(__dirname, '..');
+const TOKEN = 'bench-token-0123456789abcdefghijklmnopqrstuv';
+/** Distinct bodies cycled through; each send gets its own object id, so none is a duplicate. */
+const BODY_TEMPLATES = 64;
+
+/** One figure, in the shape `bench/run.ts` records. */
+export interface RuntimeFigure {
+  readonly name: string;
+  readonly unit: string;
+  readonly value: number;
+  readonly floor: number | null;
+  readonly budget: string;
+  readonly pass: boolean;
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+
+function post(agent: Agent, port: number, body: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: `/callbacks/${TOKEN}`,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+/** Counts the lines appended to a file since the last call. */
+function lineCounter(path: string): () => number {
+  const fd = openSync(path, 'a+');
+  const buffer = Buffer.alloc(1 << 20);
+  let position = 0;
+  let lines = 0;
+  return () => {
+    for (;;) {
+      const read = readSync(fd, buffer, 0, buffer.length, position);
+      if (read === 0) return lines;
+      position += read;
+      for (let i = 0; i < read; i += 1) if (buffer[i] === 10) lines += 1;
+    }
+  };
+}
+
+/** Resident memory (current and peak, MiB) of the largest process in the child's process group. */
+function memoryOf(group: number): { rss: number; peak: number } {
+  let best = { rss: 0, peak: 0 };
+  const pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) !== group) continue;
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kib = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+      const found = { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+      if (found.peak > best.peak) best = found;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return best;
+}
+
+async function waitHealthy(port: number, child: ChildProcess): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`the runtime exited with ${child.exitCode} before it was ready`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, path: '/healthz' }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      });
+      req.on('error', () => resolve(false));
+      req.end();
+    });
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const percentile = (sorted: Float64Array, p: number): number =>
+  sorted.length === 0
+    ? Number.NaN
+    : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
+
+/** Runs the sustained-load benchmark and returns its figures. */
+export async function benchRuntime(
+  ratePerSecond = Number(process.env.BENCH_RUNTIME_RATE ?? 2_000),
+  seconds = Number(process.env.BENCH_RUNTIME_SECONDS ?? 60),
+): Promise<RuntimeFigure[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bunq-bench-runtime-'));
+  const eventsFile = join(dir, 'events.jsonl');
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'local/main.ts',
+      '--port',
+      String(port),
+      '--token',
+      TOKEN,
+      '--data-dir',
+      join(dir, 'data'),
+      '--events-file',
+      eventsFile,
+    ],
+    {
+      cwd: ROOT,
+      // The runtime's own logs (one line per event at INFO) are part of its cost: kept, and thrown away here.
+      env: { ...process.env },
+      stdio: 'ignore',
+      detached: true,
+    },
+  );
+  const group = child.pid ?? 0;
+  const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+  try {
+    await waitHealthy(port, child);
+    const templates = callbackBodies(BODY_TEMPLATES);
+    const processed = lineCounter(eventsFile);
+    const total = Math.round(ratePerSecond * seconds);
+    const latencies = new Float64Array(total);
+    let acked = 0;
+    let refused = 0;
+    let failed = 0;
+    let backlogMax = 0;
+    const rss: number[] = [];
+    const sampler = setInterval(() => {
+      rss.push(memoryOf(group).rss);
+      backlogMax = Math.max(backlogMax, acked - processed());
+    }, 1_000);
+
+    const start = performance.now();
+    const pending: Promise<void>[] = [];
+    for (let k = 0; k < total; k += 1) {
+      const due = start + (k * 1_000) / ratePerSecond;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      const template = templates[k % BODY_TEMPLATES] as string;
+      // A distinct object id per send: the runtime must publish every one.
+      const body = template.replace(/"id":(\d+)/, `"id":${1_000_000 + k}`);
+      const index = k;
+      pending.push(
+        post(agent, port, body).then((status) => {
+          latencies[index] = performance.now() - due;
+          if (status === 200) acked += 1;
+          else if (status === 503) refused += 1;
+          else failed += 1;
+        }),
+      );
+      if (pending.length >= 4_096) pending.splice(0, 2_048);
+    }
+    await Promise.all(pending);
+    const elapsed = (performance.now() - start) / 1_000;
+    const processedInWindow = processed();
+    clearInterval(sampler);
+    const memory = memoryOf(group);
+    const backlog = acked - processedInWindow;
+    latencies.sort();
+    const p99 = percentile(latencies, 99);
+    const processedPerSecond = processedInWindow / elapsed;
+    const rssFirst = rss[1] ?? rss[0] ?? memory.rss;
+    const rssLast = rss[rss.length - 1] ?? memory.rss;
+    const label = `${ratePerSecond}/s for ${seconds} s`;
+    return [
+      {
+        name: `runtime acknowledged (${label})`,
+        unit: 'callbacks/s',
+        value: Math.round(acked / elapsed),
+        floor: null,
+        budget: `report only (${refused} x 503, ${failed} other)`,
+        pass: failed === 0,
+      },
+      {
+        name: `runtime processed, accepted -> event (${label})`,
+        unit: 'callbacks/s',
+        value: Math.round(processedPerSecond),
+        floor: null,
+        budget: '≥ 1500/s',
+        pass: processedPerSecond >= 1_500,
+      },
+      {
+        name: 'runtime backlog on disk at the end (max during)',
+        unit: 'callbacks',
+        value: backlog,
+        floor: null,
+        budget: `report only (max ${backlogMax})`,
+        pass: true,
+      },
+      {
+        name: `runtime time-to-200 p99 (${label})`,
+        unit: 'ms',
+        value: Number(p99.toFixed(2)),
+        floor: null,
+        budget: '< 50 ms',
+        pass: p99 < 50,
+      },
+      {
+        name: 'runtime peak resident memory',
+        unit: 'MiB',
+        value: Math.round(memory.peak),
+        floor: null,
+        budget: `report only (RSS ${Math.round(rssFirst)} MiB after 1 s, ${Math.round(rssLast)} MiB at the end)`,
+        pass: true,
+      },
+    ];
+  } finally {
+    agent.destroy();
+    try {
+      // The data directory goes with it: no need to drain.
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The local event bus's outbox: each event put on the bus is first a row in the runtime's database (in the
+ * same transactions as the dedupe records and the queue), and only once committed is it appended to the
+ * events file, opened once. The file's position is checkpointed beside the rows, so after a crash the file
+ * is cut back to the last checkpoint and the committed events after it are written again: every committed
+ * event is in the file exactly once, none that was rolled back is.
+ *
+ * The outbox also tells the dedupe store which callbacks were published when a claim was left in doubt by
+ * a crash (`SqliteDedupeStore.settleOrphanedClaims`), so its rows are kept for `retentionMs` after they were
+ * written out.
+ */
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Statement } from 'better-sqlite3';
+import type { BusEvent } from '../../shared/contract/callback-event';
+import { EventOutboxError } from '../errors';
+import type { LocalDatabase } from './database';
+
+const PROJECTION = 'events-file';
+/** Rows written to the file per write call. */
+const CHUNK = 2_000;
+/** How often written rows past their retention are deleted. */
+const PRUNE_INTERVAL_MS = 10_000;
+
+export interface EventOutboxOptions {
+  readonly database: LocalDatabase;
+  /** The events file (created when missing); without it events are kept only as long as the outbox needs. */
+  readonly file?: string;
+  /** How long a written event stays in the outbox (at least the normalize handler's time limit). */
+  readonly retentionMs: number;
+  /** fsync the events file before its checkpoint, so it survives a power loss as the database does. */
+  readonly fsync: boolean;
+  readonly logger: Logger;
+}
+
+interface ProjectionRow {
+  path: string | null;
+  seq: number;
+  offset: number;
+}
+
+export class EventOutbox {
+  readonly path: string | undefined;
+  readonly #options: EventOutboxOptions;
+  readonly #fd: number | undefined;
+  readonly #insert: Statement;
+  readonly #pending: Statement<[number, number], { seq: number; line: string }>;
+  readonly #checkpoint: Statement;
+  readonly #prune: Statement;
+  readonly #since: Statement<[number], { dedup_key: string | null; event_id: string }>;
+  readonly #stopListening: () => void;
+  #seq: number;
+  #offset: number;
+  #lastPrune = 0;
+  #closed = false;
+
+  constructor(options: EventOutboxOptions) {
+    this.#options = options;
+    this.path = options.file;
+    const { db } = options.database;
+    this.#insert = db.prepare(
+      'INSERT INTO outbox (event_id, dedup_key, line, created_at) VALUES (?, ?, ?, ?)',
+    );
+    this.#pending = db.prepare('SELECT seq, line FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.#checkpoint = db.prepare('UPDATE projection SET seq = ?, offset = ? WHERE name = ?');
+    this.#prune = db.prepare('DELETE FROM outbox WHERE seq <= ? AND created_at < ?');
+    this.#since = db.prepare(
+      'SELECT dedup_key, event_id FROM outbox WHERE created_at >= ? AND dedup_key IS NOT NULL',
+    );
+
+    if (options.file !== undefined) {
+      try {
+        this.#fd = openSync(options.file, 'a');
+      } catch (error) {
+        throw new EventOutboxError(
+          `cannot append to ${options.file}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+    }
+    const size = this.#fd === undefined ? 0 : fstatSync(this.#fd).size;
+    const path = options.file ?? null;
+    const stored = db
+      .prepare<[string], ProjectionRow>('SELECT path, seq, offset FROM projection WHERE name = ?')
+      .get(PROJECTION);
+    if (stored === undefined) {
+      this.#seq = 0;
+      this.#offset = size;
+      options.database.run(() =>
+        db
+          .prepare('INSERT INTO projection (name, path, seq, offset) VALUES (?, ?, ?, ?)')
+          .run(PROJECTION, path, 0, size),
+      );
+    } else {
+      this.#seq = stored.seq;
+      if (stored.path !== path || size < stored.offset) {
+        // Another file, or the file was rotated or cut: continue at its end with what was not written yet.
+        this.#offset = size;
+      } else {
+        this.#offset = stored.offset;
+        if (size > stored.offset && this.#fd !== undefined) {
+          // Written after the last checkpoint by a process that died: those events are rewritten below.
+          ftruncateSync(this.#fd, stored.offset);
+          options.logger.warn(
+            'events file cut back to its last checkpoint; the events after it are rewritten',
+            {
+              file: options.file,
+              bytes: size - stored.offset,
+            },
+          );
+        }
+      }
+      options.database.run(() =>
+        db.prepare('UPDATE projection SET path = ? WHERE name = ?').run(path, PROJECTION),
+      );
+    }
+    this.#stopListening = options.database.onCommit(() => this.#project());
+  }
+
+  /** Stores one event; it reaches the events file after the next commit. */
+  async append(event: BusEvent): Promise<void> {
+    const detail: unknown = event.detail;
+    const dedupKey =
+      typeof detail === 'object' && detail !== null ? (detail as { dedupKey?: unknown }).dedupKey : undefined;
+    this.#options.database.run(() =>
+      this.#insert.run(
+        event.id,
+        typeof dedupKey === 'string' ? dedupKey : null,
+        JSON.stringify(event),
+        Date.now(),
+      ),
+    );
+  }
+
+  /** Resolves once every event stored so far is committed and in the events file. */
+  async flush(): Promise<void> {
+    await this.#options.database.committed();
+    this.#project();
+  }
+
+  /**
+   * Events stored at or after `since` (epoch ms), by dedupe key: for settling orphaned dedupe claims. A
+   * list, not a cursor: the caller writes while it reads them.
+   */
+  publishedSince(since: number): Array<{ dedupKey: string; eventId: string }> {
+    return this.#since
+      .all(since)
+      .flatMap((row) => (row.dedup_key === null ? [] : [{ dedupKey: row.dedup_key, eventId: row.event_id }]));
+  }
+
+  /** Writes what is committed and closes the events file. */
+  close(): void {
+    if (this.#closed) return;
+    this.#project();
+    this.#closed = true;
+    this.#stopListening();
+    if (this.#fd !== undefined) closeSync(this.#fd);
+  }
+
+  #project(): void {
+    if (this.#closed) return;
+    for (;;) {
+      const rows = this.#pending.all(this.#seq, CHUNK);
+      const last = rows[rows.length - 1];
+      if (last === undefined) break;
+      if (this.#fd !== undefined) {
+        const bytes = Buffer.from(`${rows.map((row) => row.line).join('\n')}\n`, 'utf8');
+        try {
+          let written = 0;
+          while (written < bytes.length) written += writeSync(this.#fd, bytes, written);
+          if (this.#options.fsync) fdatasyncSync(this.#fd);
+        } catch (error) {
+          // Kept in the outbox; the next commit tries again. Cut any half-written line first.
+          this.#options.logger.error('events could not be written to the events file; will retry', {
+            file: this.path,
+            error,
+          });
+          try {
+            ftruncateSync(this.#fd, this.#offset);
+          } catch {
+            // Nothing more to do: the checkpoint still names the last good position.
+          }
+          return;
+        }
+        this.#offset += bytes.length;
+      }
+      this.#seq = last.seq;
+      const { seq, offset } = { seq: this.#seq, offset: this.#offset };
+      this.#options.database.run(() => this.#checkpoint.run(seq, offset, PROJECTION));
+      if (rows.length < CHUNK) break;
+    }
+    const now = Date.now();
+    if (now - this.#lastPrune >= PRUNE_INTERVAL_MS) {
+      this.#lastPrune = now;
+      const seq = this.#seq;
+      this.#options.database.run(() => this.#prune.run(seq, now - this.#options.retentionMs));
+    }
+  }
+}
