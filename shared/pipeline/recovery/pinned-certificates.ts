@@ -9,6 +9,9 @@ import { splitPemBundle } from './served-chain';
 
 const DAY_MS = 86_400_000;
 
+/** Days before the pinned leaf expires from which the check alarms and `status` warns: time to pin again. */
+export const PIN_RENEWAL_WARNING_DAYS = 30;
+
 /** One pinned chain at bunq: its id and its PEM certificates, leaf first. */
 export interface PinnedChain {
   readonly id: number;
