@@ -90,3 +90,20 @@ export function assessPinnedCertificates(
     mismatch: pins.length > 0 && !pins.some((pin) => pin.matchesServed),
   };
 }
+
+/** What the check reads: the chain the endpoint serves, and the chains pinned at bunq. */
+export interface CertificateCheckPorts {
+  /** PEM certificates the endpoint presents, leaf first. */
+  servedChain(): Promise<readonly string[]>;
+  /** The chains pinned for the poller's bunq user. */
+  pinnedChains(): Promise<readonly PinnedChain[]>;
+}
+
+/** Reads both sides (concurrently) and compares them at `now`. */
+export async function checkPinnedCertificates(
+  ports: CertificateCheckPorts,
+  now: Date,
+): Promise<CertificateCheck> {
+  const [served, pinned] = await Promise.all([ports.servedChain(), ports.pinnedChains()]);
+  return assessPinnedCertificates(served, pinned, now);
+}
