@@ -20,6 +20,7 @@ import type { BunqLogger } from '../shared/bunq/api/logger';
 import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager-state-store';
 import { type BunqStateStore, InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import { guardPlaceholderApiKey } from '../shared/pipeline/recovery/state-guard';
+import { STACK_OUTPUTS, type StackOutputName } from '../shared/wiring/stack-outputs';
 import { NotFoundError, UsageError } from './errors';
 import type { Flags } from './options';
 import { resolveBunqBaseUrl, type UrlShower, urlShower } from './urls';
@@ -188,7 +189,7 @@ export class CliContext {
    * A value from its flag, else from a stack output. Without either: a usage error naming both ways; with a
    * stack that lacks the output: not found, naming the output.
    */
-  async required(flag: string, outputKey: string, what: string): Promise<string> {
+  async required(flag: string, outputKey: StackOutputName, what: string): Promise<string> {
     const value = await this.optional(flag, outputKey);
     if (value !== undefined) return value;
     if (this.stackName === undefined) {
@@ -203,7 +204,7 @@ export class CliContext {
   }
 
   /** A value from its flag, else from a stack output, else undefined. */
-  async optional(flag: string, outputKey: string): Promise<string | undefined> {
+  async optional(flag: string, outputKey: StackOutputName): Promise<string | undefined> {
     const fromFlag = this.has(flag) ? this.flags.string(flag) : undefined;
     if (fromFlag !== undefined) return fromFlag;
     return (await this.outputs()).get(outputKey);
@@ -246,7 +247,7 @@ export class CliContext {
     if (this.deps.bunqStateStore !== undefined) return { store: this.deps.bunqStateStore };
     const apiKey = this.flags.string('api-key');
     if (apiKey !== undefined) return { store: new InMemoryBunqStateStore({ apiKey }) };
-    const secretId = await this.optional('bunq-state-secret-arn', 'BunqStateSecretArn');
+    const secretId = await this.optional('bunq-state-secret-arn', STACK_OUTPUTS.bunqStateSecretArn);
     if (secretId === undefined) {
       const stackHint =
         this.stackName === undefined
