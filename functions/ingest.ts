@@ -10,18 +10,23 @@ import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { sqsQueue } from './commons/aws-adapters';
 import { listEnv, requireEnv, requireIntEnv } from './commons/env';
 import { createLogger, createMetrics } from './commons/observability';
+import { signaturePolicyFromEnv } from './commons/server-key-source';
 import { secretTokenSource } from './commons/token-source';
 import { createIngestHandler } from './handlers/ingest-handler';
 
 const SERVICE = SERVICE_NAMES.ingest;
 
+const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+const cacheSeconds = requireIntEnv(INGEST_ENV.tokenCacheSeconds);
+
 export const handler = createIngestHandler({
   queue: sqsQueue(new SQSClient({}), requireEnv(INGEST_ENV.queueUrl)),
   tokens: secretTokenSource({
-    provider: new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) }),
+    provider: secrets,
     secretId: requireEnv(INGEST_ENV.tokenSecretArn),
-    maxAgeSeconds: requireIntEnv(INGEST_ENV.tokenCacheSeconds),
+    maxAgeSeconds: cacheSeconds,
   }),
+  signature: signaturePolicyFromEnv(secrets, cacheSeconds),
   allowedSourceCidrs: listEnv(INGEST_ENV.allowedSourceCidrs),
   maxBodyBytes: requireIntEnv(INGEST_ENV.maxBodyBytes),
   logger: createLogger(SERVICE),

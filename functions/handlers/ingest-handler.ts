@@ -7,8 +7,13 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { SQS_MAX_MESSAGE_BYTES } from '../../shared/contract/limits';
+import {
+  evaluateCallbackSignature,
+  type SignaturePolicy,
+} from '../../shared/pipeline/ingest/callback-signature';
 import { createSourceMatcher } from '../../shared/pipeline/ingest/cidr';
-import { verifyCallback } from '../../shared/pipeline/ingest/verify';
+import { redactCallbackTokens, sha256Hex } from '../../shared/pipeline/ingest/token-marker';
+import { type RejectionReason, verifyCallback } from '../../shared/pipeline/ingest/verify';
 import type { CallbackQueue } from '../../shared/pipeline/ports';
 import { encodeQueuedCallback, queueMessageSize } from '../../shared/pipeline/queued-callback';
 import { INGEST_METRICS, METRIC_DIMENSIONS } from '../../shared/wiring/metrics';
@@ -22,6 +27,8 @@ export interface IngestDependencies {
   readonly maxBodyBytes: number;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** What to do with `X-Bunq-Server-Signature`, and the key to check it with. @default { mode: 'off' } */
+  readonly signature?: SignaturePolicy;
   /** Minimum milliseconds between forced re-reads of the token secret after a mismatch. @default 5000 */
   readonly tokenRefreshIntervalMs?: number;
   readonly now?: () => Date;
@@ -47,6 +54,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
   const now = deps.now ?? (() => new Date());
   const refreshIntervalMs = deps.tokenRefreshIntervalMs ?? 5_000;
   let lastForcedRefresh = Number.NEGATIVE_INFINITY;
+  const signaturePolicy: SignaturePolicy = deps.signature ?? { mode: 'off' };
 
   return async (event) => {
     const http = event.requestContext.http;
@@ -58,12 +66,15 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       isBase64Encoded: event.isBase64Encoded,
     };
     const log = { requestId: event.requestContext.requestId, sourceIp: http.sourceIp };
+    // Nothing of the body or the presented token is logged for a rejected request.
+    const reject = (status: number, reason: RejectionReason, extra: Record<string, unknown> = {}) => {
+      deps.logger.warn('callback rejected', { ...log, reason, status, ...extra });
+      countWithDimension(deps.metrics, INGEST_METRICS.callbacksRejected, METRIC_DIMENSIONS.reason, reason);
+      return respond(status, MESSAGES[status] ?? 'Rejected');
+    };
 
-    let verdict = verifyCallback(request, {
-      isAllowedSource,
-      validTokens: await deps.tokens.validTokens(),
-      maxBodyBytes: deps.maxBodyBytes,
-    });
+    let validTokens = await deps.tokens.validTokens();
+    let verdict = verifyCallback(request, { isAllowedSource, validTokens, maxBodyBytes: deps.maxBodyBytes });
     // A token rotated moments ago may not be in this instance's cache yet: re-read the secret, at most once
     // per interval so a flood of bad tokens cannot turn into a flood of Secrets Manager calls.
     const nowMs = now().getTime();
@@ -73,41 +84,34 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       nowMs - lastForcedRefresh >= refreshIntervalMs
     ) {
       lastForcedRefresh = nowMs;
-      verdict = verifyCallback(request, {
-        isAllowedSource,
-        validTokens: await deps.tokens.validTokens({ refresh: true }),
-        maxBodyBytes: deps.maxBodyBytes,
-      });
+      validTokens = await deps.tokens.validTokens({ refresh: true });
+      verdict = verifyCallback(request, { isAllowedSource, validTokens, maxBodyBytes: deps.maxBodyBytes });
     }
 
-    if (!verdict.accepted) {
-      // Nothing of the body or the presented token is logged for a rejected request.
-      deps.logger.warn('callback rejected', { ...log, reason: verdict.reason, status: verdict.status });
-      countWithDimension(
-        deps.metrics,
-        INGEST_METRICS.callbacksRejected,
-        METRIC_DIMENSIONS.reason,
-        verdict.reason,
-      );
-      return respond(verdict.status, MESSAGES[verdict.status] ?? 'Rejected');
+    if (!verdict.accepted) return reject(verdict.status, verdict.reason);
+
+    // Over the body as received: bunq signs the bytes it sends, token included.
+    const signature = await evaluateCallbackSignature(verdict.body, event.headers, signaturePolicy);
+    if (signature.checked) {
+      const { result, refused, keyError } = signature;
+      countWithDimension(deps.metrics, INGEST_METRICS.callbackSignatures, METRIC_DIMENSIONS.result, result);
+      if (keyError !== undefined)
+        deps.logger.warn('no server public key to verify with', { ...log, error: keyError });
+      if (refused && keyError !== undefined) return respond(503, 'Service Unavailable');
+      if (refused) return reject(403, 'invalid-signature', { signature: result });
     }
 
     const receivedAt = new Date(event.requestContext.timeEpoch || nowMs).toISOString();
+    // bunq echoes the URL it called, token included: nothing stored may hold it (Contract 1).
     const message = encodeQueuedCallback({
-      body: verdict.body,
+      body: redactCallbackTokens(verdict.body, validTokens),
+      receivedSha256: sha256Hex(verdict.body),
       receivedAt,
       sourceIp: http.sourceIp,
       requestId: event.requestContext.requestId,
     });
     if (queueMessageSize(message) > SQS_MAX_MESSAGE_BYTES) {
-      deps.logger.warn('callback rejected', { ...log, reason: 'body-too-large', bytes: verdict.body.length });
-      countWithDimension(
-        deps.metrics,
-        INGEST_METRICS.callbacksRejected,
-        METRIC_DIMENSIONS.reason,
-        'body-too-large',
-      );
-      return respond(413, MESSAGES[413] ?? 'Payload Too Large');
+      return reject(413, 'body-too-large', { bytes: verdict.body.length });
     }
 
     try {

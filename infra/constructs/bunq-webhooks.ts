@@ -143,6 +143,7 @@ export class BunqWebhooks extends Construct {
       logRetention,
       tracing: props.tracing,
       reservedConcurrency: config.ingest.reservedConcurrency ?? undefined,
+      callbackSignature: config.ingest.callbackSignature,
       customDomain: config.customDomain,
     });
     this.api = ingest.api;
@@ -185,6 +186,8 @@ export class BunqWebhooks extends Construct {
           tracing: props.tracing,
         })
       : undefined;
+
+    if (this.failureRecovery !== undefined) ingest.useServerPublicKeyFrom(this.failureRecovery.stateSecret);
 
     this.routing = new Routing(this, 'Routing', {
       bus: this.bus,

@@ -30,6 +30,8 @@ export interface CallbackRequestOptions {
   readonly sourceIp?: string;
   readonly method?: string;
   readonly timeEpoch?: number;
+  /** Extra request headers (lower-case names, as API Gateway hands them over). */
+  readonly headers?: Record<string, string>;
 }
 
 export function apiGatewayEvent(options: CallbackRequestOptions = {}): APIGatewayProxyEventV2 {
@@ -41,7 +43,7 @@ export function apiGatewayEvent(options: CallbackRequestOptions = {}): APIGatewa
     routeKey: 'POST /callbacks/{token}',
     rawPath: `/callbacks/${token}`,
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', 'user-agent': 'bunq' },
+    headers: { 'content-type': 'application/json', 'user-agent': 'bunq', ...options.headers },
     pathParameters: { token },
     requestContext: {
       accountId: '123456789012',

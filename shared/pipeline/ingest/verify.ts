@@ -20,7 +20,9 @@ export type RejectionReason =
   | 'source-not-allowed'
   | 'invalid-token'
   | 'body-too-large'
-  | 'empty-body';
+  | 'empty-body'
+  /** `ingest.callbackSignature.mode` is `enforce` and the callback has no valid `X-Bunq-Server-Signature`. */
+  | 'invalid-signature';
 
 export type Verdict =
   | { readonly accepted: true; readonly body: Buffer }
@@ -38,6 +40,7 @@ const REJECTION_STATUS: Record<RejectionReason, number> = {
   'invalid-token': 403,
   'body-too-large': 413,
   'empty-body': 400,
+  'invalid-signature': 403,
 };
 
 const reject = (reason: RejectionReason): Verdict => ({
