@@ -20,6 +20,8 @@ import { createNormalizeHandler } from '../functions/handlers/normalize-handler'
 import { ANY_SOURCE_CIDRS, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
 import type { BackoffPolicy } from '../shared/pipeline/backoff';
 import type { MessageVisibility } from '../shared/pipeline/ports';
+import type { SignaturePolicy } from '../shared/pipeline/ingest/callback-signature';
+import { fixedServerPublicKey } from '../shared/pipeline/ingest/server-public-key';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
 import { createLocalEventBus, routeMatcher } from './event-bus';
@@ -211,6 +213,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       maxBodyBytes: config.ingest.maxBodyBytes,
       logger: createLogger(SERVICE_NAMES.ingest),
       metrics: createMetrics(SERVICE_NAMES.ingest),
+      signature: localSignaturePolicy(config),
     });
     const server = await startCallbackHttpServer({
       handler: ingest,
@@ -293,4 +296,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await dynamo.close();
     throw error;
   }
+}
+
+/** The configured signature mode; locally the key is the configured one only (none: signatures are `no-key`). */
+function localSignaturePolicy(config: PipelineConfig): SignaturePolicy {
+  const { mode, serverPublicKeyPem } = config.ingest.callbackSignature;
+  return serverPublicKeyPem === undefined ? { mode } : { mode, key: fixedServerPublicKey(serverPublicKeyPem) };
 }
