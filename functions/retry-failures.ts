@@ -8,6 +8,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { BunqApiClient } from '../shared/bunq/api/client';
 import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager-state-store';
+import { pinnedChainOf } from '../shared/pipeline/recovery/pinned-certificates';
+import { fetchServedChain } from '../shared/pipeline/recovery/served-chain';
 import { guardPlaceholderApiKey } from '../shared/pipeline/recovery/state-guard';
 import { RETRY_FAILURES_ENV } from '../shared/wiring/function-env';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
@@ -27,9 +29,22 @@ const stateStore = guardPlaceholderApiKey(
   secretId,
 );
 const dynamo = new DynamoDBClient({});
+const bunqClient = () => new BunqApiClient({ baseUrl, stateStore, logger });
+// With a custom domain: compare the certificate it serves with the chains pinned at bunq, every poll.
+const checkHost = process.env[RETRY_FAILURES_ENV.certificateCheckHost];
+const certificateCheck =
+  checkHost === undefined || checkHost === ''
+    ? undefined
+    : {
+        servedChain: async () => (await fetchServedChain(checkHost, 443)).pems,
+        pinnedChains: async () => {
+          const client = bunqClient();
+          return (await client.listCertificatesPinned(await client.getUserId())).map(pinnedChainOf);
+        },
+      };
 
 export const handler = createRetryFailuresHandler({
-  bunqClient: () => new BunqApiClient({ baseUrl, stateStore, logger }),
+  bunqClient,
   arrivals: dynamoArrivalLog({ client: dynamo, tableName }),
   attempts: dynamoAttemptStore({
     client: dynamo,
@@ -39,4 +54,5 @@ export const handler = createRetryFailuresHandler({
   maxAttempts: requireIntEnv(RETRY_FAILURES_ENV.maxAttempts),
   logger,
   metrics: createMetrics(SERVICE),
+  ...(certificateCheck === undefined ? {} : { certificateCheck }),
 });

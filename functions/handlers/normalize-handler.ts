@@ -18,6 +18,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { type BackoffPolicy, backoffSeconds } from '../../shared/pipeline/backoff';
 import { buildBusEntry } from '../../shared/pipeline/normalize/bus-entry';
 import { claimCheckFor, withObjectRef } from '../../shared/pipeline/normalize/claim-check';
+import { metricCategory } from '../../shared/pipeline/normalize/metric-category';
 import { normalizeCallback } from '../../shared/pipeline/normalize/normalize-callback';
 import type {
   BusEntry,
@@ -197,7 +198,9 @@ export function createNormalizeHandler(deps: NormalizeDependencies): NormalizeHa
     if (publishedCalls.delete(callId)) {
       logger.info('event published', { ...log, eventId: result.eventId });
       // Counted per batch and category: one metric document per category instead of one per event.
-      published.set(detail.category, (published.get(detail.category) ?? 0) + 1);
+      // Bounded dimension: the body names the category, so an invented one counts as OTHER.
+      const dimension = metricCategory(detail.category);
+      published.set(dimension, (published.get(dimension) ?? 0) + 1);
     } else {
       logger.info('duplicate callback suppressed', { ...log, eventId: result.eventId });
       metrics.addMetric(NORMALIZE_METRICS.duplicatesSuppressed, MetricUnit.Count, 1);

@@ -179,6 +179,7 @@ export class BunqWebhooks extends Construct {
           interval: Duration.minutes(config.recovery.scheduleMinutes),
           maxAttempts: config.recovery.maxAttempts,
           bunqBaseUrl: recoveryBunqBaseUrl(config),
+          certificateCheckHost: config.customDomain?.domainName,
           attemptTtl: Duration.days(config.recovery.attemptTtlDays),
           memorySize: config.recovery.memoryMb,
           timeout: Duration.seconds(config.recovery.timeoutSeconds),
@@ -219,6 +220,7 @@ export class BunqWebhooks extends Construct {
             function: recovery.function,
             interval: Duration.minutes(config.recovery.scheduleMinutes),
             metric: (name) => recovery.metric(name),
+            checksPinnedCertificate: config.customDomain !== undefined,
           },
         })
       : undefined;
