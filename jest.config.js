@@ -13,6 +13,9 @@ const common = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFiles: ['<rootDir>/test/support/env.ts'],
+  // A bound for a hung test, not a timing assertion: tests wait on conditions, and on a busy machine a
+  // correct test may take several times its usual duration. Tests that need longer set their own.
+  testTimeout: 60_000,
 };
 
 /** @type {import('jest').Config} */

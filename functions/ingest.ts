@@ -1,34 +1,33 @@
 /**
- * Lambda entry: API Gateway `POST /callbacks/{token}` -> verify -> SQS. Configuration and clients are set up
- * once per instance; a missing environment variable fails the cold start with its name.
+ * Lambda entry: API Gateway `POST /callbacks/{token}` -> verify -> SQS. Settings and clients are set up once
+ * per instance; a missing environment variable fails the cold start with its name.
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { INGEST_ENV } from '../shared/wiring/function-env';
-import { SERVICE_NAMES } from '../shared/wiring/metrics';
+import { stateServerPublicKey } from '../shared/pipeline/ingest/server-public-key';
 import { sqsQueue } from './commons/aws-adapters';
-import { listEnv, requireEnv, requireIntEnv } from './commons/env';
-import { createLogger, createMetrics } from './commons/observability';
-import { signaturePolicyFromEnv } from './commons/server-key-source';
-import { secretTokenSource } from './commons/token-source';
-import { createIngestHandler } from './handlers/ingest-handler';
+import { ingestEnvironment } from './commons/environment';
+import { secretTokenSource } from './commons/secret-token-source';
+import { composeIngest } from './compose/ingest';
 
-const SERVICE = SERVICE_NAMES.ingest;
-
+const env = ingestEnvironment();
 const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
-const cacheSeconds = requireIntEnv(INGEST_ENV.tokenCacheSeconds);
+const stateSecret = env.signatureKeyStateSecretArn;
 
-export const handler = createIngestHandler({
-  queue: sqsQueue(new SQSClient({}), requireEnv(INGEST_ENV.queueUrl)),
+export const handler = composeIngest(env.settings, {
+  queue: sqsQueue(new SQSClient({}), env.queueUrl),
   tokens: secretTokenSource({
     provider: secrets,
-    secretId: requireEnv(INGEST_ENV.tokenSecretArn),
-    maxAgeSeconds: cacheSeconds,
+    secretId: env.tokenSecretArn,
+    maxAgeSeconds: env.tokenCacheSeconds,
   }),
-  signature: signaturePolicyFromEnv(secrets, cacheSeconds),
-  allowedSourceCidrs: listEnv(INGEST_ENV.allowedSourceCidrs),
-  maxBodyBytes: requireIntEnv(INGEST_ENV.maxBodyBytes),
-  logger: createLogger(SERVICE),
-  metrics: createMetrics(SERVICE),
+  // Cached like the token: the key changes only with a new installation.
+  ...(stateSecret === undefined
+    ? {}
+    : {
+        serverPublicKey: stateServerPublicKey(() =>
+          secrets.get(stateSecret, { maxAge: env.tokenCacheSeconds, transform: 'json' }),
+        ),
+      }),
 });

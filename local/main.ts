@@ -7,7 +7,8 @@
 
 // First: sets the environment the SDK and Powertools read when they load.
 import './env-defaults';
-import { parseCommandLine, UsageError, usage } from './cli';
+import { UsageError } from '../cli/errors';
+import { parseCommandLine, usage } from './cli';
 import { startLocalRuntime } from './runtime';
 
 const EXAMPLE_BODY = JSON.stringify({
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\nRun with --help for the options.\n`);
-      return 2;
+      return error.exitCode;
     }
     throw error;
   }
@@ -88,6 +89,11 @@ async function main(): Promise<number> {
   write(
     `  Dead letters:  ${runtime.deadLetterFile ?? 'kept in memory and logged (add --dead-letter-file <path>)'}`,
   );
+  write(
+    options.allowedCidrs === undefined
+      ? "  Sources:       any address (bunq's sandbox calls from changing AWS addresses; --allowed-cidrs to restrict)"
+      : `  Sources:       ${options.allowedCidrs.join(', ')}`,
+  );
   write(`  Health:        ${runtime.baseUrl}/healthz`);
   write(
     runtime.failurePoller === undefined
@@ -95,7 +101,9 @@ async function main(): Promise<number> {
       : `  Failure poll:  every ${runtime.failurePoller.intervalMs} ms against ${runtime.failurePoller.bunqBaseUrl}`,
   );
   write('');
-  write('Try it:');
+  write('Try it (any category; --list shows them):');
+  write(`  npx bunq-webhooks trigger MUTATION --url '${runtime.callbackUrl}'`);
+  write('or by hand:');
   write(
     `  curl -i -X POST '${runtime.callbackUrl}' -H 'content-type: application/json' --data-binary '${EXAMPLE_BODY}'`,
   );

@@ -2,6 +2,7 @@
  * bunq's record of callbacks it gave up on (`/user/{u}/notification-filter-failure`): a listing, newest
  * first with bunq's pagination, and a retry POST of at most 100 ids that re-sends the stored callbacks.
  */
+import { MAX_RETRY_IDS_PER_CALL } from '../shared/bunq/api/limits';
 import type { DeliveryLog } from './callbacks';
 import type { CallbackDeliverer, DeliveryOutcome, DeliveryTargetRecord } from './delivery';
 import { DEFAULT_MAX_DELIVERY_RETRIES, type SeedFailureInput, type SimFailure } from './model';
@@ -10,8 +11,6 @@ import { BunqProtocolError, successBody } from './protocol';
 import { jsonBody, paginate, type Route, type RouteContext, type SimContext } from './resource';
 import type { SessionRegistry } from './sessions';
 import type { UserRegistry } from './users';
-
-const MAX_RETRY_IDS = 100;
 
 /** What a failure record says about the callback it stands for. */
 export interface CallbackFacts {
@@ -135,8 +134,8 @@ export class FailureStore {
       );
     }
     const ids = [...new Set(text.split(',').map(Number))];
-    if (text.split(',').length > MAX_RETRY_IDS) {
-      throw new BunqProtocolError(400, `A maximum of ${MAX_RETRY_IDS} ids is allowed per request.`);
+    if (text.split(',').length > MAX_RETRY_IDS_PER_CALL) {
+      throw new BunqProtocolError(400, `A maximum of ${MAX_RETRY_IDS_PER_CALL} ids is allowed per request.`);
     }
     const found = ids.map((id) => this.failures.get(id));
     if (found.some((failure) => failure === undefined || failure.userId !== userId)) {
@@ -165,6 +164,7 @@ export class FailureStore {
       objectId: failure.objectId,
       created: this.context.time(),
       targets: [record],
+      dropped: false,
     });
     const { options } = this.context;
     const fullSchedule = options.redelivery === 'full-schedule';

@@ -151,6 +151,8 @@ export interface DeliveryRecord {
   readonly objectId: number | null;
   readonly created: string;
   readonly targets: DeliveryTargetRecord[];
+  /** Emitted with `drop`: bunq never tried, and no failure was recorded. */
+  readonly dropped: boolean;
 }
 
 /** A scripted misbehaviour for the next matching API call(s). */
@@ -183,4 +185,31 @@ export interface RequestLogEntry {
   readonly status: number;
   /** The request body text (kept in memory for assertions only; never printed). */
   readonly body: string;
+}
+
+/** One entry of bunq's activity list (`GET /user/{u}/event`). */
+export interface SimEvent {
+  readonly id: number;
+  readonly userId: number;
+  /** The account the event is about; null for a user event (e.g. a connect invite). */
+  readonly monetaryAccountId: number | null;
+  readonly created: string;
+  readonly updated: string;
+  /** CREATE for the first event about an object, UPDATE after. */
+  readonly action: 'CREATE' | 'UPDATE';
+  readonly objectType: string;
+  /** The object as the callback carried it (the event listing is bunq's source of truth for it). */
+  readonly object: Readonly<Record<string, unknown>>;
+  readonly status: 'AWAITING_REPLY' | 'FINALIZED';
+}
+
+export interface EmitOptions {
+  /** The account of an account-level filter. @default the object's `monetary_account_id` */
+  readonly monetaryAccountId?: number;
+  /**
+   * bunq never tries to deliver it and records no failure; the object still shows in the event listing
+   * (a callback lost to a clobbered filter, a pin mismatch, a refused source address, ...).
+   * @default false
+   */
+  readonly drop?: boolean;
 }

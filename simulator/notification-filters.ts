@@ -46,6 +46,20 @@ export class NotificationFilterStore {
     return this.all(userId);
   }
 
+  /** Replaces one scope's set with `filters` (bunq's POST semantics), leaving other scopes alone. */
+  clobber(
+    userId: number,
+    filters: ReadonlyArray<Omit<SimFilterInput, 'monetaryAccountId'>>,
+    monetaryAccountId: number | null,
+  ): SimFilter[] {
+    this.users.require(userId);
+    return this.replace(
+      userId,
+      monetaryAccountId,
+      filters.map((filter) => ({ ...filter, monetaryAccountId })),
+    );
+  }
+
   /** Every filter of the user, user-level and account-level. */
   all(userId: number): SimFilter[] {
     return [...this.filters.values()].flat().filter((filter) => filter.userId === userId);

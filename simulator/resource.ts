@@ -2,6 +2,7 @@
  * What every bunq resource of the simulator shares: the clock and id sequences ({@link SimContext}), the
  * route table shape ({@link Route}) and bunq's rules for request bodies and query parameters.
  */
+import { MAX_PAGE_SIZE } from '../shared/bunq/api/limits';
 import type { HttpMethod } from '../shared/bunq/api/rate-limiter';
 import type { BunqSimulatorOptions } from './model';
 import { type BunqPaginationJson, BunqProtocolError, formatBunqTime, type SimRequest } from './protocol';
@@ -109,7 +110,6 @@ export function isStringArray(value: unknown): value is string[] {
 }
 
 const DEFAULT_COUNT = 10;
-const MAX_COUNT = 200;
 
 /**
  * One page of a bunq listing: `count` (default 10, 1..200), `older_id` / `newer_id`, and bunq's `Pagination`
@@ -126,8 +126,8 @@ export function paginate<T extends { readonly id: number }>(
   keep: readonly string[] = [],
 ): { page: T[]; pagination: BunqPaginationJson } {
   const count = intParam(query, 'count', DEFAULT_COUNT);
-  if (count < 1 || count > MAX_COUNT) {
-    throw new BunqProtocolError(400, `The parameter "count" must be between 1 and ${MAX_COUNT}.`);
+  if (count < 1 || count > MAX_PAGE_SIZE) {
+    throw new BunqProtocolError(400, `The parameter "count" must be between 1 and ${MAX_PAGE_SIZE}.`);
   }
   const olderId = optionalIntParam(query, 'older_id');
   const newerId = optionalIntParam(query, 'newer_id');

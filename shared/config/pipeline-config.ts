@@ -12,7 +12,10 @@ import { arnProblem } from '../routing/arn';
 import { routesSchema } from '../routing/route-config';
 import { monitoringConfigSchema } from './monitoring-config';
 
-/** bunq's documented production callback range (API-FACTS 1). It may change with notice: configuration. */
+/**
+ * bunq's documented production callback range (bunq's API docs, "Receiving callbacks"). It may change with
+ * notice: configuration.
+ */
 export const BUNQ_PRODUCTION_CIDRS = ['185.40.108.0/22'] as const;
 /** bunq's sandbox calls from changing AWS addresses, so the sandbox default is any source. */
 export const ANY_SOURCE_CIDRS = ['0.0.0.0/0', '::/0'] as const;

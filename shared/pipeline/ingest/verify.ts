@@ -22,7 +22,9 @@ export type RejectionReason =
   | 'body-too-large'
   | 'empty-body'
   /** `ingest.callbackSignature.mode` is `enforce` and the callback has no valid `X-Bunq-Server-Signature`. */
-  | 'invalid-signature';
+  | 'invalid-signature'
+  /** `enforce` mode, and the server public key could not be read: 503, bunq retries. */
+  | 'signature-key-unavailable';
 
 export type Verdict =
   | { readonly accepted: true; readonly body: Buffer }
@@ -41,6 +43,7 @@ const REJECTION_STATUS: Record<RejectionReason, number> = {
   'body-too-large': 413,
   'empty-body': 400,
   'invalid-signature': 403,
+  'signature-key-unavailable': 503,
 };
 
 const reject = (reason: RejectionReason): Verdict => ({

@@ -7,17 +7,19 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { sqsQueue } from '../../../functions/commons/aws-adapters';
-import { secretTokenSource } from '../../../functions/commons/token-source';
-import { createIngestHandler, type IngestHandler } from '../../../functions/handlers/ingest-handler';
+import { secretTokenSource } from '../../../functions/commons/secret-token-source';
+import { composeIngest } from '../../../functions/compose/ingest';
+import type { IngestHandler } from '../../../functions/handlers/ingest-handler';
 import {
   generateRsaKeyPair,
   privateKeyFromPem,
   type RsaKeyPair,
   signBytes,
 } from '../../../shared/bunq/api/crypto';
-import type { SignaturePolicy } from '../../../shared/pipeline/ingest/callback-signature';
+import type { CallbackSignatureMode } from '../../../shared/pipeline/ingest/callback-signature';
 import {
   fixedServerPublicKey,
+  type ServerPublicKeySource,
   stateServerPublicKey,
 } from '../../../shared/pipeline/ingest/server-public-key';
 import {
@@ -35,24 +37,35 @@ const NEW_TOKEN = 'rotated_token_0123456789abcdefghijklmnop';
 const sqs = mockClient(SQSClient);
 const secrets = mockClient(SecretsManagerClient);
 
+interface SignatureOverrides {
+  readonly mode: CallbackSignatureMode;
+  /** Stands in for the installation's key (the poller's state). */
+  readonly key?: ServerPublicKeySource;
+}
+
 function build(
-  overrides: { allowedSourceCidrs?: string[]; maxBodyBytes?: number; signature?: SignaturePolicy } = {},
+  overrides: { allowedSourceCidrs?: string[]; maxBodyBytes?: number; signature?: SignatureOverrides } = {},
 ) {
   const { logger, lines } = capturingLogger();
   const metrics = new RecordingMetrics();
-  const handler: IngestHandler = createIngestHandler({
-    queue: sqsQueue(new SQSClient({}), QUEUE_URL),
-    tokens: secretTokenSource({
-      provider: new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) }),
-      secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:token',
-      maxAgeSeconds: 60,
-    }),
-    allowedSourceCidrs: overrides.allowedSourceCidrs ?? ['185.40.108.0/22'],
-    maxBodyBytes: overrides.maxBodyBytes ?? 1_000_000,
-    logger,
-    metrics,
-    ...(overrides.signature === undefined ? {} : { signature: overrides.signature }),
-  });
+  const handler: IngestHandler = composeIngest(
+    {
+      allowedSourceCidrs: overrides.allowedSourceCidrs ?? ['185.40.108.0/22'],
+      maxBodyBytes: overrides.maxBodyBytes ?? 1_000_000,
+      ...(overrides.signature === undefined ? {} : { callbackSignature: { mode: overrides.signature.mode } }),
+    },
+    {
+      queue: sqsQueue(new SQSClient({}), QUEUE_URL),
+      tokens: secretTokenSource({
+        provider: new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) }),
+        secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:token',
+        maxAgeSeconds: 60,
+      }),
+      logger,
+      metrics,
+      ...(overrides.signature?.key === undefined ? {} : { serverPublicKey: overrides.signature.key }),
+    },
+  );
   return { handler, lines, metrics };
 }
 
@@ -84,7 +97,6 @@ describe('ingest handler', () => {
       },
     });
   });
-
   it('replaces the token in the body before enqueueing and keeps the SHA-256 of the body as received', async () => {
     // During a rotation: bunq still calls the previous token's URL and echoes it.
     secrets.on(GetSecretValueCommand).resolves({

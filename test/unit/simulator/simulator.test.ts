@@ -360,7 +360,8 @@ describe('simulator: callback delivery', () => {
         ],
       }),
     );
-    // The filter is gone: the record keeps the failure but lists no filter (API-FACTS 3).
+    // The filter is gone: the record keeps the failure but lists no filter (bunq's failure listing
+    // answers `notification_filters: []` once the filter was deleted).
     sim.setNotificationFilters(user.id, []);
     expect(sim.listFailures(user.id)[0]?.notification_filters).toEqual([]);
   });
@@ -464,7 +465,10 @@ describe('simulator: fetch adapter and control API in memory', () => {
       },
     ]);
     const emitted = await control('POST', '/_simulator/emit', { userId, callback: mutationCallback(1) });
-    expect(emitted).toEqual({ status: 202, json: { deliveryId: expect.any(Number), targets: [target()] } });
+    expect(emitted).toEqual({
+      status: 202,
+      json: { deliveryId: expect.any(Number), targets: [target()] },
+    });
     expect((await control('GET', '/_simulator/idle?timeoutMs=1000')).json).toEqual({ idle: true });
     expect((await control('GET', `/_simulator/deliveries/${emitted.json.deliveryId}`)).json).toEqual(
       expect.objectContaining({ state: 'delivered' }),
