@@ -2,7 +2,8 @@
  * The simulator's control API under `/_simulator` (plain JSON, no bunq envelopes or signatures), for tests
  * and demos:
  *
- * - `POST /_simulator/users` `{"kind"?, "apiKey"?, "sessionTimeoutSeconds"?}` → 201 `{"userId", "apiKey", "kind", ...}`
+ * - `POST /_simulator/users` `{"kind"?, "apiKey"?, "sessionTimeoutSeconds"?, "monetaryAccountIds"?}`
+ *   → 201 `{"userId", "apiKey", "kind", "monetaryAccountIds", ...}`
  * - `GET /_simulator/users` → the users (ids and kinds, no API keys)
  * - `PUT /_simulator/users/{userId}/notification-filters` `[{"category", "notification_target", "monetaryAccountId"?}]`
  *   → replaces the user's filters (like the API's POST, without a session); `GET` lists them
@@ -29,7 +30,12 @@ import type {
   SimulatorFault,
 } from './simulator';
 
-const USER_KINDS: readonly SimUserKind[] = ['UserPerson', 'UserCompany', 'UserApiKey'];
+const USER_KINDS: readonly SimUserKind[] = [
+  'UserPerson',
+  'UserCompany',
+  'UserApiKey',
+  'UserPaymentServiceProvider',
+];
 const FAULT_KINDS = ['error', 'tamper-response-body', 'unsigned-response', 'drop-connection'] as const;
 const MAX_IDLE_WAIT_MS = 120_000;
 
@@ -93,8 +99,16 @@ async function route(
       if (input.sessionTimeoutSeconds !== undefined && !(Number(input.sessionTimeoutSeconds) > 0)) {
         throw new ControlError(400, 'sessionTimeoutSeconds must be a positive number.');
       }
+      const accounts = input.monetaryAccountIds;
+      if (
+        accounts !== undefined &&
+        !(Array.isArray(accounts) && accounts.every((id) => Number.isSafeInteger(id) && id > 0))
+      ) {
+        throw new ControlError(400, 'monetaryAccountIds must be a list of positive integers.');
+      }
       const user = simulator.createUser({
         ...(kind === undefined ? {} : { kind: kind as SimUserKind }),
+        ...(accounts === undefined ? {} : { monetaryAccountIds: accounts as number[] }),
         ...(typeof input.apiKey === 'string' ? { apiKey: input.apiKey } : {}),
         ...(input.sessionTimeoutSeconds === undefined
           ? {}
@@ -107,6 +121,7 @@ async function route(
           apiKey: user.apiKey,
           kind: user.kind,
           sessionTimeoutSeconds: user.sessionTimeoutSeconds,
+          monetaryAccountIds: user.monetaryAccountIds,
           requestedByUserId: user.requestedByUserId,
           grantedByUserId: user.grantedByUserId,
         },

@@ -14,7 +14,7 @@ export const DEFAULT_SESSION_TIMEOUT_SECONDS = 604_800;
 export const SESSION_EXPIRED_DESCRIPTION = 'Insufficient authorisation.';
 export const SESSION_UNKNOWN_DESCRIPTION = 'Insufficient authentication.';
 
-export type SimUserKind = 'UserPerson' | 'UserCompany' | 'UserApiKey';
+export type SimUserKind = 'UserPerson' | 'UserCompany' | 'UserApiKey' | 'UserPaymentServiceProvider';
 
 export interface BunqSimulatorOptions {
   /**
@@ -68,6 +68,20 @@ export interface BunqSimulatorOptions {
    * @default false
    */
   readonly signCallbacks?: boolean;
+  /**
+   * Answer 404 for a monetary account the user does not have (bunq's behaviour) on account paths, including
+   * the account-level notification filters. `false` accepts any account id.
+   * @default true
+   */
+  readonly strictMonetaryAccounts?: boolean;
+  /**
+   * Where bunq's public spec and what bunq (and its partner spec) answer disagree, which to follow:
+   * `observed` lists failures with their `id` and answers a retry POST with `{"Response":[]}`; `public-spec`
+   * lists failures without `id` and answers a retry with `{"Response":[{"Id":{"id":...}}]}`, so clients can
+   * be tested against both.
+   * @default 'observed'
+   */
+  readonly specVariant?: 'observed' | 'public-spec';
   /** The simulator's own key pair. @default a new 2048-bit RSA pair */
   readonly keyPair?: RsaKeyPair;
   /** Time source in epoch milliseconds (fractions give bunq's microseconds). @default performance clock */
@@ -84,6 +98,8 @@ export interface SimUser {
   readonly apiKey: string;
   readonly sessionTimeoutSeconds: number;
   readonly created: string;
+  /** The user's monetary accounts (MonetaryAccountBank ids). */
+  readonly monetaryAccountIds: readonly number[];
   /** For `UserApiKey`: the ids of the two anchored users. */
   readonly requestedByUserId: number | null;
   readonly grantedByUserId: number | null;
@@ -91,6 +107,8 @@ export interface SimUser {
 
 export interface CreateUserInput {
   readonly kind?: SimUserKind;
+  /** The user's monetary account ids. @default one new account */
+  readonly monetaryAccountIds?: readonly number[];
   /** @default a random key */
   readonly apiKey?: string;
   readonly sessionTimeoutSeconds?: number;

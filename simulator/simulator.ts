@@ -3,7 +3,7 @@
  * This file composes the resources, each in its own module:
  *
  * - `sessions.ts`: installation, device-server, session-server (real RSA signatures), session expiry
- * - `users.ts`: the users behind the API keys
+ * - `users.ts`: the users behind the API keys; `accounts.ts`: their monetary accounts
  * - `notification-filters.ts`: URL filters per user and per account, with replace-all semantics
  * - `failures.ts`: the failure listing with pagination, and retry with the 100-id limit
  * - `certificates.ts`: certificate pinning
@@ -18,6 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import { generateRsaKeyPair, privateKeyFromPem, type RsaKeyPair, signBytes } from '../shared/bunq/api/crypto';
 import type { FetchLike } from '../shared/bunq/api/transport';
+import { AccountRegistry } from './accounts';
 import { ApiFrontDoor } from './api';
 import { CallbackEmitter, DeliveryLog } from './callbacks';
 import { CertificateStore } from './certificates';
@@ -86,7 +87,8 @@ export class BunqSimulator {
     });
     this.users = new UserRegistry(context);
     this.sessions = new SessionRegistry(context, this.users, this.serverPublicKeyPem);
-    this.filters = new NotificationFilterStore(context, this.users, this.sessions);
+    const accounts = new AccountRegistry(context, this.users, this.sessions);
+    this.filters = new NotificationFilterStore(context, this.users, this.sessions, accounts);
     this.failures = new FailureStore(
       context,
       this.users,
@@ -108,6 +110,7 @@ export class BunqSimulator {
     const certificates = new CertificateStore(context, this.sessions);
     this.api = new ApiFrontDoor(context, serverKey, [
       ...this.sessions.routes(),
+      ...accounts.routes(),
       ...this.filters.routes(),
       ...this.failures.routes(),
       ...certificates.routes(),

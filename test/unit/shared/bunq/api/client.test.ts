@@ -3,6 +3,8 @@
  * signatures, rate limits and backoff, failure listing and retries, filters, certificate pinning. The session
  * set-up is in `session.test.ts`.
  */
+
+import { replaceFiltersForTarget } from '../../../../../cli/filter-plan';
 import {
   BunqApiError,
   BunqBadRequestError,
@@ -20,7 +22,6 @@ import {
   BunqUnauthorizedError,
   BunqUserError,
 } from '../../../../../shared/bunq/api/errors';
-import { replaceFiltersForTarget } from '../../../../../shared/bunq/api/filters';
 import { MAX_RETRY_IDS_PER_CALL } from '../../../../../shared/bunq/api/limits';
 import { BASE_URL, calls, createHarness, rejection, signedResponse, switchableFetch } from './harness';
 
@@ -399,18 +400,19 @@ describe('BunqApiClient notification filters', () => {
     await client.setNotificationFilterUrls(user.id, [
       { category: 'MUTATION', notification_target: 'https://u.example' },
     ]);
+    const accountId = user.monetaryAccountIds[0] as number;
     const account = await client.setNotificationFilterUrls(
       user.id,
       [{ category: 'PAYMENT', notification_target: 'https://m.example' }],
-      42,
+      accountId,
     );
     expect(account).toHaveLength(1);
     expect((await client.getNotificationFilterUrls(user.id)).map((filter) => filter.category)).toEqual([
       'MUTATION',
     ]);
-    expect((await client.getNotificationFilterUrls(user.id, 42)).map((filter) => filter.category)).toEqual([
-      'PAYMENT',
-    ]);
+    expect(
+      (await client.getNotificationFilterUrls(user.id, accountId)).map((filter) => filter.category),
+    ).toEqual(['PAYMENT']);
   });
 
   it('read-merge-write leaves other integrations their filters', async () => {
