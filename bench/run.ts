@@ -29,7 +29,7 @@ import { composeIngest } from '../functions/compose/ingest';
 import { staticTokenSource } from '../shared/pipeline/ingest/token-source';
 import { buildBusEntry } from '../shared/pipeline/normalize/bus-entry';
 import { normalizeCallback } from '../shared/pipeline/normalize/normalize-callback';
-import { callbackEvent } from './api-gateway-event';
+import { apiGatewayEvent } from './api-gateway-event';
 import { callbackBodies } from './payloads';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -151,13 +151,13 @@ async function benchIngest(): Promise<void> {
     let i = 0;
     const real = async () => {
       const body = bodies[i++ % bodies.length] as string;
-      const response = await handler(callbackEvent(TOKEN, body, '185.40.108.10'));
+      const response = await handler(apiGatewayEvent({ token: TOKEN, body, sourceIp: '185.40.108.10' }));
       if (response.statusCode !== 200) throw new Error(`ingest answered ${response.statusCode}`);
     };
     const floor = async () => {
       const body = bodies[i++ % bodies.length] as string;
       // The event is built too, so the floor pays for the same input as the real handler.
-      callbackEvent(TOKEN, body, '185.40.108.10');
+      apiGatewayEvent({ token: TOKEN, body, sourceIp: '185.40.108.10' });
       await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
     };
     await cpuPerCall(real, 300);
