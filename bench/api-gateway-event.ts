@@ -13,6 +13,8 @@ export interface CallbackRequestOptions {
   readonly sourceIp?: string;
   readonly method?: string;
   readonly timeEpoch?: number;
+  /** Extra request headers (lower-case names, as API Gateway hands them over). */
+  readonly headers?: Record<string, string>;
 }
 
 /** The event of one callback request (a POST to the route, from bunq's production range, by default). */
@@ -25,7 +27,7 @@ export function apiGatewayEvent(options: CallbackRequestOptions = {}): APIGatewa
     routeKey: 'POST /callbacks/{token}',
     rawPath: `/callbacks/${token}`,
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', 'user-agent': 'bunq' },
+    headers: { 'content-type': 'application/json', 'user-agent': 'bunq', ...options.headers },
     pathParameters: { token },
     requestContext: {
       accountId: '123456789012',

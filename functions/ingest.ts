@@ -5,18 +5,29 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { stateServerPublicKey } from '../shared/pipeline/ingest/server-public-key';
 import { sqsQueue } from './commons/aws-adapters';
 import { ingestEnvironment } from './commons/environment';
 import { secretTokenSource } from './commons/secret-token-source';
 import { composeIngest } from './compose/ingest';
 
 const env = ingestEnvironment();
+const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+const stateSecret = env.signatureKeyStateSecretArn;
 
 export const handler = composeIngest(env.settings, {
   queue: sqsQueue(new SQSClient({}), env.queueUrl),
   tokens: secretTokenSource({
-    provider: new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) }),
+    provider: secrets,
     secretId: env.tokenSecretArn,
     maxAgeSeconds: env.tokenCacheSeconds,
   }),
+  // Cached like the token: the key changes only with a new installation.
+  ...(stateSecret === undefined
+    ? {}
+    : {
+        serverPublicKey: stateServerPublicKey(() =>
+          secrets.get(stateSecret, { maxAge: env.tokenCacheSeconds, transform: 'json' }),
+        ),
+      }),
 });

@@ -8,7 +8,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { BunqApiClient } from '../shared/bunq/api/client';
 import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager-state-store';
+import { createLogger } from '../shared/logging/observability';
+import { pinnedChainOf } from '../shared/pipeline/recovery/pinned-certificates';
+import { fetchServedChain } from '../shared/pipeline/recovery/served-chain';
 import { guardPlaceholderApiKey } from '../shared/pipeline/recovery/state-guard';
+import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { retryFailuresEnvironment } from './commons/environment';
 import { recoveryTableStores } from './commons/table-stores';
 import { composeRetryFailures } from './compose/retry-failures';
@@ -22,7 +26,24 @@ const stateStore = guardPlaceholderApiKey(
   env.bunqStateSecretArn,
 );
 
+const logger = createLogger(SERVICE_NAMES.retryFailures);
+const bunqClient = () => new BunqApiClient({ baseUrl: env.bunqBaseUrl, stateStore, logger });
+const host = env.certificateCheckHost;
+
 export const handler = composeRetryFailures(env.settings, {
-  bunqClient: (logger) => new BunqApiClient({ baseUrl: env.bunqBaseUrl, stateStore, logger }),
+  bunqClient,
   ...recoveryTableStores(new DynamoDBClient({}), env.tableName, env.attemptTtlSeconds),
+  logger,
+  // With a custom domain: compare the certificate it serves with the chains pinned at bunq, every poll.
+  ...(host === undefined
+    ? {}
+    : {
+        certificateCheck: {
+          servedChain: async () => (await fetchServedChain(host, 443)).pems,
+          pinnedChains: async () => {
+            const client = bunqClient();
+            return (await client.listCertificatesPinned(await client.getUserId())).map(pinnedChainOf);
+          },
+        },
+      }),
 });

@@ -277,6 +277,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       {
         allowedSourceCidrs: options.allowedCidrs ?? ANY_SOURCE_CIDRS,
         maxBodyBytes: config.ingest.maxBodyBytes,
+        // Locally only a configured key verifies; without one a signed callback counts as no-key.
+        callbackSignature: config.ingest.callbackSignature,
       },
       { queue: callbackQueue, tokens },
     );

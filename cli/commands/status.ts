@@ -9,10 +9,16 @@
  */
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { NotificationFilterFailure } from '../../shared/bunq/api/schemas';
+import type { CertificatePinned, NotificationFilterFailure } from '../../shared/bunq/api/schemas';
+import {
+  assessPinnedCertificates,
+  PIN_RENEWAL_WARNING_DAYS,
+  pinnedChainOf,
+} from '../../shared/pipeline/recovery/pinned-certificates';
 import { METRICS_NAMESPACE, RECOVERY_METRICS, SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { ROUTE_OUTPUT_SUFFIXES, STACK_OUTPUTS } from '../../shared/wiring/stack-outputs';
 import { type CallbackTarget, readTokenSecret, resolveCallbackTarget } from '../callback-target';
+import { describeCertificate } from '../certificate-chain';
 import { type Command, type FilterScope, scopeLabel } from '../command';
 import type { CliContext } from '../context';
 import { EXIT, toCliError, UsageError } from '../errors';
@@ -35,6 +41,46 @@ async function section<T>(work: () => Promise<T>): Promise<Section<T>> {
   } catch (error) {
     return { ok: false, error: toCliError(error).message };
   }
+}
+
+/** A pin at bunq as `status` shows it: its leaf, when it expires, and how many days that leaves. */
+interface PinSummary {
+  readonly id: number;
+  readonly subject: string | null;
+  readonly validTo: string | null;
+  readonly daysToExpiry: number | null;
+}
+
+function describePins(pins: readonly CertificatePinned[], now: Date): PinSummary[] {
+  const assessed = assessPinnedCertificates([], pins.map(pinnedChainOf), now).pins;
+  return pins.map((pin, index) => {
+    const leafPem = pinnedChainOf(pin).pems[0];
+    let subject: string | null = null;
+    if (leafPem !== undefined) {
+      try {
+        subject = describeCertificate(leafPem).subject;
+      } catch {
+        subject = null;
+      }
+    }
+    const found = assessed[index];
+    return {
+      id: pin.id,
+      subject,
+      validTo: found?.leafValidTo ?? null,
+      daysToExpiry: found?.daysToExpiry ?? null,
+    };
+  });
+}
+
+function pinLine(pin: PinSummary): string {
+  if (pin.validTo === null || pin.daysToExpiry === null)
+    return `id ${pin.id}: the pinned chain does not parse`;
+  const when =
+    pin.daysToExpiry < 0
+      ? `EXPIRED ${-pin.daysToExpiry} day(s) ago`
+      : `${pin.daysToExpiry} day(s) left${pin.daysToExpiry < PIN_RENEWAL_WARNING_DAYS ? ': pin the renewed chain now' : ''}`;
+  return `id ${pin.id}: ${pin.subject ?? '(unknown subject)'}, expires ${pin.validTo} (${when})`;
 }
 
 interface QueueDepth {
@@ -202,7 +248,7 @@ export const statusCommand: Command = {
             scope,
             filters,
             failures: summarizeFailures(failures, owner),
-            pins: pins.map((pin) => pin.id),
+            pins: describePins(pins, context.now()),
           };
         });
 
@@ -273,7 +319,8 @@ export const statusCommand: Command = {
                 .map(([category, count]) => `${category} ${count}`)
                 .join(', ')}`),
       );
-      lines.push(`  pinned certificates: ${pins.length === 0 ? 'none' : pins.join(', ')}`);
+      lines.push(`  pinned certificates: ${pins.length === 0 ? 'none' : pins.length}`);
+      for (const pin of pins) lines.push(`    ${pinLine(pin)}`);
     }
     if (!queues.ok) lines.push(`Queues: ERROR ${queues.error}`);
     else if (queues.value.length > 0) {
@@ -317,7 +364,8 @@ export const statusCommand: Command = {
             ours: owner === null ? null : owner.owns(pair.target),
           })),
           failures: b.failures,
-          pinnedCertificateIds: b.pins,
+          pinnedCertificateIds: b.pins.map((pin) => pin.id),
+          pinnedCertificates: b.pins,
         })),
         queues: value(queues, (q) => q),
         poller: value(poller, (p) => p),

@@ -4,6 +4,10 @@
  */
 import { z } from 'zod';
 import {
+  CALLBACK_SIGNATURE_MODES,
+  type CallbackSignatureMode,
+} from '../../shared/pipeline/ingest/callback-signature';
+import {
   INGEST_ENV,
   NORMALIZE_ENV,
   RECONCILE_ENV,
@@ -21,12 +25,30 @@ export function ingestEnvironment(env: Env = process.env) {
   const settings: IngestSettings = {
     allowedSourceCidrs: listEnv(INGEST_ENV.allowedSourceCidrs, env),
     maxBodyBytes: requireIntEnv(INGEST_ENV.maxBodyBytes, env),
+    callbackSignature: signatureSettings(env),
   };
   return {
     settings,
+    /** The poller's state secret, read for the server public key; only when no key is configured. */
+    signatureKeyStateSecretArn: optionalEnv(INGEST_ENV.signatureKeyStateSecretArn, env),
     queueUrl: requireEnv(INGEST_ENV.queueUrl, env),
     tokenSecretArn: requireEnv(INGEST_ENV.tokenSecretArn, env),
     tokenCacheSeconds: requireIntEnv(INGEST_ENV.tokenCacheSeconds, env),
+  };
+}
+
+const optionalEnv = (name: string, env: Env): string | undefined =>
+  env[name] === undefined || env[name] === '' ? undefined : env[name];
+
+function signatureSettings(env: Env): NonNullable<IngestSettings['callbackSignature']> {
+  const mode = optionalEnv(INGEST_ENV.callbackSignatureMode, env) ?? 'off';
+  if (!(CALLBACK_SIGNATURE_MODES as readonly string[]).includes(mode)) {
+    throw new Error(`${INGEST_ENV.callbackSignatureMode} is "${mode}"; use off, log or enforce.`);
+  }
+  const serverPublicKeyPem = optionalEnv(INGEST_ENV.serverPublicKeyPem, env);
+  return {
+    mode: mode as CallbackSignatureMode,
+    ...(serverPublicKeyPem === undefined ? {} : { serverPublicKeyPem }),
   };
 }
 
@@ -58,6 +80,8 @@ export function retryFailuresEnvironment(env: Env = process.env) {
     bunqBaseUrl: requireEnv(RETRY_FAILURES_ENV.bunqBaseUrl, env),
     tableName: requireEnv(RETRY_FAILURES_ENV.tableName, env),
     attemptTtlSeconds: requireIntEnv(RETRY_FAILURES_ENV.attemptTtlSeconds, env),
+    /** The custom domain whose certificate is checked against bunq's pins; absent without one. */
+    certificateCheckHost: optionalEnv(RETRY_FAILURES_ENV.certificateCheckHost, env),
   };
 }
 

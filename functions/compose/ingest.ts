@@ -6,6 +6,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createLogger, createMetrics } from '../../shared/logging/observability';
 import { createCallbackAdmission } from '../../shared/pipeline/ingest/admit-callback';
+import type { CallbackSignatureMode, SignaturePolicy } from '../../shared/pipeline/ingest/callback-signature';
+import {
+  fixedServerPublicKey,
+  type ServerPublicKeySource,
+} from '../../shared/pipeline/ingest/server-public-key';
 import type { TokenSource } from '../../shared/pipeline/ingest/token-source';
 import type { CallbackQueue } from '../../shared/pipeline/ports';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
@@ -19,6 +24,11 @@ export interface IngestSettings {
   readonly maxBodyBytes: number;
   /** Minimum milliseconds between forced re-reads of the tokens after a mismatch. @default 5000 */
   readonly tokenRefreshIntervalMs?: number;
+  /**
+   * `X-Bunq-Server-Signature`: the mode, and a configured server public key (PEM).
+   * @default { mode: 'off' }
+   */
+  readonly callbackSignature?: { readonly mode: CallbackSignatureMode; readonly serverPublicKeyPem?: string };
 }
 
 /** What the ingest talks to: SQS and Secrets Manager in Lambda, in-process stand-ins locally. */
@@ -26,6 +36,11 @@ export interface IngestPorts {
   /** Where accepted callbacks go; resolves once the queue durably accepted the message. */
   readonly queue: CallbackQueue;
   readonly tokens: TokenSource;
+  /**
+   * The installation's server public key (the failure poller's state), used when none is configured.
+   * @default none: a signature without a configured key is `no-key`
+   */
+  readonly serverPublicKey?: ServerPublicKeySource;
   /** @default createLogger(SERVICE_NAMES.ingest) */
   readonly logger?: Logger;
   /** @default createMetrics(SERVICE_NAMES.ingest) */
@@ -49,10 +64,19 @@ export function composeIngest(settings: IngestSettings, ports: IngestPorts): Ing
       allowedSourceCidrs: settings.allowedSourceCidrs,
       maxBodyBytes: settings.maxBodyBytes,
       tokenRefresh: { intervalMs: settings.tokenRefreshIntervalMs, now },
+      signature: signaturePolicy(settings, ports),
     }),
     queue: ports.queue,
     logger: ports.logger ?? createLogger(SERVICE_NAMES.ingest),
     metrics: ports.metrics ?? createMetrics(SERVICE_NAMES.ingest),
     now,
   });
+}
+
+/** The configured key wins; else the installation's, when a runner provides it. */
+function signaturePolicy(settings: IngestSettings, ports: IngestPorts): SignaturePolicy {
+  const mode = settings.callbackSignature?.mode ?? 'off';
+  const pem = settings.callbackSignature?.serverPublicKeyPem;
+  if (pem !== undefined) return { mode, key: fixedServerPublicKey(pem) };
+  return ports.serverPublicKey === undefined ? { mode } : { mode, key: ports.serverPublicKey };
 }

@@ -5,6 +5,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createLogger, createMetrics } from '../../shared/logging/observability';
+import type { CertificateCheckPorts } from '../../shared/pipeline/recovery/pinned-certificates';
 import type { ArrivalLog, AttemptStore, BunqFailuresApi } from '../../shared/pipeline/recovery/ports';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { createRetryFailuresHandler, type RetryFailuresHandler } from '../handlers/retry-failures-handler';
@@ -31,6 +32,11 @@ export interface RetryFailuresPorts {
   readonly logger?: Logger;
   /** @default createMetrics(SERVICE_NAMES.retryFailures) */
   readonly metrics?: Metrics;
+  /**
+   * The pin check, with a custom domain: the chain it serves against the chains pinned at bunq.
+   * @default - no check
+   */
+  readonly certificateCheck?: CertificateCheckPorts;
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
@@ -52,5 +58,6 @@ export function composeRetryFailures(
     logger,
     metrics: ports.metrics ?? createMetrics(SERVICE_NAMES.retryFailures),
     now: ports.now,
+    ...(ports.certificateCheck === undefined ? {} : { certificateCheck: ports.certificateCheck }),
   });
 }

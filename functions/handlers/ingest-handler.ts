@@ -33,6 +33,7 @@ const MESSAGES: Record<number, string> = {
   403: 'Forbidden',
   405: 'Method Not Allowed',
   413: 'Payload Too Large',
+  503: 'Service Unavailable',
 };
 
 export function createIngestHandler(deps: IngestHandlerDependencies): IngestHandler {
@@ -51,7 +52,14 @@ export function createIngestHandler(deps: IngestHandlerDependencies): IngestHand
       isBase64Encoded: event.isBase64Encoded,
       receivedAt,
       requestId,
+      headers: event.headers,
     });
+    if (admission.signature !== undefined) {
+      const { signature, signatureKeyError } = admission;
+      countWithDimension(metrics, INGEST_METRICS.callbackSignatures, METRIC_DIMENSIONS.result, signature);
+      if (signatureKeyError !== undefined)
+        logger.warn('no server public key', { ...log, error: signatureKeyError });
+    }
 
     if (!admission.accepted) {
       // Nothing of the body or the presented token is logged for a rejected request.

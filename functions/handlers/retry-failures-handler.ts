@@ -10,6 +10,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { flushMetrics } from '../../shared/logging/observability';
+import {
+  type CertificateCheck,
+  type CertificateCheckPorts,
+  checkPinnedCertificates,
+} from '../../shared/pipeline/recovery/pinned-certificates';
 import type { ArrivalLog, AttemptStore, BunqFailuresApi } from '../../shared/pipeline/recovery/ports';
 import {
   emptyRecoveryReport,
@@ -33,6 +38,11 @@ export interface RetryFailuresDependencies {
   readonly maxAttempts: number;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /**
+   * The pin check (custom domain only): the chain the domain serves against the ones pinned at bunq.
+   * @default - no check
+   */
+  readonly certificateCheck?: CertificateCheckPorts;
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
@@ -44,6 +54,29 @@ const FAILED_RUN: RecoveryReport = { ...emptyRecoveryReport(), pollErrors: 1 };
 
 export function createRetryFailuresHandler(deps: RetryFailuresDependencies): RetryFailuresHandler {
   const { logger, metrics } = deps;
+
+  async function checkCertificates(ports: CertificateCheckPorts): Promise<CertificateCheck | null> {
+    try {
+      const check = await checkPinnedCertificates(ports, (deps.now ?? (() => new Date()))());
+      if (check.mismatch) {
+        logger.error('no certificate pinned at bunq is the one the endpoint serves: bunq cancels callbacks', {
+          pins: check.pins,
+        });
+      }
+      return check;
+    } catch (error) {
+      // No data point rather than a guess: the alarms treat a missing one as not breaching.
+      logger.warn('certificate check could not run', { error });
+      return null;
+    }
+  }
+
+  function emitCheck(check: CertificateCheck): void {
+    metrics.addMetric(RECOVERY_METRICS.pinnedCertificateMismatch, MetricUnit.Count, check.mismatch ? 1 : 0);
+    if (check.daysToExpiry !== null) {
+      metrics.addMetric(RECOVERY_METRICS.pinnedCertificateDaysToExpiry, MetricUnit.Count, check.daysToExpiry);
+    }
+  }
 
   function emit(report: RecoveryReport): void {
     metrics.addMetric(RECOVERY_METRICS.heartbeat, MetricUnit.Count, 1);
@@ -69,6 +102,8 @@ export function createRetryFailuresHandler(deps: RetryFailuresDependencies): Ret
         logger,
         now: deps.now,
       });
+      const check = deps.certificateCheck && (await checkCertificates(deps.certificateCheck));
+      if (check) emitCheck(check);
       return report;
     } catch (error) {
       // Only a programming or set-up error gets here (the core reports bunq and store failures itself).

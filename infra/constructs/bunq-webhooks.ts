@@ -146,6 +146,7 @@ export class BunqWebhooks extends Construct {
       logRetention,
       tracing: props.tracing,
       reservedConcurrency: config.ingest.reservedConcurrency ?? undefined,
+      callbackSignature: config.ingest.callbackSignature,
       customDomain: config.customDomain,
     });
     this.api = ingest.api;
@@ -181,6 +182,7 @@ export class BunqWebhooks extends Construct {
           interval: Duration.minutes(config.recovery.scheduleMinutes),
           maxAttempts: config.recovery.maxAttempts,
           bunqBaseUrl: recoveryBunqBaseUrl(config),
+          certificateCheckHost: config.customDomain?.domainName,
           attemptTtl: Duration.days(config.recovery.attemptTtlDays),
           memorySize: config.recovery.memoryMb,
           timeout: Duration.seconds(config.recovery.timeoutSeconds),
@@ -189,6 +191,7 @@ export class BunqWebhooks extends Construct {
         })
       : undefined;
 
+    if (this.failureRecovery !== undefined) ingest.useServerPublicKeyFrom(this.failureRecovery.stateSecret);
     const reconcile = config.recovery.reconcile;
     this.reconciler =
       this.failureRecovery !== undefined && reconcile.enabled
@@ -240,6 +243,7 @@ export class BunqWebhooks extends Construct {
             function: recovery.function,
             interval: Duration.minutes(config.recovery.scheduleMinutes),
             metric: (name) => recovery.metric(name),
+            checksPinnedCertificate: config.customDomain !== undefined,
           },
           reconciler: this.reconciler && {
             interval: this.reconciler.interval,

@@ -38,6 +38,11 @@ export interface FailureRecoveryProps {
   readonly interval: Duration;
   /** Retries per failure before giving up on it. */
   readonly maxAttempts: number;
+  /**
+   * The custom domain whose served certificate each poll compares with the chains pinned at bunq.
+   * @default - no certificate check
+   */
+  readonly certificateCheckHost?: string;
   /** bunq API base URL including `/v1`. */
   readonly bunqBaseUrl: string;
   /** How long a failure's attempt record lives after its last change. */
@@ -108,6 +113,9 @@ export class FailureRecovery extends Construct {
         [RETRY_FAILURES_ENV.tableName]: props.table.tableName,
         [RETRY_FAILURES_ENV.maxAttempts]: String(props.maxAttempts),
         [RETRY_FAILURES_ENV.attemptTtlSeconds]: String(props.attemptTtl.toSeconds()),
+        ...(props.certificateCheckHost === undefined
+          ? {}
+          : { [RETRY_FAILURES_ENV.certificateCheckHost]: props.certificateCheckHost }),
       },
     });
     this.function = poller.function;

@@ -21,6 +21,7 @@ import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { CallbackSignatureMode } from '../../shared/pipeline/ingest/callback-signature';
 import { INGEST_ENV } from '../../shared/wiring/function-env';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { functionEntry, PipelineFunction } from './pipeline-function';
@@ -75,6 +76,11 @@ export interface IngestApiProps {
    */
   readonly tracing?: Tracing;
   /**
+   * What the ingest does with `X-Bunq-Server-Signature`, and a configured server public key (PEM).
+   * @default { mode: 'off' }
+   */
+  readonly callbackSignature?: { readonly mode: CallbackSignatureMode; readonly serverPublicKeyPem?: string };
+  /**
    * Concurrent executions reserved for (and capping) the ingest function.
    * @default - none: the account's unreserved pool, uncapped
    */
@@ -116,6 +122,8 @@ export class IngestApi extends Construct {
   public readonly function: NodejsFunction;
   /** The base of the callback URL, ending in `/callbacks/`; the token completes it. */
   public readonly callbackBaseUrl: string;
+  private readonly signatureMode: CallbackSignatureMode;
+  private readonly hasConfiguredKey: boolean;
   /** The custom domain, when configured. */
   public readonly domainName: DomainName | undefined;
   /** The regional hostname a CNAME of the custom domain points at; only with a custom domain. */
@@ -139,9 +147,15 @@ export class IngestApi extends Construct {
         [INGEST_ENV.allowedSourceCidrs]: props.allowedSourceCidrs.join(','),
         [INGEST_ENV.maxBodyBytes]: String(props.maxBodyBytes),
         [INGEST_ENV.tokenCacheSeconds]: String(props.tokenCacheTtl.toSeconds()),
+        [INGEST_ENV.callbackSignatureMode]: props.callbackSignature?.mode ?? 'off',
+        ...(props.callbackSignature?.serverPublicKeyPem === undefined
+          ? {}
+          : { [INGEST_ENV.serverPublicKeyPem]: props.callbackSignature.serverPublicKeyPem }),
       },
     });
     this.function = ingest.function;
+    this.signatureMode = props.callbackSignature?.mode ?? 'off';
+    this.hasConfiguredKey = props.callbackSignature?.serverPublicKeyPem !== undefined;
     props.queue.grantSendMessages(this.function);
     props.tokenSecret.grantRead(this.function);
 
@@ -199,5 +213,15 @@ export class IngestApi extends Construct {
       new AaaaRecord(this, 'AliasRecordIpv6', { zone, recordName: custom.domainName, target });
     }
     this.callbackBaseUrl = `https://${custom.domainName}/callbacks/`;
+  }
+
+  /**
+   * Lets the ingest verify callback signatures with the installation's server public key, read from the
+   * failure poller's state secret; nothing is granted when signatures are off or a key is configured.
+   */
+  useServerPublicKeyFrom(stateSecret: ISecret): void {
+    if (this.signatureMode === 'off' || this.hasConfiguredKey) return;
+    this.function.addEnvironment(INGEST_ENV.signatureKeyStateSecretArn, stateSecret.secretArn);
+    stateSecret.grantRead(this.function);
   }
 }

@@ -25,6 +25,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AlarmThresholds } from '../../shared/config/monitoring-config';
+import { PIN_RENEWAL_WARNING_DAYS } from '../../shared/pipeline/recovery/pinned-certificates';
 import {
   INGEST_METRICS,
   NORMALIZE_METRICS,
@@ -85,6 +86,11 @@ export interface MonitoredFailureRecovery {
   readonly interval: Duration;
   /** One of the poller's metrics (namespace `BunqWebhooks`, dimension `service`). */
   metric(name: RecoveryMetricName): Metric;
+  /**
+   * Whether the poller checks the pinned certificate (with a custom domain); its two alarms exist only then.
+   * @default false
+   */
+  readonly checksPinnedCertificate?: boolean;
 }
 
 /** What the alarms need of the reconciler, when it runs. */
@@ -267,6 +273,7 @@ export class Monitoring extends Construct {
           `The last ${errorPolls} poll(s) of bunq's failed callbacks failed (PollErrors): nothing is being recovered. ` +
           'Do: read the reason in the retry-failures logs; most often the bunq API key in the BunqState secret is missing, still the placeholder, or revoked: put {"apiKey":"<key>"} there.',
       });
+      if (recovery.checksPinnedCertificate === true) this.addPinAlarms(recovery);
     }
 
     // --- Reconciliation: callbacks bunq never sent, and filter drift.
@@ -454,6 +461,34 @@ export class Monitoring extends Construct {
             deadLetterQueues,
             recovery,
           });
+  }
+
+  /** The pinned-certificate alarms: bunq cancels every callback once the pin and the served certificate differ. */
+  private addPinAlarms(recovery: MonitoredFailureRecovery): void {
+    const checkPeriod = Duration.minutes(Math.max(5, recovery.interval.toMinutes()));
+    this.addAlarm('PinnedCertificateExpiry', {
+      metric: recovery
+        .metric(RECOVERY_METRICS.pinnedCertificateDaysToExpiry)
+        .with({ statistic: Stats.MINIMUM, period: checkPeriod }),
+      threshold: PIN_RENEWAL_WARNING_DAYS,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description:
+        `A certificate pinned at bunq expires in less than ${PIN_RENEWAL_WARNING_DAYS} days: once the custom domain serves its successor, bunq cancels every callback until the new chain is pinned. ` +
+        'Do: get the renewed certificate (ACM renews about 60 days ahead), pin its chain with bunq-webhooks pin-certificate --certificate-file, and unpin the old one once the domain serves the new one.',
+    });
+    this.addAlarm('PinnedCertificateMismatch', {
+      metric: recovery
+        .metric(RECOVERY_METRICS.pinnedCertificateMismatch)
+        .with({ statistic: Stats.MAXIMUM, period: checkPeriod }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description:
+        'No certificate pinned at bunq is the one the custom domain serves: bunq cancels every callback (they become failures the poller cannot get through). ' +
+        'Do: bunq-webhooks status shows the pins; pin the served chain now (bunq-webhooks pin-certificate --host <domain>), or unpin to let callbacks through unchecked.',
+    });
   }
 
   private addAlarm(

@@ -1,6 +1,7 @@
 /**
- * The wire format between the ingest and the normalizer: the raw callback body, byte-exact, plus what the
- * ingest knew when it accepted it, as SQS message attributes.
+ * The wire format between the ingest and the normalizer: the raw callback body, byte-exact but for the
+ * callback token (replaced by a marker, see `ingest/token-marker.ts`), plus what the ingest knew when it
+ * accepted it, as SQS message attributes: among them the SHA-256 of the body as received.
  *
  * The body travels as the message body itself when it is text SQS can carry (so an operator reading the
  * dead-letter queue sees the JSON), and base64-encoded otherwise, flagged by the `bodyEncoding` attribute.
@@ -9,8 +10,10 @@ import type { RecoveredBy } from '../contract/callback-event';
 import type { QueueMessage } from './ports';
 
 export interface QueuedCallback {
-  /** The request body exactly as received (after API Gateway's base64 is undone). */
+  /** The request body as received (after API Gateway's base64 is undone), the callback token replaced. */
   readonly body: Buffer;
+  /** Hex SHA-256 of the body as received, before the token was replaced; absent on messages from before. */
+  readonly receivedSha256?: string;
   /** RFC 3339 time the ingest received the request. */
   readonly receivedAt: string;
   /** The caller's address as API Gateway saw it. */
@@ -27,6 +30,7 @@ export const MESSAGE_ATTRIBUTE = {
   requestId: 'requestId',
   recoveredBy: 'recoveredBy',
   bodyEncoding: 'bodyEncoding',
+  receivedSha256: 'receivedSha256',
   deadLetterReason: 'deadLetterReason',
   deadLetterDetail: 'deadLetterDetail',
 } as const;
@@ -60,6 +64,9 @@ export function encodeQueuedCallback(callback: QueuedCallback): QueueMessage {
       [MESSAGE_ATTRIBUTE.sourceIp]: callback.sourceIp,
       [MESSAGE_ATTRIBUTE.requestId]: callback.requestId,
       [MESSAGE_ATTRIBUTE.bodyEncoding]: encoding,
+      ...(callback.receivedSha256 === undefined
+        ? {}
+        : { [MESSAGE_ATTRIBUTE.receivedSha256]: callback.receivedSha256 }),
       ...(callback.recoveredBy == null ? {} : { [MESSAGE_ATTRIBUTE.recoveredBy]: callback.recoveredBy }),
     },
   };
@@ -87,8 +94,10 @@ export function decodeQueuedCallback(message: QueueMessage, fallbackReceivedAt: 
   if (encoding !== 'utf8' && encoding !== 'base64') {
     throw new MalformedQueueMessageError(`unknown bodyEncoding attribute "${encoding}"`);
   }
+  const receivedSha256 = message.attributes[MESSAGE_ATTRIBUTE.receivedSha256];
   return {
     body: encoding === 'base64' ? Buffer.from(message.body, 'base64') : Buffer.from(message.body, 'utf8'),
+    ...(receivedSha256 === undefined ? {} : { receivedSha256 }),
     receivedAt: message.attributes[MESSAGE_ATTRIBUTE.receivedAt] ?? fallbackReceivedAt,
     sourceIp: message.attributes[MESSAGE_ATTRIBUTE.sourceIp] ?? 'unknown',
     requestId: message.attributes[MESSAGE_ATTRIBUTE.requestId] ?? 'unknown',

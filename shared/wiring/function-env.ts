@@ -13,6 +13,12 @@ export const INGEST_ENV = {
   maxBodyBytes: 'MAX_BODY_BYTES',
   /** Seconds an instance caches the token secret. */
   tokenCacheSeconds: 'TOKEN_CACHE_SECONDS',
+  /** `off`, `log` or `enforce`: what the ingest does with `X-Bunq-Server-Signature`. */
+  callbackSignatureMode: 'CALLBACK_SIGNATURE_MODE',
+  /** bunq's server public key (PEM) to verify callback signatures with; optional. */
+  serverPublicKeyPem: 'BUNQ_SERVER_PUBLIC_KEY_PEM',
+  /** The failure poller's bunq state secret, read for `serverPublicKeyPem` when no key is configured; optional. */
+  signatureKeyStateSecretArn: 'SIGNATURE_KEY_STATE_SECRET_ARN',
 } as const;
 
 export const NORMALIZE_ENV = {
@@ -64,6 +70,8 @@ export const RETRY_FAILURES_ENV = {
   maxAttempts: 'MAX_RETRY_ATTEMPTS',
   /** Seconds a failure's attempt record lives after its last change. */
   attemptTtlSeconds: 'ATTEMPT_TTL_SECONDS',
+  /** The callback endpoint's custom domain, whose served certificate is checked against bunq's pins; optional. */
+  certificateCheckHost: 'CERTIFICATE_CHECK_HOST',
 } as const;
 
 export const RECONCILE_ENV = {

@@ -30,6 +30,8 @@ export const METRIC_DIMENSIONS = {
   category: 'category',
   /** The bunq object type whose object did not match its schema. */
   objectType: 'objectType',
+  /** What the check of a callback's `X-Bunq-Server-Signature` found: missing, valid, invalid or no-key. */
+  result: 'result',
 } as const;
 
 /** What the ingest emits. */
@@ -42,6 +44,8 @@ export const INGEST_METRICS = {
   enqueueFailed: 'EnqueueFailed',
   /** Milliseconds from API Gateway's receipt to the queue's acceptance. */
   timeToAcknowledge: 'TimeToAcknowledge',
+  /** Count by `result` (and in total); callbacks whose signature was checked (mode `log` or `enforce`). */
+  callbackSignatures: 'CallbackSignatures',
 } as const;
 
 /** What the normalizer emits. */
@@ -67,6 +71,10 @@ export const RECOVERY_METRICS = {
   retriesRequested: 'RetriesRequested',
   retriesExhausted: 'RetriesExhausted',
   pollErrors: 'PollErrors',
+  /** Fewest days a leaf pinned at bunq has left; only with a custom domain and something pinned. */
+  pinnedCertificateDaysToExpiry: 'PinnedCertificateDaysToExpiry',
+  /** 1 when something is pinned and no pinned leaf is the certificate the custom domain serves, else 0. */
+  pinnedCertificateMismatch: 'PinnedCertificateMismatch',
 } as const;
 
 /** What the reconciler emits, every run. */

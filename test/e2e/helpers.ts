@@ -111,6 +111,8 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
     deadLetterFile,
     visibilityTimeoutMs: 200,
     drainTimeoutMs: 10_000,
+    // Inside the test's directory, so a test sees (and disposes of) every file the runtime wrote.
+    claimCheckDir: join(dir, 'claim-checks'),
     ...options,
   });
   return {

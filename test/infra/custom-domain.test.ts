@@ -4,11 +4,14 @@
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { type PipelineConfigInput, parsePipelineConfig } from '../../shared/config/pipeline-config';
+import { RETRY_FAILURES_ENV } from '../../shared/wiring/function-env';
+import { METRICS_NAMESPACE, RECOVERY_METRICS } from '../../shared/wiring/metrics';
 import { onlyLogicalId, SYNTH_TIMEOUT_MS, synthStack } from './support/synth';
 
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
 const WITH_ZONE: PipelineConfigInput = {
   environment: 'production',
+  recovery: { enabled: true, scheduleMinutes: 5 },
   customDomain: {
     domainName: 'callbacks.example.com',
     certificateArn: CERTIFICATE_ARN,
@@ -81,6 +84,58 @@ describe('custom domain', () => {
     plain.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
     plain.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 0);
     expect(Object.keys(plain.findOutputs('CustomDomainTarget'))).toEqual([]);
+  });
+});
+
+describe('the certificate check', () => {
+  test('the failure poller checks the custom domain’s certificate against the pins', () => {
+    withZone.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ [RETRY_FAILURES_ENV.certificateCheckHost]: 'callbacks.example.com' }),
+      },
+    });
+  });
+
+  test('alarms when a pinned certificate has less than 30 days left', () => {
+    withZone.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: Match.stringLikeRegexp('PinnedCertificateExpiry$'),
+      MetricName: RECOVERY_METRICS.pinnedCertificateDaysToExpiry,
+      Namespace: METRICS_NAMESPACE,
+      Statistic: 'Minimum',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 30,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test('alarms at once when no pinned certificate is the served one', () => {
+    withZone.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: Match.stringLikeRegexp('PinnedCertificateMismatch$'),
+      MetricName: RECOVERY_METRICS.pinnedCertificateMismatch,
+      Statistic: 'Maximum',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      EvaluationPeriods: 1,
+    });
+  });
+
+  test('without a custom domain there is no check and no pin alarm', () => {
+    const { template } = synthStack({ recovery: { enabled: true } }, { bundle: false });
+    expect(
+      Object.keys(
+        template.findResources('AWS::CloudWatch::Alarm', {
+          Properties: { MetricName: Match.stringLikeRegexp('^PinnedCertificate') },
+        }),
+      ),
+    ).toEqual([]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [RETRY_FAILURES_ENV.bunqBaseUrl]: Match.anyValue(),
+          [RETRY_FAILURES_ENV.certificateCheckHost]: Match.absent(),
+        }),
+      },
+    });
   });
 });
 

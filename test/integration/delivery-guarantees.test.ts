@@ -190,4 +190,25 @@ describe('metrics', () => {
     await h.handler(batch(...records, sqsRecord(message(fixtureText('request-inquiry')))), lambdaContext());
     expect(h.metrics.named('EventsPublished').sort()).toEqual(['1@category=REQUEST', '3@category=MUTATION']);
   });
+
+  it('counts invented categories as OTHER, documented ones by name (events keep the category as sent)', async () => {
+    const h = await harness();
+    const invented = [1, 2, 3].map((id) =>
+      sqsRecord(
+        message(
+          fixtureText('mutation-payment')
+            .replace('"id": 1278', `"id": ${id}`)
+            .replace('"category": "MUTATION"', `"category": "INVENTED_${id}"`),
+        ),
+      ),
+    );
+    await h.handler(batch(...invented, sqsRecord(message(fixtureText('request-inquiry')))), lambdaContext());
+    expect(h.metrics.named('EventsPublished').sort()).toEqual(['1@category=REQUEST', '3@category=OTHER']);
+    expect(h.bus.published.map((entry) => entry.detailType).sort()).toEqual([
+      'INVENTED_1',
+      'INVENTED_2',
+      'INVENTED_3',
+      'REQUEST',
+    ]);
+  });
 });

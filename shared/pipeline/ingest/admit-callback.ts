@@ -6,7 +6,9 @@
 import { SQS_MAX_MESSAGE_BYTES } from '../../contract/limits';
 import type { QueueMessage } from '../ports';
 import { encodeQueuedCallback, queueMessageSize } from '../queued-callback';
+import { evaluateCallbackSignature, type SignaturePolicy, type SignatureResult } from './callback-signature';
 import { createSourceMatcher } from './cidr';
+import { redactCallbackTokens, sha256Hex } from './token-marker';
 import { refreshOnceOnMismatch, type TokenRefreshPolicy, type TokenSource } from './token-source';
 import { type CallbackRequest, type RejectionReason, type Verdict, verifyCallback } from './verify';
 
@@ -16,17 +18,29 @@ export interface ArrivingCallback extends CallbackRequest {
   /** When API Gateway received it (RFC 3339). */
   readonly receivedAt: string;
   readonly requestId: string;
+  /** The request headers (for `X-Bunq-Server-Signature`). @default none */
+  readonly headers?: Readonly<Record<string, string | undefined>>;
+}
+
+/** What the signature check found, when it ran, and why there was no key if reading it failed. */
+interface SignatureFinding {
+  readonly signature?: SignatureResult;
+  readonly signatureKeyError?: unknown;
 }
 
 export type Admission =
-  | { readonly accepted: true; readonly message: QueueMessage; readonly bodyBytes: number }
-  | {
+  | ({
+      readonly accepted: true;
+      readonly message: QueueMessage;
+      readonly bodyBytes: number;
+    } & SignatureFinding)
+  | ({
       readonly accepted: false;
       readonly status: number;
       readonly reason: RejectionReason;
       /** The body's size, when it was read (a body that verified but overflows the queue). */
       readonly bodyBytes?: number;
-    };
+    } & SignatureFinding);
 
 export interface AdmissionOptions {
   readonly tokens: TokenSource;
@@ -36,6 +50,8 @@ export interface AdmissionOptions {
   readonly maxBodyBytes: number;
   /** @default re-read at most every 5 s */
   readonly tokenRefresh?: TokenRefreshPolicy;
+  /** What to do with `X-Bunq-Server-Signature`, and the key to check it with. @default { mode: 'off' } */
+  readonly signature?: SignaturePolicy;
 }
 
 /** Decides each arriving callback; the returned function keeps the token re-read's state. */
@@ -48,21 +64,46 @@ export function createCallbackAdmission(
     (verdict) => !verdict.accepted && verdict.reason === 'invalid-token',
     options.tokenRefresh,
   );
+  const signaturePolicy = options.signature ?? { mode: 'off' };
   return async function admitCallback(callback) {
-    const verdict = await withTokens((validTokens) =>
-      verifyCallback(callback, { isAllowedSource, validTokens, maxBodyBytes: options.maxBodyBytes }),
-    );
+    let tokens: readonly string[] = [];
+    const verdict = await withTokens((validTokens) => {
+      tokens = validTokens;
+      return verifyCallback(callback, { isAllowedSource, validTokens, maxBodyBytes: options.maxBodyBytes });
+    });
     if (!verdict.accepted) return verdict;
+    // Over the body as received: bunq signs the bytes it sends, token included.
+    const checked = await evaluateCallbackSignature(verdict.body, callback.headers, signaturePolicy);
+    const finding: SignatureFinding = checked.checked
+      ? {
+          signature: checked.result,
+          ...(checked.keyError === undefined ? {} : { signatureKeyError: checked.keyError }),
+        }
+      : {};
+    if (checked.checked && checked.refused) {
+      // No key to check with is not the caller's fault: 503, so bunq retries once the key is readable.
+      return checked.keyError === undefined
+        ? { accepted: false, status: 403, reason: 'invalid-signature', ...finding }
+        : { accepted: false, status: 503, reason: 'signature-key-unavailable', ...finding };
+    }
+    // bunq echoes the URL it called, token included: nothing stored may hold it (Contract 1).
     const message = encodeQueuedCallback({
-      body: verdict.body,
+      body: redactCallbackTokens(verdict.body, tokens),
+      receivedSha256: sha256Hex(verdict.body),
       receivedAt: callback.receivedAt,
       sourceIp: callback.sourceIp,
       requestId: callback.requestId,
     });
     // A body under maxBodyBytes can still overflow the queue once base64-encoded with its attributes.
     if (queueMessageSize(message) > SQS_MAX_MESSAGE_BYTES) {
-      return { accepted: false, status: 413, reason: 'body-too-large', bodyBytes: verdict.body.length };
+      return {
+        accepted: false,
+        status: 413,
+        reason: 'body-too-large',
+        bodyBytes: verdict.body.length,
+        ...finding,
+      };
     }
-    return { accepted: true, message, bodyBytes: verdict.body.length };
+    return { accepted: true, message, bodyBytes: verdict.body.length, ...finding };
   };
 }

@@ -7,6 +7,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { verifyBytes } from '../../bunq/api/crypto';
+import type { ServerPublicKeySource } from './server-public-key';
 
 /** The header, lower-cased as API Gateway (payload 2.0) and Node's HTTP server hand it over. */
 export const CALLBACK_SIGNATURE_HEADER = 'x-bunq-server-signature';
@@ -46,4 +47,50 @@ export function checkCallbackSignature(
 /** Whether `mode` refuses a callback with this result: `enforce` accepts a valid signature only. */
 export function signatureRefuses(mode: CallbackSignatureMode, result: SignatureResult): boolean {
   return mode === 'enforce' && result !== 'valid';
+}
+
+/** How the ingest treats signatures: the mode, and where the key comes from (none: every header is `no-key`). */
+export interface SignaturePolicy {
+  readonly mode: CallbackSignatureMode;
+  readonly key?: ServerPublicKeySource;
+}
+
+export type SignatureOutcome =
+  | { readonly checked: false }
+  | {
+      readonly checked: true;
+      readonly result: SignatureResult;
+      /** Whether the callback is refused: 403, or 503 when the key could not be read (bunq retries). */
+      readonly refused: boolean;
+      /** Why there was no key, when reading it failed. */
+      readonly keyError?: unknown;
+    };
+
+/**
+ * Checks a request's signature under `policy`: nothing in `off` mode; otherwise the result, and whether
+ * `enforce` refuses it. A key that cannot be read counts as `no-key` (never a crash of the request).
+ */
+export async function evaluateCallbackSignature(
+  body: Uint8Array,
+  headers: Readonly<Record<string, string | undefined>> | undefined,
+  policy: SignaturePolicy,
+): Promise<SignatureOutcome> {
+  if (policy.mode === 'off') return { checked: false };
+  const signature = signatureHeader(headers);
+  let key: KeyObject | undefined;
+  let keyError: unknown;
+  if (signature !== undefined && policy.key !== undefined) {
+    try {
+      key = await policy.key.current();
+    } catch (error) {
+      keyError = error;
+    }
+  }
+  const result = checkCallbackSignature(body, signature, key);
+  return {
+    checked: true,
+    result,
+    refused: signatureRefuses(policy.mode, result),
+    ...(keyError === undefined ? {} : { keyError }),
+  };
 }

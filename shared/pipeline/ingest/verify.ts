@@ -20,7 +20,11 @@ export type RejectionReason =
   | 'source-not-allowed'
   | 'invalid-token'
   | 'body-too-large'
-  | 'empty-body';
+  | 'empty-body'
+  /** `ingest.callbackSignature.mode` is `enforce` and the callback has no valid `X-Bunq-Server-Signature`. */
+  | 'invalid-signature'
+  /** `enforce` mode, and the server public key could not be read: 503, bunq retries. */
+  | 'signature-key-unavailable';
 
 export type Verdict =
   | { readonly accepted: true; readonly body: Buffer }
@@ -38,6 +42,8 @@ const REJECTION_STATUS: Record<RejectionReason, number> = {
   'invalid-token': 403,
   'body-too-large': 413,
   'empty-body': 400,
+  'invalid-signature': 403,
+  'signature-key-unavailable': 503,
 };
 
 const reject = (reason: RejectionReason): Verdict => ({

@@ -8,6 +8,7 @@
  * redelivery (backoff), for the queue to deliver it again. Each published (or duplicate) callback is then
  * recorded as arrived, for the failure poller.
  */
+
 import { randomUUID } from 'node:crypto';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
@@ -28,6 +29,7 @@ import { decodeQueuedCallback, MESSAGE_ATTRIBUTE } from '../queued-callback';
 import type { ArrivalRecorder } from '../recovery/ports';
 import { buildBusEntry } from './bus-entry';
 import { claimCheckFor, withObjectRef } from './claim-check';
+import { metricCategory } from './metric-category';
 import { normalizeCallback } from './normalize-callback';
 
 export interface NormalizerDependencies {
@@ -205,7 +207,9 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
     if (publishedCalls.delete(callId)) {
       logger.info('event published', { ...log, eventId: result.eventId });
       // Counted per batch and category: one metric document per category instead of one per event.
-      published.set(detail.category, (published.get(detail.category) ?? 0) + 1);
+      // Bounded dimension: the body names the category, so an invented one counts as OTHER.
+      const dimension = metricCategory(detail.category);
+      published.set(dimension, (published.get(dimension) ?? 0) + 1);
     } else {
       logger.info('duplicate callback suppressed', { ...log, eventId: result.eventId });
       metrics.addMetric(NORMALIZE_METRICS.duplicatesSuppressed, MetricUnit.Count, 1);

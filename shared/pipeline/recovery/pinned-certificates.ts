@@ -9,6 +9,9 @@ import { splitPemBundle } from './served-chain';
 
 const DAY_MS = 86_400_000;
 
+/** Days before the pinned leaf expires from which the check alarms and `status` warns: time to pin again. */
+export const PIN_RENEWAL_WARNING_DAYS = 30;
+
 /** One pinned chain at bunq: its id and its PEM certificates, leaf first. */
 export interface PinnedChain {
   readonly id: number;
@@ -86,4 +89,21 @@ export function assessPinnedCertificates(
     daysToExpiry: days.length === 0 ? null : Math.min(...days),
     mismatch: pins.length > 0 && !pins.some((pin) => pin.matchesServed),
   };
+}
+
+/** What the check reads: the chain the endpoint serves, and the chains pinned at bunq. */
+export interface CertificateCheckPorts {
+  /** PEM certificates the endpoint presents, leaf first. */
+  servedChain(): Promise<readonly string[]>;
+  /** The chains pinned for the poller's bunq user. */
+  pinnedChains(): Promise<readonly PinnedChain[]>;
+}
+
+/** Reads both sides (concurrently) and compares them at `now`. */
+export async function checkPinnedCertificates(
+  ports: CertificateCheckPorts,
+  now: Date,
+): Promise<CertificateCheck> {
+  const [served, pinned] = await Promise.all([ports.servedChain(), ports.pinnedChains()]);
+  return assessPinnedCertificates(served, pinned, now);
 }

@@ -3,6 +3,7 @@
  * integrations' filters, bunq's list-shaped answer, 429 backoff, dry runs, idempotence, the HTTPS rule,
  * status, rotate-token's re-registration and certificate pinning.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -390,6 +391,17 @@ describe('pin-certificate and unpin', () => {
     const again = await runCli(['pin-certificate', ...bunqFlags(user), '--host', host], trusted);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`already pinned for user ${user.id} (id ${json.id})`);
+
+    const leafValidTo = new Date(new X509Certificate(leaf).validTo).toISOString();
+    const status = await runCli(['status', ...bunqFlags(user), '--json'], deps);
+    expect(status.json().bunq).toMatchObject({
+      pinnedCertificateIds: [json.id],
+      pinnedCertificates: [
+        { id: json.id, subject: 'CN=localhost', validTo: leafValidTo, daysToExpiry: expect.any(Number) },
+      ],
+    });
+    const statusText = await runCli(['status', ...bunqFlags(user)], deps);
+    expect(statusText.stdout).toContain(`id ${json.id}: CN=localhost, expires ${leafValidTo} (`);
 
     const unknown = await runCli(['unpin', ...bunqFlags(user), '--id', '999999'], deps);
     expect(unknown.code).toBe(3);

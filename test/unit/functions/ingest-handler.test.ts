@@ -10,6 +10,23 @@ import { sqsQueue } from '../../../functions/commons/aws-adapters';
 import { secretTokenSource } from '../../../functions/commons/secret-token-source';
 import { composeIngest } from '../../../functions/compose/ingest';
 import type { IngestHandler } from '../../../functions/handlers/ingest-handler';
+import {
+  generateRsaKeyPair,
+  privateKeyFromPem,
+  type RsaKeyPair,
+  signBytes,
+} from '../../../shared/bunq/api/crypto';
+import type { CallbackSignatureMode } from '../../../shared/pipeline/ingest/callback-signature';
+import {
+  fixedServerPublicKey,
+  type ServerPublicKeySource,
+  stateServerPublicKey,
+} from '../../../shared/pipeline/ingest/server-public-key';
+import {
+  CALLBACK_TOKEN_MARKER,
+  isReceivedBody,
+  sha256Hex,
+} from '../../../shared/pipeline/ingest/token-marker';
 import { fixtureText, PARTNER_SECRETS } from '../../support/fixtures';
 import { apiGatewayEvent } from '../../support/lambda';
 import { capturingLogger, RecordingMetrics } from '../../support/pipeline';
@@ -20,13 +37,22 @@ const NEW_TOKEN = 'rotated_token_0123456789abcdefghijklmnop';
 const sqs = mockClient(SQSClient);
 const secrets = mockClient(SecretsManagerClient);
 
-function build(overrides: { allowedSourceCidrs?: string[]; maxBodyBytes?: number } = {}) {
+interface SignatureOverrides {
+  readonly mode: CallbackSignatureMode;
+  /** Stands in for the installation's key (the poller's state). */
+  readonly key?: ServerPublicKeySource;
+}
+
+function build(
+  overrides: { allowedSourceCidrs?: string[]; maxBodyBytes?: number; signature?: SignatureOverrides } = {},
+) {
   const { logger, lines } = capturingLogger();
   const metrics = new RecordingMetrics();
   const handler: IngestHandler = composeIngest(
     {
       allowedSourceCidrs: overrides.allowedSourceCidrs ?? ['185.40.108.0/22'],
       maxBodyBytes: overrides.maxBodyBytes ?? 1_000_000,
+      ...(overrides.signature === undefined ? {} : { callbackSignature: { mode: overrides.signature.mode } }),
     },
     {
       queue: sqsQueue(new SQSClient({}), QUEUE_URL),
@@ -37,6 +63,7 @@ function build(overrides: { allowedSourceCidrs?: string[]; maxBodyBytes?: number
       }),
       logger,
       metrics,
+      ...(overrides.signature?.key === undefined ? {} : { serverPublicKey: overrides.signature.key }),
     },
   );
   return { handler, lines, metrics };
@@ -66,8 +93,27 @@ describe('ingest handler', () => {
         sourceIp: { DataType: 'String', StringValue: '185.40.108.10' },
         requestId: { DataType: 'String', StringValue: event.requestContext.requestId },
         bodyEncoding: { DataType: 'String', StringValue: 'utf8' },
+        receivedSha256: { DataType: 'String', StringValue: sha256Hex(Buffer.from(body)) },
       },
     });
+  });
+  it('replaces the token in the body before enqueueing and keeps the SHA-256 of the body as received', async () => {
+    // During a rotation: bunq still calls the previous token's URL and echoes it.
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ token: NEW_TOKEN, previousToken: TOKEN }),
+    });
+    const { handler } = build();
+    const body = fixtureText('mutation-payment')
+      .replace('/callbacks/REDACTED', `/callbacks/${TOKEN}`)
+      .replace('"Groceries"', `"Groceries ${TOKEN}"`);
+    expect(body.split(TOKEN)).toHaveLength(3);
+    expect((await handler(apiGatewayEvent({ token: TOKEN, body }))).statusCode).toBe(200);
+    const input = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    const stored = Buffer.from(input?.MessageBody ?? '');
+    expect(stored.toString()).toBe(body.replaceAll(TOKEN, CALLBACK_TOKEN_MARKER));
+    const digest = input?.MessageAttributes?.receivedSha256?.StringValue ?? '';
+    expect(digest).toBe(sha256Hex(Buffer.from(body)));
+    expect(isReceivedBody(stored, TOKEN, digest)).toBe(true);
   });
 
   it('decodes a base64 body from API Gateway before enqueueing it', async () => {
@@ -165,5 +211,70 @@ describe('ingest handler', () => {
     await handler(apiGatewayEvent({ token: TOKEN, body: '{}' }));
     expect(metrics.named('EnqueueFailed')).toEqual(['1']);
     expect(metrics.named('CallbacksAccepted')).toEqual([]);
+  });
+});
+
+describe('callback signatures', () => {
+  let bunq: RsaKeyPair;
+  let other: RsaKeyPair;
+  beforeAll(async () => {
+    [bunq, other] = await Promise.all([generateRsaKeyPair(), generateRsaKeyPair()]);
+  });
+  const body = fixtureText('mutation-payment');
+  const headersFor = (kind: 'none' | 'bunq' | 'forged'): Record<string, string> =>
+    kind === 'none'
+      ? {}
+      : {
+          'x-bunq-server-signature': signBytes(
+            Buffer.from(body),
+            privateKeyFromPem((kind === 'bunq' ? bunq : other).privateKeyPem),
+          ),
+        };
+
+  it.each([
+    ['log', 'missing', 200, 'none'],
+    ['log', 'valid', 200, 'bunq'],
+    ['log', 'invalid', 200, 'forged'],
+    ['enforce', 'valid', 200, 'bunq'],
+    ['enforce', 'missing', 403, 'none'],
+    ['enforce', 'invalid', 403, 'forged'],
+  ] as const)('%s mode: counts %s and answers %i', async (mode, result, status, kind) => {
+    const { handler, metrics } = build({ signature: { mode, key: fixedServerPublicKey(bunq.publicKeyPem) } });
+    const response = await handler(apiGatewayEvent({ token: TOKEN, body, headers: headersFor(kind) }));
+    expect(response.statusCode).toBe(status);
+    expect(metrics.named('CallbackSignatures')).toEqual([`1@result=${result}`]);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(status === 200 ? 1 : 0);
+    if (status === 403) expect(metrics.named('CallbacksRejected')).toContain('1@reason=invalid-signature');
+  });
+
+  it('off mode: does not look at the header, and counts nothing', async () => {
+    const { handler, metrics } = build({
+      signature: { mode: 'off', key: fixedServerPublicKey(bunq.publicKeyPem) },
+    });
+    const response = await handler(apiGatewayEvent({ token: TOKEN, body, headers: headersFor('forged') }));
+    expect(response.statusCode).toBe(200);
+    expect(metrics.named('CallbackSignatures')).toEqual([]);
+  });
+
+  it('uses the installation’s key from the bunq state; before the installation a signature is no-key', async () => {
+    let state: Record<string, unknown> = { apiKey: 'k' };
+    const { handler, metrics } = build({
+      signature: { mode: 'log', key: stateServerPublicKey(async () => state) },
+    });
+    await handler(apiGatewayEvent({ token: TOKEN, body, headers: headersFor('bunq') }));
+    state = { apiKey: 'k', serverPublicKeyPem: bunq.publicKeyPem };
+    await handler(apiGatewayEvent({ token: TOKEN, body, headers: headersFor('bunq') }));
+    expect(metrics.named('CallbackSignatures')).toEqual(['1@result=no-key', '1@result=valid']);
+  });
+
+  it('enforce mode: answers 503 (bunq retries) when the key cannot be read, and enqueues nothing', async () => {
+    const unreadable = stateServerPublicKey(async () => {
+      throw new Error('AccessDenied');
+    });
+    const { handler, lines } = build({ signature: { mode: 'enforce', key: unreadable } });
+    const response = await handler(apiGatewayEvent({ token: TOKEN, body, headers: headersFor('bunq') }));
+    expect(response.statusCode).toBe(503);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(lines.some((line) => line.includes('no server public key'))).toBe(true);
   });
 });

@@ -1,11 +1,15 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createRetryFailuresHandler } from '../../../functions/handlers/retry-failures-handler';
 import { BunqNetworkError } from '../../../shared/bunq/api/errors';
+import type { CertificateCheckPorts } from '../../../shared/pipeline/recovery/pinned-certificates';
 import { RECOVERY_METRICS } from '../../../shared/wiring/metrics';
 import { capturingLogger, silentMetrics } from '../../support/pipeline';
 import { FakeBunq, failure, MemoryRecoveryStore } from '../../support/recovery';
 
-function setup(maxAttempts = 1) {
+function setup(maxAttempts = 1, extra: { certificateCheck?: CertificateCheckPorts; now?: () => Date } = {}) {
   const bunq = new FakeBunq();
   const store = new MemoryRecoveryStore();
   const metrics = silentMetrics();
@@ -20,6 +24,7 @@ function setup(maxAttempts = 1) {
     maxAttempts,
     logger,
     metrics,
+    ...extra,
   });
   /** The metrics of the latest run, by name. */
   const emitted = () => {
@@ -99,5 +104,63 @@ describe('retry-failures handler: runs', () => {
     const text = lines.join('\n');
     expect(text).toContain('failure poll finished');
     expect(text).not.toContain('secret-looking text');
+  });
+});
+
+describe('retry-failures handler: certificate check', () => {
+  const fixtures = join(__dirname, '..', '..', 'integration', 'cli', 'fixtures');
+  const served = readFileSync(join(fixtures, 'leaf.pem'), 'utf8');
+  const other = readFileSync(join(fixtures, 'ca.pem'), 'utf8');
+  const validTo = new Date(new X509Certificate(served).validTo);
+  const now = () => new Date(validTo.getTime() - 20.5 * 86_400_000);
+  const ports = (pinned: string[][]): CertificateCheckPorts => ({
+    servedChain: async () => [served, other],
+    pinnedChains: async () => pinned.map((pems, index) => ({ id: index + 1, pems })),
+  });
+
+  it('emits the days the pinned leaf has left, and no mismatch, when the served leaf is pinned', async () => {
+    const { handler, emitted } = setup(1, { certificateCheck: ports([[served, other]]), now });
+    await handler();
+    expect(emitted()).toMatchObject({
+      [RECOVERY_METRICS.pinnedCertificateDaysToExpiry]: 20,
+      [RECOVERY_METRICS.pinnedCertificateMismatch]: 0,
+      [RECOVERY_METRICS.heartbeat]: 1,
+    });
+  });
+
+  it('emits a mismatch, and logs it, when no pinned leaf is the served certificate', async () => {
+    const { handler, emitted, lines } = setup(1, { certificateCheck: ports([[other]]), now });
+    await handler();
+    expect(emitted()[RECOVERY_METRICS.pinnedCertificateMismatch]).toBe(1);
+    expect(lines.some((line) => line.includes('bunq cancels callbacks'))).toBe(true);
+  });
+
+  it('with nothing pinned, emits no mismatch and no days', async () => {
+    const { handler, emitted } = setup(1, { certificateCheck: ports([]), now });
+    await handler();
+    const values = emitted();
+    expect(values[RECOVERY_METRICS.pinnedCertificateMismatch]).toBe(0);
+    expect(values).not.toHaveProperty(RECOVERY_METRICS.pinnedCertificateDaysToExpiry);
+  });
+
+  it('emits no certificate data point when the check cannot run; the poll still reports', async () => {
+    const failing: CertificateCheckPorts = {
+      servedChain: async () => {
+        throw new Error('No TLS answer from callbacks.example.com:443 within 10000 ms.');
+      },
+      pinnedChains: async () => [],
+    };
+    const { handler, emitted, lines } = setup(1, { certificateCheck: failing, now });
+    await handler();
+    const values = emitted();
+    expect(values).not.toHaveProperty(RECOVERY_METRICS.pinnedCertificateMismatch);
+    expect(values[RECOVERY_METRICS.heartbeat]).toBe(1);
+    expect(lines.some((line) => line.includes('certificate check could not run'))).toBe(true);
+  });
+
+  it('without a custom domain, checks nothing', async () => {
+    const { handler, emitted } = setup(1);
+    await handler();
+    expect(Object.keys(emitted()).filter((name) => name.startsWith('PinnedCertificate'))).toEqual([]);
   });
 });

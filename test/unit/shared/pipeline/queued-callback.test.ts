@@ -28,6 +28,14 @@ describe('queued callback codec', () => {
     expect(decodeQueuedCallback(message, 'x').body.equals(body)).toBe(true);
   });
 
+  it('carries the SHA-256 of the body as received as an attribute, and reads it back', () => {
+    const body = Buffer.from('{"NotificationUrl":{"target_url":"https://x/callbacks/{callback-token}"}}');
+    const receivedSha256 = 'a'.repeat(64);
+    const message = encodeQueuedCallback({ body, receivedSha256, ...meta });
+    expect(message.attributes.receivedSha256).toBe(receivedSha256);
+    expect(decodeQueuedCallback(message, 'x')).toEqual({ body, receivedSha256, ...meta });
+  });
+
   it('keeps tabs, newlines, a byte-order mark and astral characters as text', () => {
     const text = '\ufeff{\n\t"emoji": "💶"\r\n}';
     expect(encodeBody(Buffer.from(text))).toEqual({ body: text, encoding: 'utf8' });

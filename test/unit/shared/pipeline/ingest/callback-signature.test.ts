@@ -9,6 +9,11 @@ import {
   signatureHeader,
   signatureRefuses,
 } from '../../../../../shared/pipeline/ingest/callback-signature';
+import {
+  fixedServerPublicKey,
+  ServerPublicKeyError,
+  stateServerPublicKey,
+} from '../../../../../shared/pipeline/ingest/server-public-key';
 
 const BODY = Buffer.from('{"NotificationUrl":{"category":"MUTATION","object":{"Payment":{"id":1}}}}');
 
@@ -62,5 +67,37 @@ describe('signatureRefuses', () => {
     ['enforce', 'no-key', true],
   ] as const)('%s refuses %s: %s', (mode, result, refused) => {
     expect(signatureRefuses(mode, result)).toBe(refused);
+  });
+});
+
+describe('server public key sources', () => {
+  it('a configured key is the key', async () => {
+    const pair = await generateRsaKeyPair();
+    const key = await fixedServerPublicKey(pair.publicKeyPem).current();
+    expect(key?.export({ type: 'spki', format: 'pem' })).toBe(pair.publicKeyPem);
+  });
+
+  it('reads serverPublicKeyPem from the bunq state, and none before the installation', async () => {
+    const pair = await generateRsaKeyPair();
+    let state: Record<string, unknown> = { apiKey: 'secret-api-key' };
+    const source = stateServerPublicKey(async () => state);
+    expect(await source.current()).toBeUndefined();
+    state = { apiKey: 'secret-api-key', serverPublicKeyPem: pair.publicKeyPem };
+    const body = Buffer.from('{}');
+    const signed = signBytes(body, privateKeyFromPem(pair.privateKeyPem));
+    expect(checkCallbackSignature(body, signed, await source.current())).toBe('valid');
+  });
+
+  it('fails with a typed error that quotes nothing of the state', async () => {
+    const broken = stateServerPublicKey(async () => ({
+      apiKey: 'secret-api-key',
+      serverPublicKeyPem: 'junk',
+    }));
+    await expect(broken.current()).rejects.toThrow(ServerPublicKeyError);
+    await expect(broken.current()).rejects.not.toThrow(/secret-api-key|junk/);
+    const unreadable = stateServerPublicKey(async () => {
+      throw new Error('AccessDenied');
+    });
+    await expect(unreadable.current()).rejects.toThrow(/could not be read/);
   });
 });
