@@ -3,7 +3,6 @@
  * wins). Parsing is separate from `main.ts` so it can be tested without starting anything.
  */
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../cli/errors';
@@ -28,7 +27,10 @@ import { DEFAULT_SYNCHRONOUS, SYNCHRONOUS_MODES, type SynchronousMode } from './
 export const DEFAULT_CONFIG_PATH = 'config/sandbox.json';
 
 /** Where `npm start` appends its events when no --events-file is given: beside its other local state. */
-export const DEFAULT_EVENTS_FILE = join(tmpdir(), 'bunq-webhooks-local', 'events.jsonl');
+/** Where events go without `--events-file`: beside the rest of the runtime's state, in its data directory. */
+export function defaultEventsFile(dataDir: string | undefined): string {
+  return join(dataDir ?? DEFAULT_DATA_DIR, 'events.jsonl');
+}
 
 interface FlagSpec {
   readonly env: string;
@@ -51,7 +53,7 @@ const FLAGS = {
   'events-file': {
     env: 'EVENTS_FILE',
     value: '<path>',
-    description: `append each event put on the bus as one JSON line (default ${DEFAULT_EVENTS_FILE})`,
+    description: `append each event put on the bus as one JSON line (default <data-dir>/events.jsonl)`,
   },
   'dead-letter-file': {
     env: 'DEAD_LETTER_FILE',

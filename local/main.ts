@@ -10,7 +10,7 @@ import './env-defaults';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UsageError } from '../cli/errors';
-import { DEFAULT_EVENTS_FILE, parseCommandLine, usage } from './cli';
+import { defaultEventsFile, parseCommandLine, usage } from './cli';
 import { formatEventLine } from './event-line';
 import { startLocalRuntime } from './runtime';
 
@@ -54,8 +54,9 @@ async function main(): Promise<number> {
 
   const { configPath, ...parsed } = command.options;
   // A first run shows its events without any flag: one line each here, and every event in a file.
-  const options = { ...parsed, eventsFile: parsed.eventsFile ?? DEFAULT_EVENTS_FILE };
-  if (parsed.eventsFile === undefined) await mkdir(dirname(DEFAULT_EVENTS_FILE), { recursive: true });
+  const eventsFile = parsed.eventsFile ?? defaultEventsFile(parsed.dataDir);
+  const options = { ...parsed, eventsFile };
+  if (parsed.eventsFile === undefined) await mkdir(dirname(eventsFile), { recursive: true });
   const runtime = await startLocalRuntime({
     ...options,
     onEvent: (event, routes) => write(formatEventLine(event, routes)),

@@ -125,15 +125,15 @@ describe('local/main.ts as a process', () => {
 
   it('keeps the events in a default file under its data directory, and prints where', async () => {
     dir = await mkdtemp(join(tmpdir(), 'bunq-local-main-'));
-    // tmpdir() follows TMPDIR: the default file lands in this test's directory.
-    const running = run(['--port', '0'], { CALLBACK_TOKEN: TEST_TOKEN, TMPDIR: dir });
+    const dataDir = join(dir, 'data');
+    const running = run(['--port', '0', '--data-dir', dataDir], { CALLBACK_TOKEN: TEST_TOKEN });
     started.push(running);
     const callbackUrl = await waitFor(
       () => /(http:\/\/127\.0\.0\.1:\d+\/callbacks\/\S+)/.exec(running.stdout())?.[1],
       100_000,
       `the callback URL on stdout (stderr: ${running.stderr()})`,
     );
-    const eventsFile = join(dir, 'bunq-webhooks-local', 'events.jsonl');
+    const eventsFile = join(dataDir, 'events.jsonl');
     expect(running.stdout()).toContain(`Events:        ${eventsFile} (the default`);
     expect((await fetch(callbackUrl, { method: 'POST', body: fixtureBody })).status).toBe(200);
     running.child.kill('SIGTERM');
