@@ -1,6 +1,6 @@
 /**
  * The CLI's errors and the exit codes they end in. Scripts rely on these codes, so they are part of the
- * interface (README, "Operator CLI"): never renumber them.
+ * interface (docs/CLI.md, "Exit codes"): never renumber them.
  */
 import { BunqError, BunqInputError } from '../shared/bunq/api/errors';
 import { BunqApiKeyNotConfiguredError } from '../shared/pipeline/recovery/state-guard';

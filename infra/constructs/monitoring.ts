@@ -1,7 +1,7 @@
 /**
  * The operator's view: an alarm on every way a callback can be lost or stuck, each into one encrypted SNS
  * topic and each saying what it means and what to do; and a dashboard of the flow, from callbacks in to
- * events out. The README has a runbook entry per alarm, under the same name.
+ * events out. docs/OPERATIONS.md has a runbook entry per alarm, under the same name.
  */
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -37,8 +37,8 @@ export const PIPELINE_SERVICES = {
   retryFailures: 'bunq-webhooks-retry-failures',
 } as const;
 
-/** The anchor of each alarm's runbook entry in the README (`## Runbook`). */
-const RUNBOOK = 'README.md#runbook';
+/** The anchor of each alarm's runbook entry in docs/OPERATIONS.md (`## Runbook`). */
+const RUNBOOK = 'docs/OPERATIONS.md#runbook';
 
 /**
  * `wanted` evaluation periods of `period`, at least one and at most what fits in a day (CloudWatch's limit on
@@ -466,7 +466,7 @@ export class Monitoring extends Construct {
     dashboard.addWidgets(
       new TextWidget({
         markdown:
-          '# bunq webhooks\nCallbacks in, events out. Every alarm has a runbook entry in the README (section Runbook).',
+          '# bunq webhooks\nCallbacks in, events out. Every alarm has a runbook entry in docs/OPERATIONS.md (section Runbook).',
         width: 24,
         height: 2,
       }),

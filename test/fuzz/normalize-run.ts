@@ -62,7 +62,7 @@ export async function normalizeMessages(messages: readonly QueueMessage[]): Prom
   return { response, bus, deadLetters, lines };
 }
 
-/** Dead-letter reasons the normalizer gives (README, "DeadLettered"). */
+/** Dead-letter reasons the normalizer gives (docs/OPERATIONS.md, "DeadLettered"). */
 export const NORMALIZER_DEAD_LETTER_REASONS = [
   'invalid-message',
   'invalid-encoding',

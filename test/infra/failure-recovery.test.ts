@@ -160,7 +160,7 @@ describe('failure recovery: the bunq state secret', () => {
     });
   });
 
-  test('has a logical id with FailureRecoveryBunqState, which the README uses to find it', () => {
+  test('has a logical id with FailureRecoveryBunqState, which docs/DELIVERY.md uses to find it', () => {
     expect(stateSecretId(enabled)).toMatch(/^BunqWebhooksFailureRecoveryBunqState[0-9A-F]{8}$/);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Alarms and dashboard: every alarm the issue lists, its metric and threshold, into one encrypted topic, each
- * with what it means and what to do, and a README runbook entry.
+ * with what it means and what to do, and a runbook entry in docs/OPERATIONS.md.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -297,7 +297,7 @@ describe('every alarm', () => {
     for (const [id, props] of alarms(full)) {
       const description = String(props.AlarmDescription);
       expect(description).toContain('Do:');
-      expect(description).toContain(`Runbook: README.md#runbook (${id})`);
+      expect(description).toContain(`Runbook: docs/OPERATIONS.md#runbook (${id})`);
       expect(description.length).toBeLessThanOrEqual(1_024);
     }
   });
@@ -310,8 +310,8 @@ describe('every alarm', () => {
     }
   });
 
-  test('has a runbook entry in the README', () => {
-    const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+  test('has a runbook entry in docs/OPERATIONS.md', () => {
+    const readme = readFileSync(path.join(PROJECT_ROOT, 'docs', 'OPERATIONS.md'), 'utf8');
     const runbook = readme.slice(readme.indexOf('## Runbook'));
     expect(runbook.startsWith('## Runbook')).toBe(true);
     for (const id of alarms(full).keys()) {

@@ -31,7 +31,7 @@ type Typed = Pick<CallbackEventDetail, 'amount' | 'direction' | 'counterparty' |
 const eur = (value: string) => ({ value, currency: 'EUR' });
 const party = (iban: string | null, displayName: string | null) => ({ iban, displayName });
 
-/** What each fixture's typed fields must be (the table in README "Event catalog", per object type). */
+/** What each fixture's typed fields must be (the table in docs/EVENTS.md "Event catalog", per object type). */
 const EXPECTED: Record<string, Typed> = {
   payment: {
     amount: eur('150.00'),
