@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { BUNDLE_FILE, esbuildOptions } from '../infra/constructs/bundling';
 import { INGEST_ENV, NORMALIZE_ENV, RETRY_FAILURES_ENV } from '../shared/wiring/function-env';
-import { type Figure, figure } from './figures';
+import { type Figure, figure, formatTable } from './figures';
 
 const ROOT = join(__dirname, '..');
 
@@ -136,7 +136,6 @@ export async function benchBundles(rounds = 15): Promise<Figure[]> {
 
 if (require.main === module) {
   void (async () => {
-    const { formatTable } = await import('./figures');
     const figures = await benchBundles(Number(process.argv[2] ?? 15));
     console.log(formatTable(figures));
     if (!figures.every((f) => f.pass)) process.exitCode = 1;

@@ -18,7 +18,7 @@ import { createDedupeStore } from '../functions/commons/dedupe-store';
 import { createNormalizeHandler } from '../functions/handlers/normalize-handler';
 import { encodeQueuedCallback } from '../shared/pipeline/queued-callback';
 import { lambdaContext, sqsRecord } from '../test/support/lambda';
-import { type Figure, figure } from './figures';
+import { type Figure, figure, formatTable } from './figures';
 import { callbackBodies } from './payloads';
 import { quietObservability } from './quiet';
 import { startAwsStub } from './stub-process';
@@ -168,7 +168,6 @@ export async function benchNormalizeIo(options: NormalizeIoOptions = {}): Promis
 
 if (require.main === module) {
   void (async () => {
-    const { formatTable } = await import('./figures');
     const figures = await benchNormalizeIo();
     console.log(formatTable(figures));
     if (!figures.every((f) => f.pass)) process.exitCode = 1;

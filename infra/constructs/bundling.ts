@@ -9,8 +9,9 @@
  *   function) maps stack traces back to `functions/…` and `shared/…` lines, at a few KB of map.
  * - Everything bundled, the AWS SDK included, so the deployed code runs the versions the tests ran.
  */
-import type { BuildOptions } from 'esbuild';
+
 import { type BundlingOptions, LogLevel, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
 
 /** The Node.js version the bundles target: the functions' runtime (Node.js 22). */
 export const BUNDLE_TARGET = 'node22';

@@ -86,7 +86,10 @@ describe('lean AWS client against moto', () => {
   it('reads a JSON secret, caches it for maxAge, and re-reads it on forceFetch', async () => {
     const sm = new SecretsManagerClient({ endpoint: moto.endpoint, region, credentials });
     const { ARN } = await sm.send(
-      new CreateSecretCommand({ Name: 'lean-token', SecretString: JSON.stringify({ token: 'a'.repeat(32) }) }),
+      new CreateSecretCommand({
+        Name: 'lean-token',
+        SecretString: JSON.stringify({ token: 'a'.repeat(32) }),
+      }),
     );
     sm.destroy();
     let now = 0;
@@ -177,7 +180,10 @@ describe('lean AWS client against a misbehaving endpoint', () => {
 
   it('retries throttling and 5xx, then succeeds', async () => {
     const replies = [
-      { status: 400, body: JSON.stringify({ __type: 'com.amazonaws.sqs#RequestThrottled', message: 'slow' }) },
+      {
+        status: 400,
+        body: JSON.stringify({ __type: 'com.amazonaws.sqs#RequestThrottled', message: 'slow' }),
+      },
       { status: 503, body: '' },
       { status: 200, body: '{"ok":1}' },
     ];
@@ -209,17 +215,19 @@ describe('lean AWS client against a misbehaving endpoint', () => {
   });
 
   it('rejects a send whose returned digests do not match what was sent', async () => {
-    answer = () => ({ status: 200, body: JSON.stringify({ MessageId: 'm', MD5OfMessageBody: '0'.repeat(32) }) });
+    answer = () => ({
+      status: 200,
+      body: JSON.stringify({ MessageId: 'm', MD5OfMessageBody: '0'.repeat(32) }),
+    });
     const queue = leanSqsQueue({ queueUrl: `${endpoint}/1/q`, call: client(1) });
     await expect(queue.send({ body: 'x', attributes: {} })).rejects.toBeInstanceOf(SqsDigestMismatchError);
   });
 
   it('rejects a binary or non-JSON secret without quoting it', async () => {
-    const provider = (SecretString: unknown) =>
-      leanSecretsProvider({ call: async () => ({ SecretString }) });
-    await expect(
-      provider(undefined).get('s', { maxAge: 1, transform: 'json' }),
-    ).rejects.toBeInstanceOf(UnreadableSecretError);
+    const provider = (SecretString: unknown) => leanSecretsProvider({ call: async () => ({ SecretString }) });
+    await expect(provider(undefined).get('s', { maxAge: 1, transform: 'json' })).rejects.toBeInstanceOf(
+      UnreadableSecretError,
+    );
     const error = await provider('not-json-secret-value')
       .get('s', { maxAge: 1, transform: 'json' })
       .catch((e: unknown) => e as Error);

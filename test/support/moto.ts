@@ -64,7 +64,9 @@ export async function startMoto(timeoutMs = 60_000): Promise<Moto> {
   });
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (error) =>
-      reject(new MotoUnavailableError(`moto_server could not start (${error.message}); install moto[server]`)),
+      reject(
+        new MotoUnavailableError(`moto_server could not start (${error.message}); install moto[server]`),
+      ),
     );
     child.once('exit', (code) =>
       reject(new MotoUnavailableError(`moto_server exited with ${code} before answering: ${stderr}`)),
