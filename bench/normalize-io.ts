@@ -19,8 +19,8 @@ import { createNormalizeHandler } from '../functions/handlers/normalize-handler'
 import { encodeQueuedCallback } from '../shared/pipeline/queued-callback';
 import { lambdaContext, sqsRecord } from '../test/support/lambda';
 import { type Figure, figure, formatTable } from './figures';
+import { countingObservability } from './observability';
 import { callbackBodies } from './payloads';
-import { quietObservability } from './quiet';
 import { startAwsStub } from './stub-process';
 
 const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
@@ -52,7 +52,8 @@ export async function benchNormalizeIo(options: NormalizeIoOptions = {}): Promis
   const sqs = new SQSClient(config);
   try {
     const table = 'bench-dedupe';
-    const { logger, metrics } = quietObservability('bench-normalize');
+    const observed = countingObservability('bunq-webhooks-normalize');
+    const { logger, metrics } = observed;
     const handler = createNormalizeHandler({
       publisher: eventBridgePublisher(events, 'bench-bus'),
       deadLetters: sqsQueue(sqs, `${stub.endpoint}/123456789012/bench-dlq`),
@@ -77,14 +78,20 @@ export async function benchNormalizeIo(options: NormalizeIoOptions = {}): Promis
         ),
       ),
     });
+    const logBytes = new Map<number, number[]>();
     const run = async (size: number, records: number): Promise<number> => {
       const batches = Array.from({ length: Math.ceil(records / size) }, () => batch(size));
+      observed.reset();
       const cpu = await cpuOf(async () => {
         for (const event of batches) {
           const answer = await handler(event, lambdaContext());
           if (answer.batchItemFailures.length > 0) throw new Error('a record failed in the bench');
         }
       });
+      // CloudWatch Logs bills 26 bytes per log event on top of its text.
+      const { bytes, events } = observed.counts();
+      const perRecord = (bytes + 26 * events) / (batches.length * size);
+      logBytes.set(size, [...(logBytes.get(size) ?? []), perRecord]);
       return cpu / (batches.length * size);
     };
 
@@ -149,6 +156,15 @@ export async function benchNormalizeIo(options: NormalizeIoOptions = {}): Promis
         budget: '≤ 2x floor',
         holds: (_, ratio) => ratio !== null && ratio <= 2,
       }),
+      ...[10, 1].map((size) =>
+        figure({
+          name: `normalize log bytes per record, batches of ${size}`,
+          unit: 'B',
+          samples: logBytes.get(size) ?? [],
+          budget: 'report only',
+          holds: () => true,
+        }),
+      ),
       figure({
         name: 'normalize CPU per record, batches of 1 (SDK calls to a loopback stub)',
         unit: 'µs',

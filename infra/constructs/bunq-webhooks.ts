@@ -154,6 +154,7 @@ export class BunqWebhooks extends Construct {
       eventBus: this.bus,
       eventSource: config.eventSource,
       batchSize: config.queue.batchSize,
+      maxBatchingWindow: Duration.seconds(config.queue.maxBatchingWindowSeconds),
       claimCheckBucket: this.claimCheckBucket,
       recordArrivals: config.recovery.enabled,
       retryBackoff: {
