@@ -1,4 +1,7 @@
-/** Jest projects: fast unit tests, CDK assertions, integration tests and end-to-end tests on loopback. */
+/**
+ * Jest projects: fast unit tests, CDK assertions, integration tests and end-to-end tests on loopback, and the
+ * AWS tier (against moto_server, started by its global setup; skipped with one line when moto is missing).
+ */
 const transform = {
   '^.+\\.ts$': [
     '@swc/jest',
@@ -10,6 +13,9 @@ const common = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFiles: ['<rootDir>/test/support/env.ts'],
+  // A bound for a hung test, not a timing assertion: tests wait on conditions, and on a busy machine a
+  // correct test may take several times its usual duration. Tests that need longer set their own.
+  testTimeout: 60_000,
 };
 
 /** @type {import('jest').Config} */
@@ -19,5 +25,13 @@ module.exports = {
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'aws',
+      testMatch: ['<rootDir>/test/aws/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/aws/global-setup.ts',
+      globalTeardown: '<rootDir>/test/aws/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/aws/support/timeout.ts'],
+    },
   ],
 };

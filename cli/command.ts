@@ -17,6 +17,8 @@ export interface Command {
   readonly summary: string;
   /** Paragraphs for `--help`. */
   readonly description: string;
+  /** The words it takes besides flags (`trigger <CATEGORY>`); without it a stray word is a usage error. */
+  readonly positional?: { readonly name: string; readonly description: string };
   /** Flag groups, the command's own first. */
   readonly sections: readonly OptionSection[];
   readonly examples: readonly string[];

@@ -18,10 +18,12 @@ import {
 } from '../shared/bunq/api/client';
 import type { BunqLogger } from '../shared/bunq/api/logger';
 import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager-state-store';
-import { type BunqStateStore, InMemoryBunqStateStore } from '../shared/bunq/api/state';
+import { type BunqState, type BunqStateStore, InMemoryBunqStateStore } from '../shared/bunq/api/state';
+import type { FetchLike } from '../shared/bunq/api/transport';
 import { guardPlaceholderApiKey } from '../shared/pipeline/recovery/state-guard';
 import { NotFoundError, UsageError } from './errors';
 import type { Flags } from './options';
+import { FileBunqStateStore, sessionCacheDir, sessionFile } from './session-cache';
 import { resolveBunqBaseUrl, type UrlShower, urlShower } from './urls';
 
 /** Where output goes. */
@@ -60,6 +62,25 @@ export interface BunqSession {
   readonly baseUrl: string;
 }
 
+/** Where the bunq state comes from: an injected store (tests), or a state read from a flag or the secret. */
+interface BunqStateSource {
+  readonly injected?: BunqStateStore;
+  readonly state: BunqState;
+  /** The base URL the poller's state was made for. */
+  readonly storedBaseUrl?: string;
+}
+
+/** Whether a state holds a session the client will use as is (the client's own margin: 30 s). */
+function sessionUsable(state: BunqState, baseUrl: string, now: Date): boolean {
+  const expiresAt = state.sessionExpiresAt === undefined ? Number.NaN : Date.parse(state.sessionExpiresAt);
+  return (
+    state.sessionToken !== undefined &&
+    state.userId !== undefined &&
+    (state.baseUrl === undefined || state.baseUrl === baseUrl) &&
+    expiresAt - 30_000 > now.getTime()
+  );
+}
+
 /** The CLI's 429 backoff: long enough to outlast bunq's 1-per-30-seconds session limit. */
 export const CLI_BUNQ_BACKOFF = { maxRetries: 5, baseDelayMs: 2_000, maxDelayMs: 30_000 } as const;
 
@@ -86,6 +107,11 @@ export class CliContext {
   ) {
     this.json = flags.boolean('json');
     this.showUrl = urlShower(this.has('show-urls') && flags.boolean('show-urls'));
+  }
+
+  /** The command's words besides flags (`trigger <CATEGORY>`). */
+  get positionals(): readonly string[] {
+    return this.flags.positionals;
   }
 
   /** Whether this command declares a flag. */
@@ -222,8 +248,9 @@ export class CliContext {
       baseText === undefined
         ? undefined
         : resolveBunqBaseUrl(baseText, this.flags.label('bunq-base-url'), allowHttp);
-    const { store, storedBaseUrl } = await this.bunqStateStore();
-    const baseUrl = baseFromFlag ?? storedBaseUrl ?? BUNQ_PRODUCTION_BASE_URL;
+    const source = await this.bunqStateSource();
+    const baseUrl = baseFromFlag ?? source.storedBaseUrl ?? BUNQ_PRODUCTION_BASE_URL;
+    const store = this.sessionStore(source, baseUrl);
     const client = new BunqApiClient({
       baseUrl,
       stateStore: store,
@@ -232,20 +259,75 @@ export class CliContext {
       userAgent: 'bunq-webhooks-cli',
       deviceDescription: 'bunq-webhooks CLI',
       ...this.deps.bunq,
+      fetch: this.watchSavedSession(this.deps.bunq?.fetch ?? ((url, init) => fetch(url, init))),
     });
-    this.progress(`bunq API ${baseUrl}: signing in (bunq allows one new session per 30 s, so this may wait)`);
+    const reused = sessionUsable(await store.load(), baseUrl, this.now());
+    this.progress(
+      reused
+        ? `bunq API ${baseUrl}: reusing the saved session`
+        : `bunq API ${baseUrl}: signing in (bunq allows one new session per 30 s, so this may wait)`,
+    );
     const userId = await client.getUserId();
     return { client, userId, baseUrl };
+  }
+
+  /**
+   * A saved session bunq refuses (revoked, another bunq behind the URL, an installation it no longer knows)
+   * is forgotten at the first 401 or 403, so the next run signs in afresh. The client itself first tries a
+   * new session; if that works it is saved again.
+   */
+  private watchSavedSession(inner: FetchLike): FetchLike {
+    return async (url, init) => {
+      const response = await inner(url, init);
+      const saved = this.sessionFile;
+      if ((response.status === 401 || response.status === 403) && saved?.loadedFromFile) {
+        saved.loadedFromFile = false;
+        this.savedSessionRefused = true;
+        await saved.clear();
+      }
+      return response;
+    };
+  }
+
+  /** Said after the command when bunq refused the saved session (see {@link watchSavedSession}). */
+  sessionNotice(): string | undefined {
+    return this.savedSessionRefused
+      ? 'bunq refused the saved session; it is forgotten, so running the command again signs in afresh.'
+      : undefined;
+  }
+
+  private savedSessionRefused = false;
+  private sessionFile: FileBunqStateStore | undefined;
+
+  /**
+   * Where the client keeps its installation and session: the poller's copy when it is for this base URL,
+   * else the user's session file for this key and base URL (unless `--no-session-cache`, or no home).
+   */
+  private sessionStore(source: BunqStateSource, baseUrl: string): BunqStateStore {
+    if (source.injected !== undefined) return source.injected;
+    const memory = new InMemoryBunqStateStore(source.state);
+    if (source.state.baseUrl === baseUrl && source.state.installationToken !== undefined) return memory;
+    const off = this.has('no-session-cache') && this.flags.boolean('no-session-cache');
+    const dir = off ? undefined : sessionCacheDir(this.io.env);
+    if (dir === undefined) return memory;
+    this.sessionFile = new FileBunqStateStore(
+      sessionFile(dir, source.state.apiKey, baseUrl),
+      source.state.apiKey,
+      baseUrl,
+    );
+    return this.sessionFile;
   }
 
   /**
    * The API key's source: the injected store, `--api-key`/BUNQ_API_KEY, or the stack's bunq state secret.
    * The secret is read, never written: the CLI works on a copy in memory, so the poller's state stays its own.
    */
-  private async bunqStateStore(): Promise<{ store: BunqStateStore; storedBaseUrl?: string }> {
-    if (this.deps.bunqStateStore !== undefined) return { store: this.deps.bunqStateStore };
+  private async bunqStateSource(): Promise<BunqStateSource> {
+    if (this.deps.bunqStateStore !== undefined) {
+      return { injected: this.deps.bunqStateStore, state: await this.deps.bunqStateStore.load() };
+    }
     const apiKey = this.flags.string('api-key');
-    if (apiKey !== undefined) return { store: new InMemoryBunqStateStore({ apiKey }) };
+    if (apiKey !== undefined) return { state: { apiKey } };
     const secretId = await this.optional('bunq-state-secret-arn', 'BunqStateSecretArn');
     if (secretId === undefined) {
       const stackHint =
@@ -258,7 +340,7 @@ export class CliContext {
       new SecretsManagerBunqStateStore({ secretId, client: this.secretsManager() }),
       secretId,
     ).load();
-    return { store: new InMemoryBunqStateStore(state), storedBaseUrl: state.baseUrl };
+    return { state, storedBaseUrl: state.baseUrl };
   }
 
   private bunqLogger(): BunqLogger {

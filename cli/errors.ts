@@ -81,7 +81,8 @@ export function toCliError(error: unknown): CliError {
   if (error instanceof BunqError) return new OperationError(error.message, { cause: error });
   if (error instanceof Error) {
     if (AWS_CREDENTIAL_ERRORS.has(error.name)) {
-      return new UsageError(
+      // A failure, not a usage error: the command line was right, the environment lacks credentials.
+      return new OperationError(
         `AWS credentials are missing or expired (${error.name}: ${error.message}). Set AWS_PROFILE (after ` +
           '`aws sso login` if you use SSO) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and AWS_REGION or --region.',
         { cause: error },

@@ -1,7 +1,8 @@
 /**
  * What `register`, `unregister` and `rotate-token` write to bunq, computed without talking to bunq. bunq's
- * POST replaces the whole filter set of a user or monetary account (API-FACTS 3), so every plan starts from
- * the set bunq has now and changes only the filters that are ours; the rest is written back as it was.
+ * POST notification-filter-url replaces the whole filter set of a user or monetary account (what it is sent
+ * becomes the set; `[]` clears it), so every plan starts from the set bunq has now and changes only the
+ * filters that are ours; the rest is written back as it was.
  *
  * "Ours" is a filter whose target is our callback URL, or starts with our callback base URL (the same
  * endpoint with another token, e.g. before a rotation).
@@ -9,7 +10,9 @@
 import { hasExactFilters, replaceFiltersForTarget } from '../shared/bunq/api/filters';
 import type { NotificationFilterInput, NotificationFilterUrl } from '../shared/bunq/api/schemas';
 
-/** bunq's limit of callback URLs per category (API-FACTS 3). */
+/**
+ * bunq's limit of callback URLs per category (bunq's API docs, "Rate limits": 2 per notification category).
+ */
 export const MAX_URLS_PER_CATEGORY = 2;
 
 /** One filter: a category sent to a target. */

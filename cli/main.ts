@@ -5,6 +5,7 @@
  * document with `--json`; progress, warnings and errors on stderr. It returns the exit code (see
  * {@link EXIT}); `bin/bunq-webhooks.js` runs it under tsx.
  */
+import packageJson from '../package.json';
 import type { Command } from './command';
 import { pinCertificateCommand } from './commands/pin-certificate';
 import { redriveCommand } from './commands/redrive';
@@ -12,11 +13,15 @@ import { registerCommand } from './commands/register';
 import { replayCommand } from './commands/replay';
 import { rotateTokenCommand } from './commands/rotate-token';
 import { statusCommand } from './commands/status';
+import { triggerCommand } from './commands/trigger';
 import { unpinCommand } from './commands/unpin';
 import { unregisterCommand } from './commands/unregister';
 import { CliContext, type CliDeps, type CliIo } from './context';
 import { EXIT, toCliError } from './errors';
 import { type OptionSpecs, parseFlags, renderOptions } from './options';
+
+/** The package version (`bunq-webhooks --version`), bundled in from package.json. */
+export const VERSION: string = packageJson.version;
 
 export const COMMANDS: readonly Command[] = [
   registerCommand,
@@ -27,11 +32,12 @@ export const COMMANDS: readonly Command[] = [
   unpinCommand,
   replayCommand,
   redriveCommand,
+  triggerCommand,
 ];
 
 export const EXIT_CODE_HELP = [
   '  0  done, or nothing needed doing (already as wanted, dry run)',
-  '  1  failure: bunq, AWS or the network failed, or a replay or redrive ended unsuccessfully',
+  '  1  failure: bunq, AWS or the network failed (or AWS credentials are missing), or a replay or redrive ended unsuccessfully',
   '  2  usage: a flag is missing or wrong; the message says which and how to supply it',
   '  3  not found: the stack, a stack output, a secret, a pin or a rule does not exist',
   '  4  refused for safety, nothing changed; the message names the flag that overrides it, if any',
@@ -49,6 +55,7 @@ export function generalHelp(): string {
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
     '',
     'Run `bunq-webhooks <command> --help` for its options. Most read the stack outputs with --stack <name>.',
+    '`bunq-webhooks --version` (or -v) prints the version.',
     '',
     'Exit codes:',
     ...EXIT_CODE_HELP,
@@ -57,11 +64,15 @@ export function generalHelp(): string {
 }
 
 export function commandHelp(command: Command): string {
+  const positional = command.positional === undefined ? '' : ` ${command.positional.name}`;
   return [
-    `Usage: bunq-webhooks ${command.name} [options]`,
+    `Usage: bunq-webhooks ${command.name}${positional} [options]`,
     '',
     ...wrap(command.description, 108),
     '',
+    ...(command.positional === undefined
+      ? []
+      : ['Arguments:', `  ${command.positional.name.padEnd(32)} ${command.positional.description}`, '']),
     ...command.sections.flatMap((section) => [`${section.title}:`, ...renderOptions(section.options), '']),
     'Examples:',
     ...command.examples.map((example) => `  ${example}`),
@@ -110,6 +121,10 @@ export async function run(
     io.stdout(generalHelp());
     return EXIT.ok;
   }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.stdout(`bunq-webhooks ${VERSION}\n`);
+    return EXIT.ok;
+  }
   const wanted = name === 'help' ? rest[0] : name;
   const command = COMMANDS.find((candidate) => candidate.name === wanted);
   if (command === undefined) {
@@ -124,11 +139,12 @@ export async function run(
   }
 
   let json = rest.includes('--json');
+  let context: CliContext | undefined;
   try {
     const specs = specsOf(command);
-    const flags = parseFlags(rest, specs, io.env, command.name);
+    const flags = parseFlags(rest, specs, io.env, command.name, command.positional !== undefined);
     json = flags.boolean('json');
-    const context = new CliContext(io, deps, flags, command.name, new Set(Object.keys(specs)));
+    context = new CliContext(io, deps, flags, command.name, new Set(Object.keys(specs)));
     const output = await command.run(context);
     const exitCode = output.exitCode ?? EXIT.ok;
     io.stdout(
@@ -136,10 +152,14 @@ export async function run(
         ? `${JSON.stringify({ ok: exitCode === EXIT.ok, ...output.json }, null, 2)}\n`
         : `${output.text}\n`,
     );
+    const notice = context.sessionNotice();
+    if (notice !== undefined) io.stderr(`${notice}\n`);
     return exitCode;
   } catch (error) {
     const failure = toCliError(error);
     io.stderr(`bunq-webhooks ${command.name}: ${failure.message}\n`);
+    const notice = context?.sessionNotice();
+    if (notice !== undefined) io.stderr(`${notice}\n`);
     if (json) {
       const body = {
         ok: false,

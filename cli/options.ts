@@ -67,6 +67,11 @@ export const BUNQ_OPTIONS = {
     type: 'boolean',
     description: 'allow http:// for the callback URL and a non-loopback bunq base URL (local testing only)',
   },
+  'no-session-cache': {
+    type: 'boolean',
+    description:
+      'sign in to bunq afresh and keep nothing (default: reuse the session saved, 0600, under ~/.config/bunq-webhooks; BUNQ_WEBHOOKS_SESSION_CACHE=off does the same)',
+  },
 } as const satisfies OptionSpecs;
 
 export const TARGET_OPTIONS = {
@@ -107,6 +112,8 @@ export class Flags {
     private readonly specs: OptionSpecs,
     private readonly values: Readonly<Record<string, Value>>,
     private readonly env: NodeJS.ProcessEnv,
+    /** The words that are not flags (only for a command that takes them). */
+    readonly positionals: readonly string[] = [],
   ) {}
 
   /** The flag's value, else its environment variable's, else undefined. An empty value is a usage error. */
@@ -166,6 +173,7 @@ export function parseFlags(
   specs: OptionSpecs,
   env: NodeJS.ProcessEnv,
   command: string,
+  allowPositionals = false,
 ): Flags {
   const options = Object.fromEntries(
     Object.entries(specs).map(([name, spec]) => [
@@ -174,8 +182,8 @@ export function parseFlags(
     ]),
   );
   try {
-    const { values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
-    return new Flags(specs, values as Record<string, Value>, env);
+    const { values, positionals } = parseArgs({ args: [...args], options, strict: true, allowPositionals });
+    return new Flags(specs, values as Record<string, Value>, env, positionals);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new UsageError(

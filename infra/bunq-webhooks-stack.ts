@@ -28,6 +28,13 @@ export class BunqWebhooksStack extends Stack {
       description: 'Callback URL without the token: register <this URL><token from TokenSecretArn> with bunq',
       value: webhooks.callbackBaseUrl,
     });
+    if (webhooks.customDomainTarget !== undefined) {
+      new CfnOutput(this, 'CustomDomainTarget', {
+        description:
+          'Regional hostname of the custom domain: without customDomain.hostedZone, point a CNAME of the domain at it',
+        value: webhooks.customDomainTarget,
+      });
+    }
     new CfnOutput(this, 'EventBusName', {
       description: 'Bus the callbacks are published on (detail-type = category)',
       value: webhooks.bus.eventBusName,

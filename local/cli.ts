@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../cli/errors';
 import { ConfigError, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
 import { parseCidr } from '../shared/pipeline/ingest/cidr';
 import { callbackTokenSecretSchema } from '../shared/pipeline/ingest/token';
@@ -16,11 +17,6 @@ import {
   DEFAULT_VISIBILITY_TIMEOUT_MS,
   type LocalRuntimeOptions,
 } from './runtime';
-
-/** A bad flag or environment value: `main` prints it with the usage hint and exits with code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 export const DEFAULT_CONFIG_PATH = 'config/sandbox.json';
 

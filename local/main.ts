@@ -7,7 +7,8 @@
 
 // First: sets the environment the SDK and Powertools read when they load.
 import './env-defaults';
-import { parseCommandLine, UsageError, usage } from './cli';
+import { UsageError } from '../cli/errors';
+import { parseCommandLine, usage } from './cli';
 import { startLocalRuntime } from './runtime';
 
 const EXAMPLE_BODY = JSON.stringify({
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\nRun with --help for the options.\n`);
-      return 2;
+      return error.exitCode;
     }
     throw error;
   }

@@ -1,6 +1,6 @@
 /**
- * Callback delivery the way bunq does it (API-FACTS 1): POST the body to the target; a non-2xx answer or a
- * broken connection counts as a failed try; failed tries are repeated at a fixed interval until the allowed
+ * Callback delivery the way bunq's callback docs describe it: POST the body to the target; a non-2xx answer
+ * or a broken connection counts as a failed try; failed tries are repeated at a fixed interval until the allowed
  * number of tries is used up. What happens after the last try is the caller's business (`onDone`).
  *
  * Timers and in-flight requests are tracked so `idle()` can tell when nothing is left to do and `close()`

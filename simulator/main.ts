@@ -6,6 +6,7 @@
  * Prints the bunq API base URL on start and stops cleanly on SIGINT/SIGTERM. See README.md for the API.
  */
 import { parseArgs } from 'node:util';
+import { UsageError } from '../cli/errors';
 import { type StartBunqSimulatorOptions, startBunqSimulator } from './server';
 import type { SimUserKind } from './simulator';
 
@@ -24,10 +25,6 @@ const USAGE = `Usage: npm run bunq-simulator -- [options]
                                  {"userId","apiKey"} as one JSON line
   --quiet                        do not print a line per API request
   --help                         show this text`;
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 interface CliOptions {
   readonly server: StartBunqSimulatorOptions;
@@ -111,8 +108,10 @@ async function main(): Promise<void> {
   try {
     cli = parseCli(argv);
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
-    process.exit(2);
+    // parseArgs throws a TypeError for an unknown flag or a missing value: a usage error too.
+    const usage = error instanceof UsageError ? error : new UsageError(String((error as Error).message));
+    process.stderr.write(`error: ${usage.message}\n\n${USAGE}\n`);
+    process.exit(usage.exitCode);
   }
   if (cli === 'help') {
     process.stdout.write(`${USAGE}\n`);

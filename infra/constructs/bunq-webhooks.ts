@@ -86,6 +86,8 @@ export class BunqWebhooks extends Construct {
   public readonly normalizeFunction: NodejsFunction;
   /** The callback URL without the token: `https://<api>/callbacks/`. Register `<this><token>` with bunq. */
   public readonly callbackBaseUrl: string;
+  /** The regional hostname the custom domain's CNAME points at; only with `customDomain`. */
+  public readonly customDomainTarget: string | undefined;
   /** The failure poller (retry-failures function, schedule, bunq state secret); only with `recovery.enabled`. */
   public readonly failureRecovery: FailureRecovery | undefined;
   /** The configured routes: a rule, target, retry policy and dead-letter queue each. */
@@ -140,8 +142,11 @@ export class BunqWebhooks extends Construct {
       memorySize: config.functions.ingestMemoryMb,
       logRetention,
       tracing: props.tracing,
+      reservedConcurrency: config.ingest.reservedConcurrency ?? undefined,
+      customDomain: config.customDomain,
     });
     this.api = ingest.api;
+    this.customDomainTarget = ingest.customDomainTarget;
     this.stage = ingest.stage;
     this.ingestFunction = ingest.function;
     this.callbackBaseUrl = ingest.callbackBaseUrl;
@@ -155,6 +160,7 @@ export class BunqWebhooks extends Construct {
       eventSource: config.eventSource,
       batchSize: config.queue.batchSize,
       maxBatchingWindow: Duration.seconds(config.queue.maxBatchingWindowSeconds),
+      maxConcurrency: config.queue.maxConcurrency,
       claimCheckBucket: this.claimCheckBucket,
       recordArrivals: config.recovery.enabled,
       retryBackoff: {

@@ -2,6 +2,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  ApiMapping,
+  DomainName,
   HttpApi,
   HttpMethod,
   HttpStage,
@@ -10,9 +12,12 @@ import {
   type ThrottleSettings,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -68,6 +73,30 @@ export interface IngestApiProps {
    * @default Tracing.DISABLED
    */
   readonly tracing?: Tracing;
+  /**
+   * Concurrent executions reserved for (and capping) the ingest function.
+   * @default - none: the account's unreserved pool, uncapped
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * A custom domain (with a certificate you control, so it can be pinned at bunq) mapped to the stage; the
+   * default `execute-api` endpoint is then disabled, so callbacks cannot bypass the pinned certificate.
+   * @default - none: the `execute-api` hostname
+   */
+  readonly customDomain?: CustomDomainProps;
+}
+
+/** A custom domain of the callback endpoint. */
+export interface CustomDomainProps {
+  /** The hostname, e.g. `callbacks.example.com`. */
+  readonly domainName: string;
+  /** ARN of an ACM certificate in the stack's region that covers {@link domainName}. */
+  readonly certificateArn: string;
+  /**
+   * The Route 53 public hosted zone to create alias records (A and AAAA) in.
+   * @default - none: point a CNAME at {@link IngestApi.customDomainTarget} yourself
+   */
+  readonly hostedZone?: { readonly id: string; readonly name: string };
 }
 
 /**
@@ -86,6 +115,10 @@ export class IngestApi extends Construct {
   public readonly function: NodejsFunction;
   /** The base of the callback URL, ending in `/callbacks/`; the token completes it. */
   public readonly callbackBaseUrl: string;
+  /** The custom domain, when configured. */
+  public readonly domainName: DomainName | undefined;
+  /** The regional hostname a CNAME of the custom domain points at; only with a custom domain. */
+  public readonly customDomainTarget: string | undefined;
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
@@ -98,6 +131,7 @@ export class IngestApi extends Construct {
       timeout: INGEST_TIMEOUT,
       logRetention: props.logRetention,
       tracing: props.tracing,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         [INGEST_ENV.queueUrl]: props.queue.queueUrl,
         [INGEST_ENV.tokenSecretArn]: props.tokenSecret.secretArn,
@@ -114,6 +148,9 @@ export class IngestApi extends Construct {
     this.api = new HttpApi(this, 'Api', {
       description: 'Receives bunq callbacks',
       createDefaultStage: false,
+      // With a custom domain, only it serves callbacks: the execute-api hostname's AWS certificate cannot be
+      // pinned, and leaving it open would let a caller bypass the pinned one.
+      disableExecuteApiEndpoint: props.customDomain !== undefined,
     });
     this.accessLogGroup = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
     this.stage = new HttpStage(this, 'DefaultStage', {
@@ -133,6 +170,33 @@ export class IngestApi extends Construct {
         payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
       }),
     });
-    this.callbackBaseUrl = `${this.stage.url}callbacks/`;
+    const custom = props.customDomain;
+    if (custom === undefined) {
+      this.domainName = undefined;
+      this.customDomainTarget = undefined;
+      this.callbackBaseUrl = `${this.stage.url}callbacks/`;
+      return;
+    }
+    this.domainName = new DomainName(this, 'DomainName', {
+      domainName: custom.domainName,
+      certificate: Certificate.fromCertificateArn(this, 'Certificate', custom.certificateArn),
+    });
+    new ApiMapping(this, 'ApiMapping', { api: this.api, domainName: this.domainName, stage: this.stage });
+    this.customDomainTarget = this.domainName.regionalDomainName;
+    if (custom.hostedZone !== undefined) {
+      const zone = HostedZone.fromHostedZoneAttributes(this, 'HostedZone', {
+        hostedZoneId: custom.hostedZone.id,
+        zoneName: custom.hostedZone.name,
+      });
+      const target = RecordTarget.fromAlias(
+        new ApiGatewayv2DomainProperties(
+          this.domainName.regionalDomainName,
+          this.domainName.regionalHostedZoneId,
+        ),
+      );
+      new ARecord(this, 'AliasRecord', { zone, recordName: custom.domainName, target });
+      new AaaaRecord(this, 'AliasRecordIpv6', { zone, recordName: custom.domainName, target });
+    }
+    this.callbackBaseUrl = `https://${custom.domainName}/callbacks/`;
   }
 }

@@ -1,21 +1,18 @@
 /**
  * The operator's view: an alarm on every way a callback can be lost or stuck, each into one encrypted SNS
  * topic and each saying what it means and what to do; and a dashboard of the flow, from callbacks in to
- * events out. docs/OPERATIONS.md has a runbook entry per alarm, under the same name.
+ * events out (built in `monitoring-dashboard.ts`). docs/OPERATIONS.md has a runbook entry per alarm, under the
+ * same name.
  */
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
-  AlarmStatusWidget,
   ComparisonOperator,
-  Dashboard,
-  GraphWidget,
+  type Dashboard,
   type IMetric,
-  MathExpression,
-  Metric,
+  type Metric,
   Stats,
-  TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -28,14 +25,8 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AlarmThresholds } from '../../shared/config/monitoring-config';
-import { METRICS_NAMESPACE } from './pipeline-function';
-
-/** `POWERTOOLS_SERVICE_NAME` of the pipeline's functions: the `service` dimension of their metrics. */
-export const PIPELINE_SERVICES = {
-  ingest: 'bunq-webhooks-ingest',
-  normalize: 'bunq-webhooks-normalize',
-  retryFailures: 'bunq-webhooks-retry-failures',
-} as const;
+import { createDashboard } from './monitoring-dashboard';
+import { PIPELINE_SERVICES, pipelineMetric, ruleMetric } from './monitoring-metrics';
 
 /** The anchor of each alarm's runbook entry in docs/OPERATIONS.md (`## Runbook`). */
 const RUNBOOK = 'docs/OPERATIONS.md#runbook';
@@ -178,6 +169,8 @@ export class Monitoring extends Construct {
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        // Only on behalf of this account's alarms: CloudWatch acting for another account cannot use the key.
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     );
     this.topic = new Topic(this, 'AlarmTopic', {
@@ -203,15 +196,6 @@ export class Monitoring extends Construct {
     );
     for (const email of props.alarmEmails ?? []) this.topic.addSubscription(new EmailSubscription(email));
     this.action = new SnsAction(this.topic);
-
-    const pipelineMetric = (service: string, metricName: string, statistic = Stats.SUM, p = period) =>
-      new Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { service },
-        statistic,
-        period: p,
-      });
 
     // --- Failure recovery: callbacks bunq gave up on.
     const recovery = props.failureRecovery;
@@ -355,7 +339,7 @@ export class Monitoring extends Construct {
         'Do: check the Ingest function errors and logs, and SQS health in the region.',
     });
     this.addAlarm('DeadLettered', {
-      metric: pipelineMetric(PIPELINE_SERVICES.normalize, 'DeadLettered'),
+      metric: pipelineMetric(PIPELINE_SERVICES.normalize, 'DeadLettered', period),
       threshold: t.deadLettered,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
@@ -364,7 +348,7 @@ export class Monitoring extends Construct {
         'Do: read the deadLetterReason and deadLetterDetail attributes of the messages, fix the cause, then npx bunq-webhooks redrive --stack <stack>.',
     });
     this.addAlarm('RejectedCallbacks', {
-      metric: pipelineMetric(PIPELINE_SERVICES.ingest, 'CallbacksRejected'),
+      metric: pipelineMetric(PIPELINE_SERVICES.ingest, 'CallbacksRejected', period),
       threshold: t.rejectedCallbacks,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
@@ -375,16 +359,8 @@ export class Monitoring extends Construct {
 
     // --- Route deliveries.
     for (const route of props.routes ?? []) {
-      const ruleMetric = (metricName: string) =>
-        new Metric({
-          namespace: 'AWS/Events',
-          metricName,
-          dimensionsMap: { EventBusName: props.bus.eventBusName, RuleName: route.ruleName },
-          statistic: Stats.SUM,
-          period,
-        });
       this.addAlarm(`Route-${route.name}-FailedInvocations`, {
-        metric: ruleMetric('FailedInvocations'),
+        metric: ruleMetric(props.bus, route.ruleName, 'FailedInvocations', period),
         threshold: t.ruleFailedInvocations,
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,
@@ -393,7 +369,7 @@ export class Monitoring extends Construct {
           "Do: check the target exists and lets the route's role in (another account: its resource policy), then replay them from the archive to this rule.",
       });
       this.addAlarm(`Route-${route.name}-DeadLetterFailures`, {
-        metric: ruleMetric('InvocationsFailedToBeSentToDlq'),
+        metric: ruleMetric(props.bus, route.ruleName, 'InvocationsFailedToBeSentToDlq', period),
         threshold: 0,
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,
@@ -407,7 +383,13 @@ export class Monitoring extends Construct {
     this.dashboard =
       props.dashboard === false
         ? undefined
-        : this.createDashboard(props, period, pipelineMetric, deadLetterQueues, recovery);
+        : createDashboard(this, {
+            props,
+            period,
+            alarms: [...this.alarmList.values()],
+            deadLetterQueues,
+            recovery,
+          });
   }
 
   private addAlarm(
@@ -442,163 +424,5 @@ export class Monitoring extends Construct {
     alarm.addOkAction(this.action);
     this.alarmList.set(id, alarm);
     return alarm;
-  }
-
-  private createDashboard(
-    props: MonitoringProps,
-    period: Duration,
-    pipelineMetric: (service: string, name: string, statistic?: string, p?: Duration) => Metric,
-    deadLetterQueues: readonly MonitoredDeadLetterQueue[],
-    recovery: MonitoredFailureRecovery | undefined,
-  ): Dashboard {
-    const seconds = period.toSeconds();
-    // One line per dimension value (category, reason): a graph may SEARCH, an alarm may not.
-    const byDimension = (service: string, metricName: string, dimension: string) =>
-      new MathExpression({
-        expression: `SEARCH('{${METRICS_NAMESPACE},${dimension},service} MetricName="${metricName}" service="${service}"', 'Sum', ${seconds})`,
-        usingMetrics: {},
-        period,
-      });
-    const { ingest, normalize } = PIPELINE_SERVICES;
-    const wide = { width: 12, height: 6 } as const;
-
-    const dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
-    dashboard.addWidgets(
-      new TextWidget({
-        markdown:
-          '# bunq webhooks\nCallbacks in, events out. Every alarm has a runbook entry in docs/OPERATIONS.md (section Runbook).',
-        width: 24,
-        height: 2,
-      }),
-    );
-    dashboard.addWidgets(
-      new AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarmList.values()], width: 24, height: 4 }),
-    );
-    dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Callbacks in',
-        left: [
-          pipelineMetric(ingest, 'CallbacksAccepted').with({ label: 'accepted' }),
-          pipelineMetric(ingest, 'CallbacksRejected').with({ label: 'rejected' }),
-          pipelineMetric(ingest, 'EnqueueFailed').with({ label: 'enqueue failed (503)' }),
-        ],
-        ...wide,
-      }),
-      new GraphWidget({
-        title: 'Events out, by category',
-        left: [byDimension(normalize, 'EventsPublished', 'category')],
-        ...wide,
-      }),
-    );
-    const third = { width: 8, height: 6 } as const;
-    dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Duplicates suppressed and claim checks',
-        left: [
-          pipelineMetric(normalize, 'DuplicatesSuppressed').with({ label: 'duplicates suppressed' }),
-          pipelineMetric(normalize, 'ClaimChecked').with({ label: 'claim-checked objects' }),
-        ],
-        ...third,
-      }),
-      new GraphWidget({
-        title: 'Schema mismatches, by object type',
-        left: [byDimension(normalize, 'SchemaMismatch', 'objectType')],
-        ...third,
-      }),
-      new GraphWidget({
-        title: 'Time to acknowledge (ms)',
-        left: [Stats.p(50), Stats.p(99), Stats.MAXIMUM].map((statistic) =>
-          pipelineMetric(ingest, 'TimeToAcknowledge', statistic).with({ label: statistic }),
-        ),
-        ...third,
-      }),
-    );
-    dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Callbacks queue',
-        left: [
-          props.callbackQueue
-            .metricApproximateAgeOfOldestMessage({ statistic: Stats.MAXIMUM, period })
-            .with({ label: 'age of oldest (s)' }),
-        ],
-        right: [
-          props.callbackQueue
-            .metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period })
-            .with({ label: 'waiting' }),
-          props.callbackQueue
-            .metricApproximateNumberOfMessagesNotVisible({ statistic: Stats.MAXIMUM, period })
-            .with({ label: 'in flight or delayed' }),
-        ],
-        ...wide,
-      }),
-      new GraphWidget({
-        title: 'Dead-letter queues (messages)',
-        left: deadLetterQueues.map((dlq) =>
-          dlq.queue
-            .metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period })
-            .with({ label: dlq.name }),
-        ),
-        ...wide,
-      }),
-    );
-    dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Dead-lettered by the normalizer, by reason',
-        left: [byDimension(normalize, 'DeadLettered', 'reason')],
-        ...wide,
-      }),
-      new GraphWidget({
-        title: 'Rejected callbacks, by reason',
-        left: [byDimension(ingest, 'CallbacksRejected', 'reason')],
-        ...wide,
-      }),
-    );
-    if ((props.routes ?? []).length > 0) {
-      const ruleMetric = (metricName: string, ruleName: string, label: string) =>
-        new Metric({
-          namespace: 'AWS/Events',
-          metricName,
-          dimensionsMap: { EventBusName: props.bus.eventBusName, RuleName: ruleName },
-          statistic: Stats.SUM,
-          period,
-          label,
-        });
-      dashboard.addWidgets(
-        new GraphWidget({
-          title: 'Route deliveries',
-          left: (props.routes ?? []).map((route) => ruleMetric('Invocations', route.ruleName, route.name)),
-          ...wide,
-        }),
-        new GraphWidget({
-          title: 'Route deliveries failed',
-          left: (props.routes ?? []).map((route) =>
-            ruleMetric('FailedInvocations', route.ruleName, route.name),
-          ),
-          ...wide,
-        }),
-      );
-    }
-    if (recovery !== undefined) {
-      const pollPeriod = Duration.minutes(Math.max(period.toMinutes(), recovery.interval.toMinutes()));
-      dashboard.addWidgets(
-        new GraphWidget({
-          title: 'Failure backlog',
-          left: [
-            recovery
-              .metric('FailedCallbacksOutstanding')
-              .with({ statistic: Stats.MAXIMUM, period: pollPeriod, label: 'failed callbacks outstanding' }),
-          ],
-          ...wide,
-        }),
-        new GraphWidget({
-          title: 'Failure retries',
-          left: (['RetriesRequested', 'RetriesExhausted', 'PollErrors', 'PollerHeartbeat'] as const).map(
-            (name) => recovery.metric(name).with({ period: pollPeriod, label: name }),
-          ),
-          ...wide,
-        }),
-      );
-    }
-    return dashboard;
   }
 }

@@ -36,6 +36,11 @@ export interface NormalizerProps {
   readonly eventSource: string;
   /** Records handed to one invocation. */
   readonly batchSize: number;
+  /**
+   * Most invocations the SQS event source runs at once (2 to 1000). Beyond it records wait on the queue.
+   * @default - no cap: Lambda scales the pollers up to the account's concurrency
+   */
+  readonly maxConcurrency?: number;
   /** Whether the normalizer records which callbacks arrived, for the failure poller. */
   readonly recordArrivals: boolean;
   /** Where objects too large for an event are stored (the function writes under `objects/`). */
@@ -100,6 +105,7 @@ export class Normalizer extends Construct {
         batchSize: props.batchSize,
         maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
         reportBatchItemFailures: true,
+        maxConcurrency: props.maxConcurrency,
       }),
     );
     props.eventBus.grantPutEventsTo(this.function);

@@ -4,13 +4,18 @@
  */
 import * as z from 'zod';
 import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL } from '../bunq/api/client';
+import { publicKeyFromPem } from '../bunq/api/crypto';
 import { DEFAULT_MAX_BODY_BYTES } from '../contract/limits';
+import { CALLBACK_SIGNATURE_MODES } from '../pipeline/ingest/callback-signature';
 import { parseCidr } from '../pipeline/ingest/cidr';
 import { arnProblem } from '../routing/arn';
 import { routesSchema } from '../routing/route-config';
 import { monitoringConfigSchema } from './monitoring-config';
 
-/** bunq's documented production callback range (API-FACTS 1). It may change with notice: configuration. */
+/**
+ * bunq's documented production callback range (bunq's API docs, "Receiving callbacks"). It may change with
+ * notice: configuration.
+ */
 export const BUNQ_PRODUCTION_CIDRS = ['185.40.108.0/22'] as const;
 /** bunq's sandbox calls from changing AWS addresses, so the sandbox default is any source. */
 export const ANY_SOURCE_CIDRS = ['0.0.0.0/0', '::/0'] as const;
@@ -28,6 +33,51 @@ const cidr = z.string().superRefine((value, ctx) => {
     ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
   }
 });
+
+/** A DNS name as Route 53 and ACM take it: lower-case labels, no trailing dot, no wildcard. */
+const domainName = z
+  .string()
+  .max(253)
+  .regex(
+    /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/,
+    'use a lower-case DNS name such as "callbacks.example.com" (no wildcard, no trailing dot)',
+  );
+
+const customDomainSchema = z
+  .object({
+    /** The callback endpoint's hostname, e.g. `callbacks.example.com`. */
+    domainName,
+    /** An ACM certificate in the stack's region covering `domainName` (issued or imported by you). */
+    certificateArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+        'use an ACM certificate ARN, e.g. arn:aws:acm:eu-west-1:123456789012:certificate/<id>',
+      ),
+    /**
+     * The Route 53 public hosted zone to create the alias record in. Default: none; point a CNAME at the
+     * `CustomDomainTarget` output yourself.
+     */
+    hostedZone: z
+      .object({
+        id: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'use a hosted zone id such as "Z0123456789ABCDEFGHIJ"'),
+        /** The zone's name, e.g. `example.com`: `domainName` must be inside it. */
+        name: domainName,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((custom, ctx) => {
+    const zone = custom.hostedZone;
+    if (zone !== undefined && !`.${custom.domainName}`.endsWith(`.${zone.name}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hostedZone', 'name'],
+        message: `"${custom.domainName}" is not inside the zone "${zone.name}": name the zone that holds it`,
+      });
+    }
+  });
 
 export const pipelineConfigSchema = z
   .object({
@@ -63,6 +113,38 @@ export const pipelineConfigSchema = z
         /** API Gateway throttling for the callback route. */
         throttleRateLimit: z.number().positive().default(200),
         throttleBurstLimit: z.number().int().positive().default(400),
+        /**
+         * Concurrent executions reserved for (and capping) the ingest function, so a flood that passes the
+         * API's throttling cannot take the account's whole Lambda pool. Beyond it API Gateway answers 5xx and
+         * bunq retries. `null` reserves nothing (accounts whose concurrency limit is too small to reserve).
+         */
+        reservedConcurrency: z.number().int().min(1).max(10_000).nullable().default(50),
+        /**
+         * `X-Bunq-Server-Signature` on callbacks: `off`, `log` (verify and count, never refuse) or `enforce`
+         * (refuse a callback without a valid one). The key is `serverPublicKeyPem`, else the installation's
+         * server public key in the failure poller's state secret.
+         */
+        callbackSignature: z
+          .object({
+            mode: z.enum(CALLBACK_SIGNATURE_MODES).default('log'),
+            /** bunq's server public key (PEM), e.g. from your installation. Default: the poller's state. */
+            serverPublicKeyPem: z
+              .string()
+              .superRefine((value, ctx) => {
+                try {
+                  publicKeyFromPem(value);
+                } catch {
+                  ctx.addIssue({
+                    code: 'custom',
+                    message:
+                      'is not a PEM public key: paste bunq\'s server_public_key, "-----BEGIN PUBLIC KEY-----..."',
+                  });
+                }
+              })
+              .optional(),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -82,6 +164,11 @@ export const pipelineConfigSchema = z
          * SQS requests, normalize invocations and log lines (docs/COST.md).
          */
         maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(10),
+        /**
+         * Most normalize invocations the SQS event source runs at once (its maximum concurrency). Beyond it
+         * messages wait on the queue, which is durable: the cost is latency (`CallbackQueueAge`), not loss.
+         */
+        maxConcurrency: z.number().int().min(2).max(1_000).default(10),
         /** Delay before the first redelivery of a record that failed transiently; doubles per failure. */
         retryBackoffBaseSeconds: z.number().int().min(0).max(43_200).default(10),
         /** Longest delay between redeliveries. */
@@ -190,6 +277,11 @@ export const pipelineConfigSchema = z
         }
       })
       .prefault({}),
+    /**
+     * A custom domain for the callback endpoint, with a certificate you control, so it can be pinned at bunq
+     * (the default `execute-api` hostname serves a certificate AWS rotates without notice). Default: none.
+     */
+    customDomain: customDomainSchema.optional(),
     /** Rules on the pipeline's bus, one per route, each to one team's target (see `shared/routing`). */
     routes: routesSchema,
     /** Alarms (to one SNS topic), their thresholds, and the dashboard. */
@@ -218,6 +310,19 @@ export const pipelineConfigSchema = z
         code: 'custom',
         path: ['queue', 'retryBackoffMaxSeconds'],
         message: `must be at least queue.retryBackoffBaseSeconds (${config.queue.retryBackoffBaseSeconds})`,
+      });
+    }
+    const signature = config.ingest.callbackSignature;
+    if (
+      signature.mode === 'enforce' &&
+      signature.serverPublicKeyPem === undefined &&
+      !config.recovery.enabled
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingest', 'callbackSignature', 'serverPublicKeyPem'],
+        message:
+          "enforce needs a key: set serverPublicKeyPem, or enable recovery so the installation's key is used",
       });
     }
     const archiveDays = config.eventBus.archiveRetentionDays;

@@ -2,7 +2,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCommandLine, UsageError, usage } from '../../local/cli';
+import { UsageError } from '../../cli/errors';
+import { parseCommandLine, usage } from '../../local/cli';
 import { TEST_TOKEN } from './helpers';
 
 let dir: string;

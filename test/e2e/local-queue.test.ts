@@ -11,6 +11,15 @@ import type { QueueMessage } from '../../shared/pipeline/ports';
 
 const logger = createLogger('local-queue-test');
 
+// A bound for a hung queue, not a timing assertion: every wait below is on a condition (the queue idle).
+jest.setTimeout(60_000);
+const DRAIN_BOUND_MS = 50_000;
+
+/** Resolves once `condition` holds, checking after every timer turn (no fixed sleep). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 const message = (body: string): QueueMessage => ({
   body,
   attributes: {
@@ -45,6 +54,18 @@ function harness(handler: SqsBatchHandler, options: Partial<LocalQueueOptions> =
   return { queue, deadLetters, calls };
 }
 
+/**
+ * Every record handed to the handler, as [body, receive count], first batch first. The redeliveries become
+ * visible on timers of their own, so whether they come back as one batch or two depends on the scheduler
+ * (as on SQS): the order within one receive count is sorted away.
+ */
+const redeliveries = (calls: Harness['calls']): string[][] => {
+  const [first, ...rest] = calls.map((call) =>
+    call.event.Records.map((r) => [r.body, r.attributes.ApproximateReceiveCount ?? '']),
+  );
+  return [...(first ?? []), ...rest.flat().sort(([a = ''], [b = '']) => a.localeCompare(b))];
+};
+
 const succeed: SqsBatchHandler = async () => ({ batchItemFailures: [] });
 
 let open: LocalQueue | undefined;
@@ -62,7 +83,7 @@ describe('LocalQueue', () => {
     const { queue, calls } = track(harness(succeed, { handlerTimeoutMs: 5_000 }));
     const sent = message('{"a":1}');
     await queue.send(sent);
-    expect(await queue.drain(2_000)).toBe(true);
+    expect(await queue.drain(DRAIN_BOUND_MS)).toBe(true);
 
     expect(calls).toHaveLength(1);
     const { event, context } = calls[0] ?? { event: { Records: [] }, context: undefined };
@@ -103,7 +124,7 @@ describe('LocalQueue', () => {
   it('groups messages sent together into batches of at most batchSize', async () => {
     const { queue, calls } = track(harness(succeed, { batchSize: 4 }));
     await Promise.all(Array.from({ length: 10 }, (_, i) => queue.send(message(`m${i}`))));
-    expect(await queue.drain(2_000)).toBe(true);
+    expect(await queue.drain(DRAIN_BOUND_MS)).toBe(true);
 
     expect(calls.map((call) => call.event.Records.length)).toEqual([4, 4, 2]);
     expect(queue.stats()).toMatchObject({
@@ -127,7 +148,7 @@ describe('LocalQueue', () => {
       }),
     );
     await Promise.all([queue.send(message('good')), queue.send(message('bad'))]);
-    expect(await queue.drain(2_000)).toBe(true);
+    expect(await queue.drain(DRAIN_BOUND_MS)).toBe(true);
 
     expect(
       calls.map((call) => call.event.Records.map((r) => [r.body, r.attributes.ApproximateReceiveCount])),
@@ -150,8 +171,13 @@ describe('LocalQueue', () => {
       }),
     );
     await Promise.all([queue.send(message('a')), queue.send(message('b'))]);
-    expect(await queue.drain(2_000)).toBe(true);
-    expect(calls.map((call) => call.event.Records.length)).toEqual([2, 2]);
+    expect(await queue.drain(DRAIN_BOUND_MS)).toBe(true);
+    expect(redeliveries(calls)).toEqual([
+      ['a', '1'],
+      ['b', '1'],
+      ['a', '2'],
+      ['b', '2'],
+    ]);
   });
 
   it('fails the whole batch on an itemIdentifier that is not in the batch, as Lambda does', async () => {
@@ -163,8 +189,13 @@ describe('LocalQueue', () => {
       }),
     );
     await Promise.all([queue.send(message('a')), queue.send(message('b'))]);
-    expect(await queue.drain(2_000)).toBe(true);
-    expect(calls.map((call) => call.event.Records.length)).toEqual([2, 2]);
+    expect(await queue.drain(DRAIN_BOUND_MS)).toBe(true);
+    expect(redeliveries(calls)).toEqual([
+      ['a', '1'],
+      ['b', '1'],
+      ['a', '2'],
+      ['b', '2'],
+    ]);
   });
 
   it('dead-letters a message after maxReceiveCount failed receives, body and attributes intact', async () => {
@@ -174,7 +205,7 @@ describe('LocalQueue', () => {
       })),
     );
     await queue.send(message('poison'));
-    expect(await queue.drain(2_000)).toBe(true);
+    expect(await queue.drain(DRAIN_BOUND_MS)).toBe(true);
 
     expect(calls).toHaveLength(3);
     expect(deadLetters.records).toHaveLength(1);
@@ -194,14 +225,16 @@ describe('LocalQueue', () => {
       harness(
         async () => {
           attempts += 1;
-          if (attempts === 1) await new Promise((resolve) => setTimeout(resolve, 200));
+          // The first attempt outlives its time limit whatever the machine's load: it ends only once the
+          // queue has given up on it and redelivered the message.
+          if (attempts === 1) await until(() => attempts === 2);
           return { batchItemFailures: [] };
         },
         { handlerTimeoutMs: 50 },
       ),
     );
     await queue.send(message('slow'));
-    expect(await queue.drain(2_000)).toBe(true);
+    expect(await queue.drain(DRAIN_BOUND_MS)).toBe(true);
     expect(calls.map((call) => call.event.Records[0]?.attributes.ApproximateReceiveCount)).toEqual([
       '1',
       '2',
@@ -220,6 +253,8 @@ describe('LocalQueue', () => {
     );
     await Promise.all([queue.send(message('x')), queue.send(message('y'))]);
 
+    // Both failed once and now wait out a 60 s visibility timeout: a drain bounded well below it cannot end.
+    await until(() => queue.stats().delayed === 2);
     expect(await queue.drain(100)).toBe(false);
     expect(queue.stats()).toMatchObject({ delayed: 2 });
     expect(await queue.evacuate('drain-timeout', 'shutting down')).toBe(2);

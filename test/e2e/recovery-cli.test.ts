@@ -1,5 +1,6 @@
 /** The local runtime's failure poller flags: values, environment variables, defaults and clear errors. */
-import { parseCommandLine, UsageError, usage } from '../../local/cli';
+import { UsageError } from '../../cli/errors';
+import { parseCommandLine, usage } from '../../local/cli';
 import { DEFAULT_FAILURE_POLL_INTERVAL_MS } from '../../local/failure-poller';
 
 const runOptions = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {

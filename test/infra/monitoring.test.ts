@@ -9,7 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../infra/app-settings';
 import { BunqWebhooksStack } from '../../infra/bunq-webhooks-stack';
 import { RETRY_FAILURES_SERVICE } from '../../infra/constructs/failure-recovery';
-import { PIPELINE_SERVICES } from '../../infra/constructs/monitoring';
+import { PIPELINE_SERVICES } from '../../infra/constructs/monitoring-metrics';
 import { type PipelineConfigInput, parsePipelineConfig } from '../../shared/config/pipeline-config';
 import { cdkJsonContext, PROJECT_ROOT, SKIP_BUNDLING_CONTEXT, SYNTH_TIMEOUT_MS } from './support/synth';
 

@@ -32,7 +32,8 @@ const STACKS = {
   customerKey: {
     environment: 'production',
     eventBus: { kmsKeyArn: EVENT_BUS_KEY_ARN },
-    ingest: { throttleRateLimit: 7, throttleBurstLimit: 11 },
+    ingest: { throttleRateLimit: 7, throttleBurstLimit: 11, reservedConcurrency: 13 },
+    queue: { maxConcurrency: 3 },
   },
 } satisfies Record<string, PipelineConfigInput>;
 type StackName = keyof typeof STACKS;
@@ -334,6 +335,43 @@ describe('denial of service and cost', () => {
     };
     expect(Number(ingest.Environment.Variables[INGEST_ENV.maxBodyBytes])).toBeGreaterThan(0);
     expect(ingest.Timeout).toBeLessThanOrEqual(10);
+  });
+
+  test.each(NAMES)('%s: the ingest function has a concurrency bound, so a flood cannot fan out', (name) => {
+    const template = templates[name];
+    const ingest = propertiesOf(template, ingestFunctionId(template));
+    expect(ingest.ReservedConcurrentExecutions).toEqual(name === 'customerKey' ? 13 : 50);
+  });
+
+  test.each(NAMES)('%s: the SQS event source runs a bounded number of normalize invocations', (name) => {
+    const template = templates[name];
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: normalizeFunctionId(template) },
+      ScalingConfig: { MaximumConcurrency: name === 'customerKey' ? 3 : 10 },
+    });
+  });
+
+  test('ingest.reservedConcurrency null reserves nothing, for accounts too small to reserve', () => {
+    const { template } = synthStack({ ingest: { reservedConcurrency: null } }, { bundle: false });
+    expect(propertiesOf(template, ingestFunctionId(template)).ReservedConcurrentExecutions).toBeUndefined();
+  });
+});
+
+describe('the alarm topic key', () => {
+  test('lets CloudWatch use it only on behalf of this account (aws:SourceAccount)', () => {
+    const template = templates.allTargets;
+    const keys = ofType(template, 'AWS::KMS::Key');
+    const grants = keys.flatMap(([, key]) =>
+      (
+        key.Properties.KeyPolicy as { Statement: (PolicyStatement & { Principal?: unknown })[] }
+      ).Statement.filter((statement) =>
+        JSON.stringify(statement.Principal ?? {}).includes('cloudwatch.amazonaws.com'),
+      ),
+    );
+    expect(grants).toHaveLength(1);
+    expect(grants[0]?.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    });
   });
 });
 

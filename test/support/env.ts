@@ -6,3 +6,5 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 process.env.POWERTOOLS_DEV ??= 'false';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+// The CLI keeps bunq sessions under the user's config directory; tests opt in with a directory of their own.
+process.env.BUNQ_WEBHOOKS_SESSION_CACHE ??= 'off';

@@ -1,6 +1,7 @@
 /**
  * bunq's signatures: RSA PKCS#1 v1.5 with SHA-256 over the exact body bytes, base64 in a header
- * (`X-Bunq-Client-Signature` on requests, `X-Bunq-Server-Signature` on responses; API-FACTS 2.3 and 2.4).
+ * (`X-Bunq-Client-Signature` on requests, `X-Bunq-Server-Signature` on responses; bunq's API docs,
+ * "Signing": only the body is signed; full-request signatures are no longer validated).
  * Keys are 2048-bit RSA in PEM: PKCS#8 for the private key, SPKI for the public key.
  */
 import {

@@ -57,7 +57,10 @@ export interface BunqApiErrorDetails {
   readonly retryAfterMs?: number | null;
 }
 
-/** The two descriptions that mean "the session is gone: open a new one" (API-FACTS 2.2). */
+/**
+ * The two descriptions that mean "the session is gone: open a new one": a session expires after the user's
+ * auto-logout time, and bunq then answers with one of these (spelt both ways in the wild).
+ */
 const SESSION_EXPIRED_DESCRIPTIONS = new Set(['insufficient authorisation.', 'insufficient authentication.']);
 
 /** bunq answered with an error status. Subclasses name the status; `status` is always set. */

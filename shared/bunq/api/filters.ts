@@ -1,7 +1,7 @@
 /**
- * Merging callback filters. bunq's POST notification-filter-url replaces the whole set (API-FACTS 3), so a
- * tool that registers its URL must read the set, change only the filters pointing at its own URL, and
- * write everything back: other integrations' filters stay as they were.
+ * Merging callback filters. bunq's POST notification-filter-url replaces the whole set (what it is sent
+ * becomes the set), so a tool that registers its URL must read the set, change only the filters pointing at
+ * its own URL, and write everything back: other integrations' filters stay as they were.
  */
 import type { NotificationFilterInput, NotificationFilterUrl } from './schemas';
 

@@ -14,7 +14,11 @@ export interface RateLimitRule {
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-/** bunq's limits per method and the stricter one for `/session-server` (API-FACTS 2.6). */
+/**
+ * bunq's limits per method and the stricter one for `/session-server` (bunq's API docs, "Rate limits": per
+ * source address and endpoint, GET 3, POST 5 and PUT 2 calls in any 3 seconds; `/session-server` 1 per 30
+ * seconds; over them a 429).
+ */
 export interface BunqRateLimits {
   readonly GET: RateLimitRule;
   readonly POST: RateLimitRule;

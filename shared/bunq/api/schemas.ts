@@ -68,9 +68,10 @@ export const notificationFilterSchema = z.looseObject({
 export type NotificationFilter = z.infer<typeof notificationFilterSchema>;
 
 /**
- * A callback bunq gave up on (API-FACTS 3). `id` is what a retry needs; it is missing from the public spec
- * but present in the seed example and the partner spec, so it is optional here and items without it are
- * kept (they just cannot be retried).
+ * A callback bunq gave up on (`NotificationFilterFailure`, listed by GET notification-filter-failure). `id`
+ * is what a retry needs; it is missing from the public spec but present in the example of bunq's callback
+ * docs and in the partner spec, so it is optional here and items without it are kept (they just cannot be
+ * retried).
  */
 export const notificationFilterFailureSchema = z.looseObject({
   id: z.number().int().nullish(),

@@ -42,7 +42,7 @@ export const HEADER = {
   serverSignature: 'X-Bunq-Server-Signature',
 } as const;
 
-/** bunq's value for "location unknown" (API-FACTS 2.5). */
+/** bunq's value for "location unknown" (bunq's API docs, "Headers": `X-Bunq-Geolocation` is required). */
 export const GEOLOCATION_UNKNOWN = '0 0 0 0 000';
 
 export interface BackoffOptions {

@@ -45,7 +45,7 @@ export const EVERY = '*';
  * | BunqMeTabResultInquiry, BunqMeTabResultResponse | `payment.amount` |
  * | BunqMeFundraiserResult | `payments[0].amount` |
  * | DraftPayment | the sum of `entries[*].amount` |
- * | PaymentBatch | the sum of `payments.Payment[*].amount` |
+ * | PaymentBatch | the sum of `payments.Payment[*].amount` (or of `payments[*].amount`, the flat list) |
  * | ScheduledPayment (SchedulePayment) | `payment.amount` |
  * | ScheduledInstance (ScheduleInstance) | `result_object.Payment.amount`, else the sum of `result_object.PaymentBatch` |
  * | IdealMerchantTransaction | `amount_guaranteed`, else `amount_requested` |
@@ -64,16 +64,21 @@ export const PRIMARY_AMOUNT_PATHS: Readonly<Record<string, readonly (readonly st
   BunqMeTabResultResponse: [['payment', 'amount']],
   BunqMeFundraiserResult: [['payments', '0', 'amount']],
   DraftPayment: [['entries', EVERY, 'amount']],
-  PaymentBatch: [['payments', 'Payment', EVERY, 'amount']],
+  PaymentBatch: [
+    ['payments', 'Payment', EVERY, 'amount'],
+    ['payments', EVERY, 'amount'],
+  ],
   ScheduledPayment: [['payment', 'amount']],
   SchedulePayment: [['payment', 'amount']],
   ScheduledInstance: [
     ['result_object', 'Payment', 'amount'],
     ['result_object', 'PaymentBatch', 'payments', 'Payment', EVERY, 'amount'],
+    ['result_object', 'PaymentBatch', 'payments', EVERY, 'amount'],
   ],
   ScheduleInstance: [
     ['result_object', 'Payment', 'amount'],
     ['result_object', 'PaymentBatch', 'payments', 'Payment', EVERY, 'amount'],
+    ['result_object', 'PaymentBatch', 'payments', EVERY, 'amount'],
   ],
   IdealMerchantTransaction: [['amount_guaranteed'], ['amount_requested']],
   Invoice: [['total_vat_inclusive']],

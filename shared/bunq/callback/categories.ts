@@ -1,8 +1,9 @@
 /**
- * The callback categories bunq documents (API-FACTS 1, "Categories") and the object types each is expected
- * to carry. The expectations are documentation: categories and object types are open sets, so a callback
- * with an unexpected object type, or a category not listed here, is still published (detail-type = the
- * category as sent), and its object is still typed when its object type is known.
+ * The callback categories bunq documents (its "Callbacks" docs, the public OpenAPI spec and the partner API
+ * spec) and the object types each is expected to carry. The expectations are documentation: categories and
+ * object types are open sets, so a callback with an unexpected object type, or a category not listed here, is
+ * still published (detail-type = the category as sent), and its object is still typed when its object type is
+ * known.
  */
 import type { BunqObjectType } from './objects';
 

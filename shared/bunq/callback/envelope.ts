@@ -1,6 +1,7 @@
 /**
  * The callback body bunq sends: `{"NotificationUrl": {"target_url", "category", "event_type", "object":
- * {"<ObjectType>": {...}}}}` (API-FACTS 1). Categories, event types and object types are open sets.
+ * {"<ObjectType>": {...}}}}`, with exactly one key under `object` (bunq's docs, "Callbacks"; the OpenAPI spec
+ * has no schema for it). Categories, event types and object types are open sets.
  */
 import * as z from 'zod';
 

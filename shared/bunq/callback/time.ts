@@ -1,7 +1,7 @@
 /**
- * bunq timestamps. bunq writes UTC times as `YYYY-MM-DD hh:mm:ss.ssssss` (API-FACTS 1), not ISO 8601, with
- * microseconds that a JavaScript Date would drop. These helpers convert the text, never through a Date, so
- * the microseconds survive.
+ * bunq timestamps. bunq writes UTC times as `YYYY-MM-DD hh:mm:ss.ssssss` (e.g. `2017-01-13 13:19:16.215235`),
+ * not ISO 8601, with microseconds that a JavaScript Date would drop. These helpers convert the text, never
+ * through a Date, so the microseconds survive.
  */
 
 const BUNQ_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?$/;

@@ -1,7 +1,7 @@
 /**
- * Callback token checks. bunq signs nothing on callbacks (API-FACTS 1), so the secret token in the URL path
- * is what authenticates a request: compared in constant time, with the previous token still valid during a
- * rotation's overlap.
+ * Callback token checks. bunq documents no signature on callbacks (`X-Bunq-Server-Signature` is documented on
+ * API responses only), so the secret token in the URL path is what authenticates a request: compared in
+ * constant time, with the previous token still valid during a rotation's overlap.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 // zod/mini: the ingest imports this on every cold start, and mini tree-shakes to a few KB.

@@ -1,8 +1,8 @@
 /**
  * The dedupe key: stable for the same callback however many times bunq (up to 6 tries), SQS (redelivery) or
- * the failure poller deliver it. bunq's body carries no delivery id (API-FACTS 1), so the key is built from
- * what identifies a callback: category, event type, object type, object id and the object's `updated` time.
- * Objects without an id or without `updated` fall back to a hash of the object's content.
+ * the failure poller deliver it. bunq's body carries no delivery id, timestamp or signature, so the key is
+ * built from what identifies a callback: category, event type, object type, object id and the object's
+ * `updated` time. Objects without an id or without `updated` fall back to a hash of the object's content.
  */
 import { createHash } from 'node:crypto';
 

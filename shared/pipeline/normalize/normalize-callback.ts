@@ -5,6 +5,7 @@
 import { primaryAmount } from '../../bunq/callback/amount';
 import { readEnvelope } from '../../bunq/callback/envelope';
 import { type ObjectTyping, typeObject } from '../../bunq/callback/objects';
+import { rawNumberAt } from '../../bunq/callback/raw-number';
 import { bunqTimeToRfc3339 } from '../../bunq/callback/time';
 import type { CallbackEventDetail } from '../../contract/callback-event';
 import { dedupeKey } from './dedupe-key';
@@ -85,6 +86,21 @@ const idOrNull = (value: unknown): number | string | null =>
     ? value
     : null;
 
+/**
+ * The object's id without loss: an integer id beyond 2^53 - 1 (which JSON.parse rounds, so distinct ids
+ * would share one dedupe key) is read back from the body text and kept as its exact decimal string.
+ */
+function objectIdOf(
+  object: Record<string, unknown>,
+  text: string,
+  objectType: string,
+): number | string | null {
+  const id = idOrNull(object.id);
+  if (typeof id !== 'number' || Number.isSafeInteger(id)) return id;
+  const raw = rawNumberAt(text, ['NotificationUrl', 'object', objectType, 'id']);
+  return raw !== null && /^-?\d+$/.test(raw) ? raw : id;
+}
+
 function monetaryAccountIdOf(objectType: string, object: Record<string, unknown>): number | null {
   const direct = numberOrNull(object.monetary_account_id);
   if (direct !== null) return direct;
@@ -139,7 +155,7 @@ export function normalizeCallback(body: Uint8Array, receivedAt: string): Normali
   if (!read.ok) return { ok: false, reason: 'invalid-envelope', problem: read.problem };
 
   const { category, eventType, objectType, object } = read.envelope;
-  const objectId = idOrNull(object.id);
+  const objectId = objectIdOf(object, text, objectType);
   const updatedRaw = typeof object.updated === 'string' ? object.updated : null;
   const typing = typeObject(objectType, object);
   return {

@@ -12,6 +12,7 @@
  * caller always gets a report to turn into metrics.
  */
 import { BunqApiError, BunqError } from '../../bunq/api/errors';
+import { MAX_RETRY_IDS_PER_CALL } from '../../bunq/api/limits';
 import type { BunqLogger } from '../../bunq/api/logger';
 import type { NotificationFilterFailure } from '../../bunq/api/schemas';
 import {
@@ -23,8 +24,6 @@ import {
   type FailureRecord,
 } from './ports';
 
-/** bunq's limit of ids per retry call (API-FACTS 3). */
-export const MAX_IDS_PER_RETRY = 100;
 /** Attempt-store writes in flight at once. */
 const WRITE_CONCURRENCY = 10;
 
@@ -195,8 +194,8 @@ export async function recoverFailures(deps: RecoverFailuresDependencies): Promis
     }
   });
 
-  for (let start = 0; start < toRetry.length; start += MAX_IDS_PER_RETRY) {
-    const chunk = toRetry.slice(start, start + MAX_IDS_PER_RETRY);
+  for (let start = 0; start < toRetry.length; start += MAX_RETRY_IDS_PER_CALL) {
+    const chunk = toRetry.slice(start, start + MAX_RETRY_IDS_PER_CALL);
     let accepted: readonly number[] = [];
     let abort = false;
     try {

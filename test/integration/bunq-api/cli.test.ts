@@ -1,14 +1,17 @@
-/** `npm run bunq-simulator` as a process: prints its base URL, answers, and exits 0 on SIGTERM and SIGINT. */
+/**
+ * `npm run bunq-simulator` as a process: prints its base URL, answers, and exits 0 on SIGTERM and SIGINT.
+ * Run as `npm run` runs it, `node --import tsx`: one process that gets the signal itself (the `tsx` binary
+ * would relay it and SIGKILL a child that does not acknowledge within 30 ms, exit 143 on a busy machine).
+ */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 function start(): { child: ChildProcessWithoutNullStreams; baseUrl: Promise<string>; output: () => string } {
   const child = spawn(
-    TSX,
-    ['simulator/main.ts', '--port', '0', '--retry-interval-ms', '20', '--create-user'],
+    process.execPath,
+    ['--import', 'tsx', 'simulator/main.ts', '--port', '0', '--retry-interval-ms', '20', '--create-user'],
     {
       cwd: ROOT,
       stdio: 'pipe',
@@ -16,7 +19,7 @@ function start(): { child: ChildProcessWithoutNullStreams; baseUrl: Promise<stri
   );
   let output = '';
   const baseUrl = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no base URL printed:\n${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`no base URL printed:\n${output}`)), 100_000);
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8');
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(output);
@@ -59,6 +62,6 @@ describe('bunq simulator command', () => {
         if (child.exitCode === null) child.kill('SIGKILL');
       }
     },
-    30_000,
+    120_000,
   );
 });

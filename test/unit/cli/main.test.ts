@@ -1,4 +1,7 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
 import { COMMANDS } from '../../../cli/main';
+import packageJson from '../../../package.json';
 import { runCli } from './support';
 
 describe('bunq-webhooks command line', () => {
@@ -17,13 +20,38 @@ describe('bunq-webhooks command line', () => {
     async (name) => {
       const result = await runCli([name, '--help']);
       expect(result.code).toBe(0);
-      expect(result.stdout).toContain(`Usage: bunq-webhooks ${name} [options]`);
+      const command = COMMANDS.find((candidate) => candidate.name === name);
+      const positional = command?.positional === undefined ? '' : ` ${command.positional.name}`;
+      expect(result.stdout).toContain(`Usage: bunq-webhooks ${name}${positional} [options]`);
       expect(result.stdout).toContain('--json');
       expect(result.stdout).toContain('Examples:');
       expect(result.stdout).toContain('Exit codes:');
       expect((await runCli(['help', name])).stdout).toBe(result.stdout);
     },
   );
+
+  it.each(['--version', '-v'])('prints the version with %s (exit 0)', async (flag) => {
+    const result = await runCli([flag]);
+    expect(result).toMatchObject({ code: 0, stdout: `bunq-webhooks ${packageJson.version}\n`, stderr: '' });
+  });
+
+  it('fails with exit 1, not 2 (usage), when AWS credentials are missing', async () => {
+    const cloudFormation = mockClient(CloudFormationClient);
+    const missing = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    cloudFormation.onAnyCommand().rejects(missing);
+    try {
+      const result = await runCli(['status', '--stack', 'BunqWebhooks'], {
+        cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('AWS credentials are missing or expired');
+      expect(result.stderr).toContain('AWS_PROFILE');
+    } finally {
+      cloudFormation.restore();
+    }
+  });
 
   it('names an unknown command (exit 2)', async () => {
     const result = await runCli(['regster']);

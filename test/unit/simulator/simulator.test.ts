@@ -360,7 +360,8 @@ describe('simulator: callback delivery', () => {
         ],
       }),
     );
-    // The filter is gone: the record keeps the failure but lists no filter (API-FACTS 3).
+    // The filter is gone: the record keeps the failure but lists no filter (bunq's failure listing
+    // answers `notification_filters: []` once the filter was deleted).
     sim.setNotificationFilters(user.id, []);
     expect(sim.listFailures(user.id)[0]?.notification_filters).toEqual([]);
   });

@@ -2,8 +2,8 @@
  * Building blocks of the bunq object schemas, from the read schemas in bunq's OpenAPI spec
  * (`components.schemas`): amounts, labels, pointers, addresses. Every schema here is tolerant: unknown fields
  * pass through (`z.looseObject`) and every field may be missing or null, because bunq adds fields over time
- * and leaves many empty (API-FACTS 1). Each reusable part has a schema `id`, so the published JSON Schemas
- * define it once (`#/definitions/<id>`).
+ * and leaves many empty. Each reusable part has a schema `id`, so the published JSON Schemas define it once
+ * (`#/definitions/<id>`).
  */
 import * as z from 'zod';
 

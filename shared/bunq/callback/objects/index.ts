@@ -1,7 +1,8 @@
 /**
- * Every bunq callback object type the pipeline knows (API-FACTS 1), with its tolerant schema and how its
- * typed event fields are read: primary amount (`PRIMARY_AMOUNT_PATHS`), direction, counterparty,
- * description, status. Object types not listed here still become events, with the raw object only.
+ * Every bunq callback object type the pipeline knows (from bunq's callback docs and both OpenAPI specs), with
+ * its tolerant schema and how its typed event fields are read: primary amount (`PRIMARY_AMOUNT_PATHS`),
+ * direction, counterparty, description, status. Object types not listed here still become events, with the
+ * raw object only.
  */
 import type { z } from 'zod';
 import { type Amount, type Direction, directionOf, primaryAmount } from '../amount';

@@ -50,11 +50,16 @@ export const paymentSchema = z
   })
   .meta({ id: 'Payment', description: 'bunq Payment (spec: PaymentRead).' });
 
-/** `PaymentBatchRead`: the payments sit under `payments.Payment`. */
+/**
+ * `PaymentBatchRead`. The spec puts the payments under `payments.Payment` (`PaymentBatchAnchoredPayment`);
+ * bunq's SDKs model `payments` as a flat list of payments, and their fixtures have it so: both are accepted.
+ */
 export const paymentBatchSchema = z
   .looseObject({
     ...identity,
-    payments: maybe(z.looseObject({ Payment: maybe(z.array(paymentSchema)) })),
+    payments: maybe(
+      z.union([z.looseObject({ Payment: maybe(z.array(paymentSchema)) }), z.array(paymentSchema)]),
+    ),
   })
   .meta({ id: 'PaymentBatch', description: 'bunq PaymentBatch (spec: PaymentBatchRead).' });
 

@@ -1,7 +1,7 @@
 /**
  * Account sharing (connect): `ShareInviteMonetaryAccountInquiry`/`...Response`. bunq called them
- * `ShareInviteBankInquiry`/`ShareInviteBankResponse` until late 2020; callbacks may use either name
- * (API-FACTS 1), so both keys map to the same schemas.
+ * `ShareInviteBankInquiry`/`ShareInviteBankResponse` until late 2020; callbacks may use either name, so both
+ * keys map to the same schemas.
  */
 import * as z from 'zod';
 import { anyObject, bunqId, identity, labelMonetaryAccount, labelUser, maybe, maybeString } from './common';

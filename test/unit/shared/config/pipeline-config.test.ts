@@ -53,6 +53,23 @@ describe('parsePipelineConfig', () => {
       { queue: { visibilityTimeoutSeconds: 60 }, functions: { normalizeTimeoutSeconds: 30 } },
       /queue\.visibilityTimeoutSeconds: must be at least 6 times/,
     ],
+    [
+      'a signature mode that does not exist',
+      { ingest: { callbackSignature: { mode: 'strict' } } },
+      /ingest\.callbackSignature\.mode: /,
+    ],
+    [
+      'a server public key that is not a PEM key',
+      { ingest: { callbackSignature: { serverPublicKeyPem: 'MIIB...' } } },
+      /ingest\.callbackSignature\.serverPublicKeyPem: is not a PEM public key/,
+    ],
+    [
+      'enforced signatures with no key to check them',
+      { ingest: { callbackSignature: { mode: 'enforce' } } },
+      /ingest\.callbackSignature\.serverPublicKeyPem: enforce needs a key/,
+    ],
+    ['an ingest concurrency of 0', { ingest: { reservedConcurrency: 0 } }, /ingest\.reservedConcurrency: /],
+    ['an event source concurrency under 2', { queue: { maxConcurrency: 1 } }, /queue\.maxConcurrency: /],
   ])('names the field for %s', (_, input, message) => {
     expect(() => parsePipelineConfig(input, 'test.json')).toThrow(message);
     expect(() => parsePipelineConfig(input, 'test.json')).toThrow(ConfigError);

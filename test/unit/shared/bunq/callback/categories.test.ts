@@ -6,8 +6,8 @@ import { normalizeCallback } from '../../../../../shared/pipeline/normalize/norm
 import { busEventOf, eventValidator, problemOf, publishedDocument } from '../../contract/published-schemas';
 import { callbackBody } from './object-fixtures';
 
-/** The categories API-FACTS section 1 lists: public docs, public spec, partner API. */
-const API_FACTS_CATEGORIES = [
+/** The categories bunq documents: its callback docs, its public OpenAPI spec and its partner API spec. */
+const DOCUMENTED_CATEGORIES = [
   'BILLING',
   'CARD_TRANSACTION_SUCCESSFUL',
   'CARD_TRANSACTION_FAILED',
@@ -49,11 +49,11 @@ function entryFor(category: string, objectType = 'Payment', object: unknown = { 
 }
 
 describe('callback categories', () => {
-  it('are every category API-FACTS lists', () => {
-    expect([...KNOWN_CATEGORIES].sort()).toEqual([...API_FACTS_CATEGORIES].sort());
+  it('are every category bunq documents', () => {
+    expect([...KNOWN_CATEGORIES].sort()).toEqual([...DOCUMENTED_CATEGORIES].sort());
   });
 
-  it.each(API_FACTS_CATEGORIES)(
+  it.each(DOCUMENTED_CATEGORIES)(
     '%s routes to the detail-type %s and has its own published schema',
     (category) => {
       const entry = entryFor(category);

@@ -412,3 +412,43 @@ describe('unknown object types', () => {
     });
   });
 });
+
+describe('PaymentBatch with a flat payments list', () => {
+  // bunq's spec nests the payments under `payments.Payment`; bunq's SDK fixtures (and its SDK models, a
+  // `Payment[] payments`) have them as a flat list. Both shapes are typed alike.
+  const batch = objectFixture('payment-batch');
+  const nested = batch.object as { payments: { Payment: unknown[] } };
+  const flatBody = (object: Record<string, unknown>, objectType = 'PaymentBatch') =>
+    JSON.stringify({
+      NotificationUrl: {
+        target_url: 'https://example.com/callbacks/REDACTED',
+        category: batch.category,
+        event_type: 'PAYMENT_BATCH_CREATED',
+        object: { [objectType]: object },
+      },
+    });
+
+  it('is MATCHED with the summed amount, like the nested shape', () => {
+    const flat = normalize(flatBody({ ...nested, payments: nested.payments.Payment }));
+    expect(flat.schemaMismatch).toBeNull();
+    expect(flat.detail.objectSchema).toBe('MATCHED');
+    expect(flat.detail.amount).toEqual(eur('-40.00'));
+    expect(flat.detail.direction).toBe('DEBIT');
+    expect(normalize(batch.text).detail.amount).toEqual(flat.detail.amount);
+  });
+
+  it('is summed inside a ScheduledInstance result too', () => {
+    const instance = normalize(
+      flatBody(
+        {
+          id: 9,
+          state: 'FINISHED_SUCCESSFULLY',
+          result_object: { PaymentBatch: { id: 77, payments: nested.payments.Payment } },
+        },
+        'ScheduledInstance',
+      ),
+    );
+    expect(instance.detail.objectSchema).toBe('MATCHED');
+    expect(instance.detail.amount).toEqual(eur('-40.00'));
+  });
+});

@@ -146,3 +146,39 @@ describe('dedupe key', () => {
     expect(dedupeKey({ ...parts, objectId: null, object: { content: 'b' } })).not.toBe(a);
   });
 });
+
+describe('object ids beyond 2^53', () => {
+  // 2^53 + 1 and 2^53 are the same IEEE double: JSON.parse alone turns both into 9007199254740992.
+  const body = (id: string, extra = '') =>
+    `{"NotificationUrl":{"category":"MUTATION","event_type":"MUTATION_CREATED","object":{"Payment":{"id":${id},${extra}"updated":"2026-01-02 03:04:05.000000","description":"{\\"id\\":1}"}}}}`;
+
+  it('keeps them exact, as decimal strings, so two callbacks stay two', () => {
+    const above = detailOf(body('9007199254740993'));
+    const at = detailOf(body('9007199254740992'));
+    expect(above.objectId).toBe('9007199254740993');
+    expect(at.objectId).toBe('9007199254740992');
+    expect(above.dedupKey).not.toBe(at.dedupKey);
+    expect(callbackEventDetailSchema.safeParse(above).success).toBe(true);
+  });
+
+  it('reads the id of the object itself, not a nested one, and the last of duplicate keys as JSON.parse does', () => {
+    const nested = body('12345678901234567891', '"alias":{"id":98765432109876543210},');
+    expect(detailOf(nested).objectId).toBe('12345678901234567891');
+    const duplicate = body('11111111111111111111,"id":22222222222222222222');
+    expect(detailOf(duplicate).objectId).toBe('22222222222222222222');
+  });
+
+  it('leaves ids up to 2^53 - 1 numbers, so existing dedupe keys do not change', () => {
+    expect(detailOf(body('9007199254740991')).objectId).toBe(9_007_199_254_740_991);
+    expect(detailOf(body('1278')).dedupKey).toBe(
+      dedupeKey({
+        category: 'MUTATION',
+        eventType: 'MUTATION_CREATED',
+        objectType: 'Payment',
+        objectId: 1278,
+        updated: '2026-01-02 03:04:05.000000',
+        object: {},
+      }),
+    );
+  });
+});

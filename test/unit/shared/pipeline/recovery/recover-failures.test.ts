@@ -3,7 +3,8 @@ import {
   BunqNotFoundError,
   BunqRateLimitError,
 } from '../../../../../shared/bunq/api/errors';
-import { MAX_IDS_PER_RETRY, recoverFailures } from '../../../../../shared/pipeline/recovery/recover-failures';
+import { MAX_RETRY_IDS_PER_CALL } from '../../../../../shared/bunq/api/limits';
+import { recoverFailures } from '../../../../../shared/pipeline/recovery/recover-failures';
 import {
   FakeBunq,
   failure,
@@ -53,7 +54,7 @@ describe('recoverFailures: retrying', () => {
     });
   });
 
-  it(`sends at most ${MAX_IDS_PER_RETRY} ids per retry call`, async () => {
+  it(`sends at most ${MAX_RETRY_IDS_PER_CALL} ids per retry call`, async () => {
     const { bunq, run } = setup();
     bunq.failures = Array.from({ length: 250 }, () => failure());
 
