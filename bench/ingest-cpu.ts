@@ -10,6 +10,7 @@ import { staticTokenSource } from '../functions/commons/token-source';
 import { createIngestHandler } from '../functions/handlers/ingest-handler';
 import { leanSqsQueue } from '../shared/aws/sqs-queue';
 import { encodeQueuedCallback } from '../shared/pipeline/queued-callback';
+import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { apiGatewayEvent } from '../test/support/lambda';
 import { type Figure, figure, formatTable } from './figures';
 import { countingObservability } from './observability';
@@ -33,7 +34,7 @@ export async function benchIngestCpu(samples = 15, perSample = 300): Promise<Fig
   const queue = leanSqsQueue({ queueUrl, region: 'eu-west-1', credentials: () => credentials });
   const sdk = new SQSClient({ endpoint: stub.endpoint, region: 'eu-west-1', credentials });
   try {
-    const observed = countingObservability('bunq-webhooks-ingest');
+    const observed = countingObservability(SERVICE_NAMES.ingest);
     const handler = createIngestHandler({
       queue,
       tokens: staticTokenSource({ token: BENCH_TOKEN }),

@@ -17,6 +17,7 @@ import { eventBridgePublisher, sqsQueue } from '../functions/commons/aws-adapter
 import { createDedupeStore } from '../functions/commons/dedupe-store';
 import { createNormalizeHandler } from '../functions/handlers/normalize-handler';
 import { encodeQueuedCallback } from '../shared/pipeline/queued-callback';
+import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { lambdaContext, sqsRecord } from '../test/support/lambda';
 import { type Figure, figure, formatTable } from './figures';
 import { countingObservability } from './observability';
@@ -52,7 +53,7 @@ export async function benchNormalizeIo(options: NormalizeIoOptions = {}): Promis
   const sqs = new SQSClient(config);
   try {
     const table = 'bench-dedupe';
-    const observed = countingObservability('bunq-webhooks-normalize');
+    const observed = countingObservability(SERVICE_NAMES.normalize);
     const { logger, metrics } = observed;
     const handler = createNormalizeHandler({
       publisher: eventBridgePublisher(events, 'bench-bus'),

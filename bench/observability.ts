@@ -6,6 +6,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createLogger, createMetrics } from '../functions/commons/observability';
+import type { EmittingService } from '../shared/wiring/metrics';
 
 export interface CountingObservability {
   readonly logger: Logger;
@@ -15,7 +16,7 @@ export interface CountingObservability {
   reset(): void;
 }
 
-export function countingObservability(serviceName: string): CountingObservability {
+export function countingObservability(serviceName: EmittingService): CountingObservability {
   // What Lambda puts in the environment and Powertools adds to every line (trace id).
   process.env._X_AMZN_TRACE_ID ??=
     'Root=1-67a0c3f1-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=0;Lineage=1:abcd1234:0';

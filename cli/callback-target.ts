@@ -5,6 +5,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type CallbackTokens, callbackTokenSecretSchema } from '../shared/pipeline/ingest/token';
+import { STACK_OUTPUTS } from '../shared/wiring/stack-outputs';
 import type { CliContext } from './context';
 import { NotFoundError, OperationError, UsageError } from './errors';
 import { type Ownership, ownership } from './filter-plan';
@@ -69,7 +70,7 @@ export async function resolveCallbackTarget(context: CliContext, needUrl: boolea
   const { flags } = context;
   const allowHttp = flags.boolean('allow-http');
   const urlText = flags.string('callback-url');
-  const baseText = await context.optional('callback-base-url', 'CallbackBaseUrl');
+  const baseText = await context.optional('callback-base-url', STACK_OUTPUTS.callbackBaseUrl);
   const baseUrl =
     baseText === undefined
       ? undefined
@@ -77,7 +78,7 @@ export async function resolveCallbackTarget(context: CliContext, needUrl: boolea
   let url =
     urlText === undefined ? undefined : checkCallbackUrl(urlText, flags.label('callback-url'), allowHttp);
   if (url === undefined && needUrl && baseUrl !== undefined) {
-    const secretId = await context.optional('token-secret-arn', 'TokenSecretArn');
+    const secretId = await context.optional('token-secret-arn', STACK_OUTPUTS.tokenSecretArn);
     if (secretId === undefined) {
       throw new UsageError(
         'Missing the callback token: pass --callback-url <url with token>, or --token-secret-arn <arn> (or ' +

@@ -21,6 +21,7 @@ import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager
 import { type BunqState, type BunqStateStore, InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import type { FetchLike } from '../shared/bunq/api/transport';
 import { guardPlaceholderApiKey } from '../shared/pipeline/recovery/state-guard';
+import { STACK_OUTPUTS, type StackOutputName } from '../shared/wiring/stack-outputs';
 import { NotFoundError, UsageError } from './errors';
 import type { Flags } from './options';
 import { FileBunqStateStore, sessionCacheDir, sessionFile } from './session-cache';
@@ -51,6 +52,8 @@ export interface CliDeps {
   readonly now?: () => Date;
   /** Waits between progress polls (replay, redrive). @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Resolves with the signal's name when the user asks a waiting command (`listen`) to stop. @default SIGINT or SIGTERM */
+  readonly interrupted?: () => Promise<string>;
   /** Extra trusted certificate authorities for `pin-certificate` (tests). */
   readonly tlsCa?: string | readonly string[];
 }
@@ -130,6 +133,20 @@ export class CliContext {
 
   now(): Date {
     return this.deps.now?.() ?? new Date();
+  }
+
+  /** Resolves with the signal's name on the first SIGINT or SIGTERM (or the injected stand-in). */
+  interrupted(): Promise<string> {
+    if (this.deps.interrupted !== undefined) return this.deps.interrupted();
+    return new Promise((resolve) => {
+      const stop = (signal: NodeJS.Signals) => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve(signal);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
   }
 
   sleep(ms: number): Promise<void> {
@@ -214,7 +231,7 @@ export class CliContext {
    * A value from its flag, else from a stack output. Without either: a usage error naming both ways; with a
    * stack that lacks the output: not found, naming the output.
    */
-  async required(flag: string, outputKey: string, what: string): Promise<string> {
+  async required(flag: string, outputKey: StackOutputName, what: string): Promise<string> {
     const value = await this.optional(flag, outputKey);
     if (value !== undefined) return value;
     if (this.stackName === undefined) {
@@ -229,7 +246,7 @@ export class CliContext {
   }
 
   /** A value from its flag, else from a stack output, else undefined. */
-  async optional(flag: string, outputKey: string): Promise<string | undefined> {
+  async optional(flag: string, outputKey: StackOutputName): Promise<string | undefined> {
     const fromFlag = this.has(flag) ? this.flags.string(flag) : undefined;
     if (fromFlag !== undefined) return fromFlag;
     return (await this.outputs()).get(outputKey);
@@ -328,7 +345,7 @@ export class CliContext {
     }
     const apiKey = this.flags.string('api-key');
     if (apiKey !== undefined) return { state: { apiKey } };
-    const secretId = await this.optional('bunq-state-secret-arn', 'BunqStateSecretArn');
+    const secretId = await this.optional('bunq-state-secret-arn', STACK_OUTPUTS.bunqStateSecretArn);
     if (secretId === undefined) {
       const stackHint =
         this.stackName === undefined

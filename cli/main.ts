@@ -7,6 +7,7 @@
  */
 import packageJson from '../package.json';
 import type { Command } from './command';
+import { listenCommand } from './commands/listen';
 import { pinCertificateCommand } from './commands/pin-certificate';
 import { redriveCommand } from './commands/redrive';
 import { registerCommand } from './commands/register';
@@ -33,6 +34,7 @@ export const COMMANDS: readonly Command[] = [
   replayCommand,
   redriveCommand,
   triggerCommand,
+  listenCommand,
 ];
 
 export const EXIT_CODE_HELP = [

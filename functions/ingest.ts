@@ -6,13 +6,14 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { INGEST_ENV } from '../shared/wiring/function-env';
+import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { sqsQueue } from './commons/aws-adapters';
 import { listEnv, requireEnv, requireIntEnv } from './commons/env';
 import { createLogger, createMetrics } from './commons/observability';
 import { secretTokenSource } from './commons/token-source';
 import { createIngestHandler } from './handlers/ingest-handler';
 
-const SERVICE = 'bunq-webhooks-ingest';
+const SERVICE = SERVICE_NAMES.ingest;
 
 export const handler = createIngestHandler({
   queue: sqsQueue(new SQSClient({}), requireEnv(INGEST_ENV.queueUrl)),

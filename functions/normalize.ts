@@ -8,6 +8,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NORMALIZE_ENV } from '../shared/wiring/function-env';
+import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { eventBridgePublisher, s3ObjectStore, sqsQueue, sqsVisibility } from './commons/aws-adapters';
 import { createDedupeStore } from './commons/dedupe-store';
 import { requireEnv, requireIntEnv } from './commons/env';
@@ -15,7 +16,7 @@ import { createLogger, createMetrics } from './commons/observability';
 import { dynamoArrivalRecorder } from './commons/recovery-store';
 import { createNormalizeHandler } from './handlers/normalize-handler';
 
-const SERVICE = 'bunq-webhooks-normalize';
+const SERVICE = SERVICE_NAMES.normalize;
 const sqs = new SQSClient({});
 const dynamo = new DynamoDBClient({});
 

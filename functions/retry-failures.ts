@@ -10,12 +10,13 @@ import { BunqApiClient } from '../shared/bunq/api/client';
 import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager-state-store';
 import { guardPlaceholderApiKey } from '../shared/pipeline/recovery/state-guard';
 import { RETRY_FAILURES_ENV } from '../shared/wiring/function-env';
+import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { requireEnv, requireIntEnv } from './commons/env';
 import { createLogger, createMetrics } from './commons/observability';
 import { dynamoArrivalLog, dynamoAttemptStore } from './commons/recovery-store';
 import { createRetryFailuresHandler } from './handlers/retry-failures-handler';
 
-const SERVICE = 'bunq-webhooks-retry-failures';
+const SERVICE = SERVICE_NAMES.retryFailures;
 
 const logger = createLogger(SERVICE);
 const secretId = requireEnv(RETRY_FAILURES_ENV.bunqStateSecretArn);

@@ -2,6 +2,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { PipelineConfig } from '../shared/config/pipeline-config';
+import { routeOutputKey, STACK_OUTPUTS } from '../shared/wiring/stack-outputs';
 import { BunqWebhooks } from './constructs/bunq-webhooks';
 
 export interface BunqWebhooksStackProps extends StackProps {
@@ -24,96 +25,88 @@ export class BunqWebhooksStack extends Stack {
     this.webhooks = new BunqWebhooks(this, 'BunqWebhooks', { config });
     const { webhooks } = this;
 
-    new CfnOutput(this, 'CallbackBaseUrl', {
-      description: 'Callback URL without the token: register <this URL><token from TokenSecretArn> with bunq',
+    new CfnOutput(this, STACK_OUTPUTS.callbackBaseUrl, {
+      description: `Callback URL without the token: register <this URL><token from ${STACK_OUTPUTS.tokenSecretArn}> with bunq`,
       value: webhooks.callbackBaseUrl,
     });
     if (webhooks.customDomainTarget !== undefined) {
-      new CfnOutput(this, 'CustomDomainTarget', {
+      new CfnOutput(this, STACK_OUTPUTS.customDomainTarget, {
         description:
           'Regional hostname of the custom domain: without customDomain.hostedZone, point a CNAME of the domain at it',
         value: webhooks.customDomainTarget,
       });
     }
-    new CfnOutput(this, 'EventBusName', {
+    new CfnOutput(this, STACK_OUTPUTS.eventBusName, {
       description: 'Bus the callbacks are published on (detail-type = category)',
       value: webhooks.bus.eventBusName,
     });
-    new CfnOutput(this, 'EventBusArn', { description: 'ARN of the bus', value: webhooks.bus.eventBusArn });
-    new CfnOutput(this, 'EventArchiveArn', {
-      description: 'Archive of every event on the bus, for replay (bunq-webhooks replay)',
+    new CfnOutput(this, STACK_OUTPUTS.eventBusArn, {
+      description: 'ARN of the bus',
+      value: webhooks.bus.eventBusArn,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.eventArchiveArn, {
+      description:
+        'Archive of every event on the bus, for replay: bunq-webhooks replay, or the --event-source-arn of aws events start-replay',
       value: webhooks.archive.archiveArn,
     });
-    new CfnOutput(this, 'SchemaRegistryName', {
+    new CfnOutput(this, STACK_OUTPUTS.schemaRegistryName, {
       description: 'EventBridge Schema Registry with one schema per detail-type (download code bindings)',
       value: webhooks.eventSchemas.registry.attrRegistryName,
     });
-    new CfnOutput(this, 'CallbackQueueUrl', {
+    new CfnOutput(this, STACK_OUTPUTS.callbackQueueUrl, {
       description: 'Queue between the ingest and the normalizer',
       value: webhooks.queue.queueUrl,
     });
-    new CfnOutput(this, 'DeadLetterQueueUrl', {
+    new CfnOutput(this, STACK_OUTPUTS.deadLetterQueueUrl, {
       description: 'Callbacks that could not be published, with the reason',
       value: webhooks.deadLetterQueue.queueUrl,
     });
-    new CfnOutput(this, 'DeadLetterQueueArn', {
+    new CfnOutput(this, STACK_OUTPUTS.deadLetterQueueArn, {
       description: 'ARN of the dead-letter queue, for redrive (bunq-webhooks redrive)',
       value: webhooks.deadLetterQueue.queueArn,
     });
-    new CfnOutput(this, 'ClaimCheckBucketName', {
+    new CfnOutput(this, STACK_OUTPUTS.claimCheckBucketName, {
       description: 'Bucket holding objects too large for an event (detail.objectRef)',
       value: webhooks.claimCheckBucket.bucketName,
     });
     if (webhooks.failureRecovery !== undefined) {
-      new CfnOutput(this, 'BunqStateSecretArn', {
+      new CfnOutput(this, STACK_OUTPUTS.bunqStateSecretArn, {
         description: 'Secret for the failure poller: put {"apiKey": "<bunq API key>"} in it',
         value: webhooks.failureRecovery.stateSecret.secretArn,
       });
     }
-    new CfnOutput(this, 'TokenSecretArn', {
+    new CfnOutput(this, STACK_OUTPUTS.tokenSecretArn, {
       description: 'Secret holding the callback token as {"token": "..."}',
       value: webhooks.tokenSecret.secretArn,
     });
-    new CfnOutput(this, 'ArchiveArn', {
-      description: 'Archive of every event on the bus: the --event-source-arn of aws events start-replay',
-      value: webhooks.archive.archiveArn,
-    });
     for (const route of webhooks.routing.routes) {
-      const key = `Route${outputKey(route.config.name)}`;
-      new CfnOutput(this, `${key}RuleArn`, {
-        description: `Rule of route ${route.config.name} (FilterArns of a replay to this route only)`,
+      const name = route.config.name;
+      new CfnOutput(this, routeOutputKey(name, 'ruleArn'), {
+        description: `Rule of route ${name} (FilterArns of a replay to this route only)`,
         value: route.rule.ruleArn,
       });
-      new CfnOutput(this, `${key}DeadLetterQueueUrl`, {
-        description: `Events route ${route.config.name} could not deliver`,
+      new CfnOutput(this, routeOutputKey(name, 'deadLetterQueueUrl'), {
+        description: `Events route ${name} could not deliver`,
         value: route.deadLetterQueue.queueUrl,
       });
       if (route.role !== undefined) {
-        new CfnOutput(this, `${key}RoleArn`, {
-          description: `Role EventBridge delivers route ${route.config.name} with (a target in another account must allow it)`,
+        new CfnOutput(this, routeOutputKey(name, 'roleArn'), {
+          description: `Role EventBridge delivers route ${name} with (a target in another account must allow it)`,
           value: route.role.roleArn,
         });
       }
     }
     if (webhooks.monitoring !== undefined) {
-      new CfnOutput(this, 'AlarmTopicArn', {
+      new CfnOutput(this, STACK_OUTPUTS.alarmTopicArn, {
         description: 'SNS topic every alarm notifies (subscribe on-call tooling to it)',
         value: webhooks.monitoring.topic.topicArn,
       });
       if (webhooks.monitoring.dashboard !== undefined) {
-        new CfnOutput(this, 'DashboardName', {
+        new CfnOutput(this, STACK_OUTPUTS.dashboardName, {
           description: 'CloudWatch dashboard of the pipeline',
           value: webhooks.monitoring.dashboard.dashboardName,
         });
       }
     }
   }
-}
-
-/** `payments-eu_2` becomes `PaymentsEu2`: route names as output names (unique, see `routeNameKey`). */
-function outputKey(routeName: string): string {
-  return routeName
-    .split(/[-_]/)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
 }

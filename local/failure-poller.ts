@@ -12,6 +12,7 @@ import { createRetryFailuresHandler } from '../functions/handlers/retry-failures
 import { BunqApiClient } from '../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import type { RecoveryReport } from '../shared/pipeline/recovery/recover-failures';
+import { SERVICE_NAMES } from '../shared/wiring/metrics';
 
 export const DEFAULT_FAILURE_POLL_INTERVAL_MS = 60_000;
 
@@ -50,7 +51,7 @@ export interface LocalFailurePoller {
 
 /** Starts polling at once, then every `intervalMs` after each poll ends. */
 export function startFailurePoller(options: LocalFailurePollerOptions): LocalFailurePoller {
-  const handlerLogger = createLogger('bunq-webhooks-retry-failures');
+  const handlerLogger = createLogger(SERVICE_NAMES.retryFailures);
   // One client for the runtime's life: its installation, session and rate limits carry over between polls.
   const client = new BunqApiClient({
     baseUrl: options.bunqBaseUrl,
@@ -67,7 +68,7 @@ export function startFailurePoller(options: LocalFailurePollerOptions): LocalFai
     }),
     maxAttempts: options.maxAttempts,
     logger: handlerLogger,
-    metrics: createMetrics('bunq-webhooks-retry-failures'),
+    metrics: createMetrics(SERVICE_NAMES.retryFailures),
   });
 
   let totals: FailurePollerStats = {

@@ -89,6 +89,11 @@ async function main(): Promise<number> {
   write(
     `  Dead letters:  ${runtime.deadLetterFile ?? 'kept in memory and logged (add --dead-letter-file <path>)'}`,
   );
+  write(
+    options.allowedCidrs === undefined
+      ? "  Sources:       any address (bunq's sandbox calls from changing AWS addresses; --allowed-cidrs to restrict)"
+      : `  Sources:       ${options.allowedCidrs.join(', ')}`,
+  );
   write(`  Health:        ${runtime.baseUrl}/healthz`);
   write(
     runtime.failurePoller === undefined
@@ -96,7 +101,9 @@ async function main(): Promise<number> {
       : `  Failure poll:  every ${runtime.failurePoller.intervalMs} ms against ${runtime.failurePoller.bunqBaseUrl}`,
   );
   write('');
-  write('Try it:');
+  write('Try it (any category; --list shows them):');
+  write(`  npx bunq-webhooks trigger MUTATION --url '${runtime.callbackUrl}'`);
+  write('or by hand:');
   write(
     `  curl -i -X POST '${runtime.callbackUrl}' -H 'content-type: application/json' --data-binary '${EXAMPLE_BODY}'`,
   );

@@ -20,6 +20,7 @@ import { createNormalizeHandler } from '../functions/handlers/normalize-handler'
 import { ANY_SOURCE_CIDRS, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
 import type { BackoffPolicy } from '../shared/pipeline/backoff';
 import type { MessageVisibility } from '../shared/pipeline/ports';
+import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
 import { createLocalEventBus, routeMatcher } from './event-bus';
 import {
@@ -138,7 +139,7 @@ export function generateToken(): string {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const config = options.config ?? parsePipelineConfig({});
-  const logger = options.logger ?? createLogger('bunq-webhooks-local');
+  const logger = options.logger ?? createLogger(SERVICE_NAMES.local);
   const tokenGenerated = options.token === undefined;
   const token = options.token ?? generateToken();
   // Validates the token before anything starts.
@@ -189,8 +190,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
               tableName: DEDUPE_TABLE_NAME,
               ttlSeconds: config.dedupe.ttlHours * 3_600,
             }),
-      logger: createLogger('bunq-webhooks-normalize'),
-      metrics: createMetrics('bunq-webhooks-normalize'),
+      logger: createLogger(SERVICE_NAMES.normalize),
+      metrics: createMetrics(SERVICE_NAMES.normalize),
     });
     const callbackQueue = new LocalQueue({
       handler: normalize,
@@ -208,8 +209,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       tokens,
       allowedSourceCidrs: [...(options.allowedCidrs ?? ANY_SOURCE_CIDRS)],
       maxBodyBytes: config.ingest.maxBodyBytes,
-      logger: createLogger('bunq-webhooks-ingest'),
-      metrics: createMetrics('bunq-webhooks-ingest'),
+      logger: createLogger(SERVICE_NAMES.ingest),
+      metrics: createMetrics(SERVICE_NAMES.ingest),
     });
     const server = await startCallbackHttpServer({
       handler: ingest,

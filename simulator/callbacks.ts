@@ -4,8 +4,9 @@
  * POSTs) is kept in a bounded log for inspection.
  */
 import type { CallbackDeliverer } from './delivery';
+import type { EventStore } from './events';
 import type { CallbackFacts, FailureStore } from './failures';
-import { DEFAULT_MAX_DELIVERY_RETRIES, type DeliveryRecord } from './model';
+import { DEFAULT_MAX_DELIVERY_RETRIES, type DeliveryRecord, type EmitOptions } from './model';
 import type { NotificationFilterStore } from './notification-filters';
 import { BunqProtocolError } from './protocol';
 import { isRecord, type SimContext } from './resource';
@@ -41,16 +42,19 @@ export class CallbackEmitter {
     private readonly failures: FailureStore,
     private readonly deliverer: CallbackDeliverer,
     private readonly log: DeliveryLog,
+    private readonly events: EventStore,
   ) {}
 
   /**
    * Delivers a callback to every filter of the user matching its category (user-level, and account-level
-   * for `monetaryAccountId` or the object's `monetary_account_id`): one delivery per distinct target.
+   * for `monetaryAccountId` or the object's `monetary_account_id`): one delivery per distinct target. The
+   * object is recorded in the event listing first; with `drop`, that is all that happens.
    */
-  emit(userId: number, callback: unknown, monetaryAccountId?: number): DeliveryRecord {
+  emit(userId: number, callback: unknown, options: EmitOptions = {}): DeliveryRecord {
     this.users.require(userId);
     const facts = callbackFacts(callback);
-    const accountId = monetaryAccountId ?? facts.monetaryAccountId;
+    const accountId = options.monetaryAccountId ?? facts.monetaryAccountId;
+    this.events.record(userId, facts.objectHolder, accountId);
     const matching = this.filters
       .all(userId)
       .filter(
@@ -67,7 +71,10 @@ export class CallbackEmitter {
       eventType: facts.eventType,
       objectId: facts.objectId,
       created: this.context.time(),
-      targets: targets.map((target) => ({ target, state: 'pending', attempts: [], failureId: null })),
+      targets: options.drop
+        ? []
+        : targets.map((target) => ({ target, state: 'pending', attempts: [], failureId: null })),
+      dropped: options.drop === true,
     };
     this.log.keep(delivery);
     const tries = 1 + (this.context.options.maxDeliveryRetries ?? DEFAULT_MAX_DELIVERY_RETRIES);
@@ -88,7 +95,7 @@ export class CallbackEmitter {
 }
 
 /** Category, event type, object id and account of a `{"NotificationUrl":{...}}` body; 400 when it is not one. */
-function callbackFacts(callback: unknown): CallbackFacts {
+function callbackFacts(callback: unknown): CallbackFacts & { readonly objectHolder: unknown } {
   const notification = isRecord(callback) ? callback.NotificationUrl : undefined;
   if (!isRecord(notification) || typeof notification.category !== 'string' || notification.category === '') {
     throw new BunqProtocolError(
@@ -106,6 +113,7 @@ function callbackFacts(callback: unknown): CallbackFacts {
     eventType: typeof notification.event_type === 'string' ? notification.event_type : null,
     objectId,
     monetaryAccountId: accountId,
+    objectHolder: notification.object,
   };
 }
 
@@ -117,8 +125,9 @@ function withTargetUrl(callback: unknown, target: string): unknown {
 
 function deliveryJson(delivery: DeliveryRecord): Record<string, unknown> {
   const states = delivery.targets.map((target) => target.state);
-  const state =
-    states.length === 0
+  const state = delivery.dropped
+    ? 'dropped'
+    : states.length === 0
       ? 'no-match'
       : states.includes('pending')
         ? 'pending'
@@ -134,6 +143,7 @@ function deliveryJson(delivery: DeliveryRecord): Record<string, unknown> {
     object_id: delivery.objectId,
     created: delivery.created,
     state,
+    dropped: delivery.dropped,
     targets: delivery.targets.map((target) => ({
       target: target.target,
       state: target.state,

@@ -2,14 +2,18 @@
  * The simulator's control API under `/_simulator` (plain JSON, no bunq envelopes or signatures), for tests
  * and demos:
  *
- * - `POST /_simulator/users` `{"kind"?, "apiKey"?, "sessionTimeoutSeconds"?}` → 201 `{"userId", "apiKey", "kind", ...}`
+ * - `POST /_simulator/users` `{"kind"?, "apiKey"?, "sessionTimeoutSeconds"?, "monetaryAccountIds"?}`
+ *   → 201 `{"userId", "apiKey", "kind", "monetaryAccountIds", ...}`
  * - `GET /_simulator/users` → the users (ids and kinds, no API keys)
  * - `PUT /_simulator/users/{userId}/notification-filters` `[{"category", "notification_target", "monetaryAccountId"?}]`
  *   → replaces the user's filters (like the API's POST, without a session); `GET` lists them
  * - `POST /_simulator/users/{userId}/failures` `{"count": n, ...SeedFailureInput}` or `[SeedFailureInput, ...]`
  *   → 201 `{"ids": [...]}`; `GET` lists the failure records as bunq would
- * - `POST /_simulator/emit` `{"userId", "callback": {"NotificationUrl": {...}}, "monetaryAccountId"?}`
- *   → 202 `{"deliveryId", "targets": [...]}`
+ * - `POST /_simulator/users/{userId}/clobber-filters` `{"notification_target", "categories": [...], "monetaryAccountId"?}`
+ *   → replaces that scope's whole filter set with these, as another integration's naive POST would
+ * - `POST /_simulator/emit` `{"userId", "callback": {"NotificationUrl": {...}}, "monetaryAccountId"?, "drop"?}`
+ *   → 202 `{"deliveryId", "targets": [...]}` (+ `"dropped": true`); with `"drop": true` bunq never tries and records no
+ *   failure, but the object is in the event listing
  * - `GET /_simulator/deliveries`, `GET /_simulator/deliveries/{id}` → delivery state and every try
  * - `GET /_simulator/idle?timeoutMs=n` → 200 `{"idle": true}` once no delivery is pending, 504 after the timeout
  * - `POST /_simulator/sessions/expire` `{"userId"?}` → `{"expired": n}`
@@ -26,7 +30,12 @@ import type {
   SimulatorFault,
 } from './simulator';
 
-const USER_KINDS: readonly SimUserKind[] = ['UserPerson', 'UserCompany', 'UserApiKey'];
+const USER_KINDS: readonly SimUserKind[] = [
+  'UserPerson',
+  'UserCompany',
+  'UserApiKey',
+  'UserPaymentServiceProvider',
+];
 const FAULT_KINDS = ['error', 'tamper-response-body', 'unsigned-response', 'drop-connection'] as const;
 const MAX_IDLE_WAIT_MS = 120_000;
 
@@ -90,8 +99,16 @@ async function route(
       if (input.sessionTimeoutSeconds !== undefined && !(Number(input.sessionTimeoutSeconds) > 0)) {
         throw new ControlError(400, 'sessionTimeoutSeconds must be a positive number.');
       }
+      const accounts = input.monetaryAccountIds;
+      if (
+        accounts !== undefined &&
+        !(Array.isArray(accounts) && accounts.every((id) => Number.isSafeInteger(id) && id > 0))
+      ) {
+        throw new ControlError(400, 'monetaryAccountIds must be a list of positive integers.');
+      }
       const user = simulator.createUser({
         ...(kind === undefined ? {} : { kind: kind as SimUserKind }),
+        ...(accounts === undefined ? {} : { monetaryAccountIds: accounts as number[] }),
         ...(typeof input.apiKey === 'string' ? { apiKey: input.apiKey } : {}),
         ...(input.sessionTimeoutSeconds === undefined
           ? {}
@@ -104,6 +121,7 @@ async function route(
           apiKey: user.apiKey,
           kind: user.kind,
           sessionTimeoutSeconds: user.sessionTimeoutSeconds,
+          monetaryAccountIds: user.monetaryAccountIds,
           requestedByUserId: user.requestedByUserId,
           grantedByUserId: user.grantedByUserId,
         },
@@ -144,6 +162,27 @@ async function route(
     throw methodNotAllowed(method);
   }
 
+  match = /^\/_simulator\/users\/(\d+)\/clobber-filters$/.exec(path);
+  if (match !== null) {
+    if (method !== 'POST') throw methodNotAllowed(method);
+    const body = objectBody(request);
+    const categories = body.categories;
+    if (typeof body.notification_target !== 'string' || !isStringList(categories)) {
+      throw new ControlError(400, 'The body must be {"notification_target": "<url>", "categories": [...]}.');
+    }
+    const target = body.notification_target;
+    const account = body.monetaryAccountId;
+    if (account !== undefined && !Number.isSafeInteger(account)) {
+      throw new ControlError(400, 'monetaryAccountId must be an integer.');
+    }
+    const filters = simulator.clobberFilters(
+      Number(match[1]),
+      categories.map((category) => ({ category, notification_target: target })),
+      account === undefined ? null : (account as number),
+    );
+    return { status: 200, body: filters.map(filterView) };
+  }
+
   match = /^\/_simulator\/users\/(\d+)\/failures$/.exec(path);
   if (match !== null) {
     const userId = Number(match[1]);
@@ -177,14 +216,22 @@ async function route(
     if (body.monetaryAccountId !== undefined && !Number.isSafeInteger(body.monetaryAccountId)) {
       throw new ControlError(400, 'monetaryAccountId must be an integer.');
     }
-    const delivery = simulator.emit(
-      body.userId as number,
-      body.callback,
-      body.monetaryAccountId === undefined ? undefined : (body.monetaryAccountId as number),
-    );
+    if (body.drop !== undefined && typeof body.drop !== 'boolean') {
+      throw new ControlError(400, 'drop must be true or false.');
+    }
+    const delivery = simulator.emit(body.userId as number, body.callback, {
+      ...(body.monetaryAccountId === undefined
+        ? {}
+        : { monetaryAccountId: body.monetaryAccountId as number }),
+      ...(body.drop === true ? { drop: true } : {}),
+    });
     return {
       status: 202,
-      body: { deliveryId: delivery.id, targets: delivery.targets.map((target) => target.target) },
+      body: {
+        deliveryId: delivery.id,
+        targets: delivery.targets.map((target) => target.target),
+        ...(delivery.dropped ? { dropped: true } : {}),
+      },
     };
   }
 
@@ -305,6 +352,10 @@ function objectBody(request: SimRequest): Record<string, unknown> {
 
 function methodNotAllowed(method: string): ControlError {
   return new ControlError(405, `Method ${method} is not allowed here.`);
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((entry) => typeof entry === 'string' && entry !== '');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -142,7 +142,8 @@ export class FailureStore {
       throw new BunqProtocolError(404, 'NotificationFilterFailure not found.');
     }
     for (const failure of found) if (failure !== undefined) this.redeliver(failure);
-    return successBody([]);
+    // bunq answers an empty list; its public spec says an Id (see `specVariant`).
+    return successBody(this.publicSpec() ? [{ Id: { id: ids[0] } }] : []);
   }
 
   /** A retry POST: re-send the stored body to the stored target; delivered → the failure leaves the listing. */
@@ -164,6 +165,7 @@ export class FailureStore {
       objectId: failure.objectId,
       created: this.context.time(),
       targets: [record],
+      dropped: false,
     });
     const { options } = this.context;
     const fullSchedule = options.redelivery === 'full-schedule';
@@ -184,6 +186,10 @@ export class FailureStore {
     });
   }
 
+  private publicSpec(): boolean {
+    return this.context.options.specVariant === 'public-spec';
+  }
+
   private ofUser(userId: number): SimFailure[] {
     return [...this.failures.values()]
       .filter((failure) => failure.userId === userId)
@@ -198,7 +204,8 @@ export class FailureStore {
       .filter((filter) => filter.target === failure.target && filter.category === failure.category);
     const unique = new Map(filters.map((filter) => [`${filter.category} ${filter.target}`, filter]));
     return {
-      id: failure.id,
+      // bunq and its partner spec list the id a retry needs; the public spec has no such field.
+      ...(this.publicSpec() ? {} : { id: failure.id }),
       created: failure.created,
       updated: failure.updated,
       category: failure.category,

@@ -21,7 +21,8 @@ const USAGE = `Usage: npm run bunq-simulator -- [options]
   --session-timeout-seconds <s>  session lifetime of created users (default 604800)
   --no-rate-limits               do not answer 429 when bunq's rate limits are exceeded
   --sign-callbacks               add X-Bunq-Server-Signature to callbacks (bunq documents none)
-  --create-user [kind]           create a user at start (UserPerson, UserCompany, UserApiKey) and print
+  --create-user [kind]           create a user at start (UserPerson, UserCompany, UserApiKey,
+                                 UserPaymentServiceProvider) and print
                                  {"userId","apiKey"} as one JSON line
   --quiet                        do not print a line per API request
   --help                         show this text`;
@@ -67,8 +68,9 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
     throw new UsageError(`--redelivery must be single-try or full-schedule, got "${redelivery}".`);
   }
   const kind = values['create-user'];
-  if (kind !== undefined && kind !== '' && !['UserPerson', 'UserCompany', 'UserApiKey'].includes(kind)) {
-    throw new UsageError(`--create-user takes UserPerson, UserCompany or UserApiKey, got "${kind}".`);
+  const kinds = ['UserPerson', 'UserCompany', 'UserApiKey', 'UserPaymentServiceProvider'];
+  if (kind !== undefined && kind !== '' && !kinds.includes(kind)) {
+    throw new UsageError(`--create-user takes ${kinds.join(', ')}; got "${kind}".`);
   }
   return {
     server: {

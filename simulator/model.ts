@@ -14,7 +14,7 @@ export const DEFAULT_SESSION_TIMEOUT_SECONDS = 604_800;
 export const SESSION_EXPIRED_DESCRIPTION = 'Insufficient authorisation.';
 export const SESSION_UNKNOWN_DESCRIPTION = 'Insufficient authentication.';
 
-export type SimUserKind = 'UserPerson' | 'UserCompany' | 'UserApiKey';
+export type SimUserKind = 'UserPerson' | 'UserCompany' | 'UserApiKey' | 'UserPaymentServiceProvider';
 
 export interface BunqSimulatorOptions {
   /**
@@ -68,6 +68,20 @@ export interface BunqSimulatorOptions {
    * @default false
    */
   readonly signCallbacks?: boolean;
+  /**
+   * Answer 404 for a monetary account the user does not have (bunq's behaviour) on account paths, including
+   * the account-level notification filters. `false` accepts any account id.
+   * @default true
+   */
+  readonly strictMonetaryAccounts?: boolean;
+  /**
+   * Where bunq's public spec and what bunq (and its partner spec) answer disagree, which to follow:
+   * `observed` lists failures with their `id` and answers a retry POST with `{"Response":[]}`; `public-spec`
+   * lists failures without `id` and answers a retry with `{"Response":[{"Id":{"id":...}}]}`, so clients can
+   * be tested against both.
+   * @default 'observed'
+   */
+  readonly specVariant?: 'observed' | 'public-spec';
   /** The simulator's own key pair. @default a new 2048-bit RSA pair */
   readonly keyPair?: RsaKeyPair;
   /** Time source in epoch milliseconds (fractions give bunq's microseconds). @default performance clock */
@@ -84,6 +98,8 @@ export interface SimUser {
   readonly apiKey: string;
   readonly sessionTimeoutSeconds: number;
   readonly created: string;
+  /** The user's monetary accounts (MonetaryAccountBank ids). */
+  readonly monetaryAccountIds: readonly number[];
   /** For `UserApiKey`: the ids of the two anchored users. */
   readonly requestedByUserId: number | null;
   readonly grantedByUserId: number | null;
@@ -91,6 +107,8 @@ export interface SimUser {
 
 export interface CreateUserInput {
   readonly kind?: SimUserKind;
+  /** The user's monetary account ids. @default one new account */
+  readonly monetaryAccountIds?: readonly number[];
   /** @default a random key */
   readonly apiKey?: string;
   readonly sessionTimeoutSeconds?: number;
@@ -151,6 +169,8 @@ export interface DeliveryRecord {
   readonly objectId: number | null;
   readonly created: string;
   readonly targets: DeliveryTargetRecord[];
+  /** Emitted with `drop`: bunq never tried, and no failure was recorded. */
+  readonly dropped: boolean;
 }
 
 /** A scripted misbehaviour for the next matching API call(s). */
@@ -183,4 +203,31 @@ export interface RequestLogEntry {
   readonly status: number;
   /** The request body text (kept in memory for assertions only; never printed). */
   readonly body: string;
+}
+
+/** One entry of bunq's activity list (`GET /user/{u}/event`). */
+export interface SimEvent {
+  readonly id: number;
+  readonly userId: number;
+  /** The account the event is about; null for a user event (e.g. a connect invite). */
+  readonly monetaryAccountId: number | null;
+  readonly created: string;
+  readonly updated: string;
+  /** CREATE for the first event about an object, UPDATE after. */
+  readonly action: 'CREATE' | 'UPDATE';
+  readonly objectType: string;
+  /** The object as the callback carried it (the event listing is bunq's source of truth for it). */
+  readonly object: Readonly<Record<string, unknown>>;
+  readonly status: 'AWAITING_REPLY' | 'FINALIZED';
+}
+
+export interface EmitOptions {
+  /** The account of an account-level filter. @default the object's `monetary_account_id` */
+  readonly monetaryAccountId?: number;
+  /**
+   * bunq never tries to deliver it and records no failure; the object still shows in the event listing
+   * (a callback lost to a clobbered filter, a pin mismatch, a refused source address, ...).
+   * @default false
+   */
+  readonly drop?: boolean;
 }

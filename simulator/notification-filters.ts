@@ -3,6 +3,7 @@
  * (`/user/{u}/monetary-account/{m}/notification-filter-url`). A POST replaces the whole set of its scope,
  * which is why one integration can silently remove another's filters. At most 2 URLs per category.
  */
+import type { AccountRegistry } from './accounts';
 import type { SimFilter, SimFilterInput } from './model';
 import { BunqProtocolError, successBody } from './protocol';
 import { isRecord, jsonBody, type Route, type RouteContext, type SimContext } from './resource';
@@ -16,6 +17,7 @@ export class NotificationFilterStore {
     private readonly context: SimContext,
     private readonly users: UserRegistry,
     private readonly sessions: SessionRegistry,
+    private readonly accounts: AccountRegistry,
   ) {}
 
   routes(): Route[] {
@@ -46,6 +48,20 @@ export class NotificationFilterStore {
     return this.all(userId);
   }
 
+  /** Replaces one scope's set with `filters` (bunq's POST semantics), leaving other scopes alone. */
+  clobber(
+    userId: number,
+    filters: ReadonlyArray<Omit<SimFilterInput, 'monetaryAccountId'>>,
+    monetaryAccountId: number | null,
+  ): SimFilter[] {
+    this.users.require(userId);
+    return this.replace(
+      userId,
+      monetaryAccountId,
+      filters.map((filter) => ({ ...filter, monetaryAccountId })),
+    );
+  }
+
   /** Every filter of the user, user-level and account-level. */
   all(userId: number): SimFilter[] {
     return [...this.filters.values()].flat().filter((filter) => filter.userId === userId);
@@ -53,11 +69,13 @@ export class NotificationFilterStore {
 
   private getFilters(context: RouteContext, monetaryAccountId: number | null): unknown {
     const userId = this.sessions.authorize(context);
+    if (monetaryAccountId !== null) this.accounts.requireAccount(userId, monetaryAccountId);
     return successBody(this.scope(userId, monetaryAccountId).map((filter) => filterJson(filter)));
   }
 
   private postFilters(context: RouteContext, monetaryAccountId: number | null): unknown {
     const userId = this.sessions.authorize(context);
+    if (monetaryAccountId !== null) this.accounts.requireAccount(userId, monetaryAccountId);
     const body = jsonBody(context.request, ['notification_filters']);
     if (!Array.isArray(body.notification_filters)) {
       throw new BunqProtocolError(400, 'The field "notification_filters" must be a list.');

@@ -47,6 +47,8 @@ export class SessionRegistry {
       { pattern: /^\/installation$/, methods: { POST: (c) => this.postInstallation(c) } },
       { pattern: /^\/device-server$/, methods: { POST: (c) => this.postDevice(c) } },
       { pattern: /^\/session-server$/, methods: { POST: (c) => this.postSession(c) } },
+      // bunq's SDKs close a session with DELETE /session/0: the session is the one whose token is sent.
+      { pattern: /^\/session\/(\d+)$/, methods: { DELETE: (c) => this.deleteSession(c) } },
     ];
   }
 
@@ -68,6 +70,15 @@ export class SessionRegistry {
       throw new BunqProtocolError(403, 'This session has no access to that user.');
     }
     return session.userId;
+  }
+
+  private deleteSession(context: RouteContext): unknown {
+    const token = context.request.headers['x-bunq-client-authentication'];
+    const session = token === undefined ? undefined : this.sessions.get(token);
+    if (session === undefined) throw new BunqProtocolError(401, SESSION_UNKNOWN_DESCRIPTION);
+    this.checkSignature(context.request, session.installation, false);
+    this.sessions.delete(session.token);
+    return successBody([]);
   }
 
   /** Ends every session (of one user, or all): the next call answers 401 "Insufficient authorisation.". */

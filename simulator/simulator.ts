@@ -3,11 +3,12 @@
  * This file composes the resources, each in its own module:
  *
  * - `sessions.ts`: installation, device-server, session-server (real RSA signatures), session expiry
- * - `users.ts`: the users behind the API keys
+ * - `users.ts`: the users behind the API keys; `accounts.ts`: their monetary accounts
  * - `notification-filters.ts`: URL filters per user and per account, with replace-all semantics
  * - `failures.ts`: the failure listing with pagination, and retry with the 100-id limit
  * - `certificates.ts`: certificate pinning
  * - `callbacks.ts` (+ `delivery.ts`): callback delivery with bunq's retry schedule
+ * - `events.ts`: the event listing every emitted callback's object lands in
  * - `api.ts`: rate limits, required headers, signed answers, scripted faults, the request log
  * - `control.ts`: the `/_simulator` endpoints over the methods of {@link BunqSimulator}
  *
@@ -17,19 +18,23 @@
 import { performance } from 'node:perf_hooks';
 import { generateRsaKeyPair, privateKeyFromPem, type RsaKeyPair, signBytes } from '../shared/bunq/api/crypto';
 import type { FetchLike } from '../shared/bunq/api/transport';
+import { AccountRegistry } from './accounts';
 import { ApiFrontDoor } from './api';
 import { CallbackEmitter, DeliveryLog } from './callbacks';
 import { CertificateStore } from './certificates';
 import { handleControl } from './control';
 import { CallbackDeliverer } from './delivery';
+import { EventStore } from './events';
 import { FailureStore } from './failures';
 import {
   type BunqSimulatorOptions,
   type CreateUserInput,
   DEFAULT_RETRY_INTERVAL_MS,
   type DeliveryRecord,
+  type EmitOptions,
   type RequestLogEntry,
   type SeedFailureInput,
+  type SimEvent,
   type SimFilter,
   type SimFilterInput,
   type SimUser,
@@ -61,6 +66,7 @@ export class BunqSimulator {
   private readonly failures: FailureStore;
   private readonly deliveries = new DeliveryLog();
   private readonly callbacks: CallbackEmitter;
+  private readonly events: EventStore;
   private readonly api: ApiFrontDoor;
 
   constructor(options: BunqSimulatorOptions, keyPair: RsaKeyPair) {
@@ -81,7 +87,8 @@ export class BunqSimulator {
     });
     this.users = new UserRegistry(context);
     this.sessions = new SessionRegistry(context, this.users, this.serverPublicKeyPem);
-    this.filters = new NotificationFilterStore(context, this.users, this.sessions);
+    const accounts = new AccountRegistry(context, this.users, this.sessions);
+    this.filters = new NotificationFilterStore(context, this.users, this.sessions, accounts);
     this.failures = new FailureStore(
       context,
       this.users,
@@ -90,6 +97,7 @@ export class BunqSimulator {
       this.deliverer,
       this.deliveries,
     );
+    this.events = new EventStore(context, this.sessions);
     this.callbacks = new CallbackEmitter(
       context,
       this.users,
@@ -97,13 +105,16 @@ export class BunqSimulator {
       this.failures,
       this.deliverer,
       this.deliveries,
+      this.events,
     );
     const certificates = new CertificateStore(context, this.sessions);
     this.api = new ApiFrontDoor(context, serverKey, [
       ...this.sessions.routes(),
+      ...accounts.routes(),
       ...this.filters.routes(),
       ...this.failures.routes(),
       ...certificates.routes(),
+      ...this.events.routes(),
     ]);
     this.requestLog = this.api.requestLog;
   }
@@ -176,8 +187,30 @@ export class BunqSimulator {
    * Delivers a callback to every filter of the user matching its category (user-level, and account-level
    * for `monetaryAccountId` or the object's `monetary_account_id`): one delivery per distinct target.
    */
-  emit(userId: number, callback: unknown, monetaryAccountId?: number): DeliveryRecord {
-    return this.callbacks.emit(userId, callback, monetaryAccountId);
+  emit(userId: number, callback: unknown, options?: number | EmitOptions): DeliveryRecord {
+    return this.callbacks.emit(
+      userId,
+      callback,
+      typeof options === 'number' ? { monetaryAccountId: options } : options,
+    );
+  }
+
+  /**
+   * Replaces one scope's whole filter set, as another integration's naive POST would: every filter of that
+   * scope not in `filters` is gone.
+   */
+  clobberFilters(
+    userId: number,
+    filters: ReadonlyArray<Omit<SimFilterInput, 'monetaryAccountId'>>,
+    monetaryAccountId: number | null = null,
+  ): SimFilter[] {
+    return this.filters.clobber(userId, filters, monetaryAccountId);
+  }
+
+  /** The user's entries in bunq's event listing, newest first. */
+  listEvents(userId: number): SimEvent[] {
+    this.users.require(userId);
+    return this.events.ofUser(userId);
   }
 
   /** Stores failure records directly (e.g. 450 of them to test pagination). Returns their ids. */

@@ -33,6 +33,7 @@ export class UserRegistry {
       apiKey,
       sessionTimeoutSeconds: timeout,
       created: this.context.time(),
+      monetaryAccountIds: input.monetaryAccountIds ?? [this.context.next('account')],
       requestedByUserId: kind === 'UserApiKey' ? this.context.next('user') : null,
       grantedByUserId: kind === 'UserApiKey' ? this.context.next('user') : null,
     };
@@ -72,6 +73,11 @@ export function userJson(user: SimUser): Record<string, unknown> {
     public_nick_name: `Simulated ${id}`,
     session_timeout: user.sessionTimeoutSeconds,
   });
+  if (user.kind === 'UserPaymentServiceProvider') {
+    // A PSD2 provider's own user (bunq's spec: `UserPaymentServiceProvider` in the session answer).
+    const { status: _status, public_nick_name: _nick, ...provider } = person(user.id, 'UserCompany');
+    return { UserPaymentServiceProvider: { ...provider, display_name: `Simulated provider ${user.id}` } };
+  }
   if (user.kind !== 'UserApiKey') return { [user.kind]: person(user.id, user.kind) };
   return {
     UserApiKey: {

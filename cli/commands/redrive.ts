@@ -3,6 +3,7 @@
  * (`redriveDeadLetters` in `cli/redrive-task.ts`), reporting progress until it ends.
  */
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { STACK_OUTPUTS } from '../../shared/wiring/stack-outputs';
 import type { Command } from '../command';
 import { parseDuration } from '../duration';
 import { EXIT, UsageError } from '../errors';
@@ -72,7 +73,7 @@ export const redriveCommand: Command = {
     const pollIntervalMs = parseDuration(flags.string('poll-interval') ?? '2s', '--poll-interval');
     const deadLetterQueueArn = await context.required(
       'dead-letter-queue-arn',
-      'DeadLetterQueueArn',
+      STACK_OUTPUTS.deadLetterQueueArn,
       'the dead-letter queue ARN',
     );
     if (!deadLetterQueueArn.startsWith('arn:')) {
@@ -81,7 +82,7 @@ export const redriveCommand: Command = {
       );
     }
     const destinationArn = flags.string('destination-arn');
-    const queueUrl = await context.optional('dead-letter-queue-url', 'DeadLetterQueueUrl');
+    const queueUrl = await context.optional('dead-letter-queue-url', STACK_OUTPUTS.deadLetterQueueUrl);
     let waiting: number | null = null;
     if (queueUrl !== undefined) {
       const answer = await context.sqs().send(

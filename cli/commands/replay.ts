@@ -15,6 +15,7 @@ import {
   type Rule,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
+import { isRouteRuleOutput, routeOutputKey, STACK_OUTPUTS } from '../../shared/wiring/stack-outputs';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { formatDuration, parseDuration, parseTimestamp } from '../duration';
@@ -52,7 +53,7 @@ export const REPLAY_OPTIONS = {
   'archive-arn': {
     type: 'string',
     value: '<arn>',
-    description: 'archive to replay from (default: stack output EventArchiveArn)',
+    description: `archive to replay from (default: stack output ${STACK_OUTPUTS.eventArchiveArn})`,
   },
   'event-bus-arn': {
     type: 'string',
@@ -167,14 +168,6 @@ export function busNameOf(busArn: string): string {
 /** Events reach an archive some minutes after they were put on the bus. */
 const ARCHIVE_DELAY_MS = 5 * 60_000;
 
-/** `payments-eu_2` → `RoutePaymentsEu2RuleArn`, as the stack names route outputs. */
-export function routeOutputKey(routeName: string): string {
-  return `Route${routeName
-    .split(/[-_]/)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('')}RuleArn`;
-}
-
 async function routeRuleArns(
   context: CliContext,
   routes: string[] | undefined,
@@ -187,11 +180,11 @@ async function routeRuleArns(
   }
   const outputs = await context.outputs();
   return routes.map((route) => {
-    const arn = outputs.get(routeOutputKey(route));
+    const arn = outputs.get(routeOutputKey(route, 'ruleArn'));
     if (arn === undefined) {
-      const known = [...outputs.keys()].filter((key) => /^Route.+RuleArn$/.test(key));
+      const known = [...outputs.keys()].filter(isRouteRuleOutput);
       throw new NotFoundError(
-        `Stack "${context.stackName}" has no route "${route}" (no output ${routeOutputKey(route)}); route outputs: ${known.join(', ') || 'none'}.`,
+        `Stack "${context.stackName}" has no route "${route}" (no output ${routeOutputKey(route, 'ruleArn')}); route outputs: ${known.join(', ') || 'none'}.`,
       );
     }
     return arn;
@@ -262,11 +255,12 @@ export const replayCommand: Command = {
       throw new UsageError(`--name must be 1 to 64 of A-Z a-z 0-9 . - _, got "${name}"`);
     }
     const pollMs = parseDuration(flags.string('poll-interval') ?? '5s', '--poll-interval');
-    const archiveArn =
-      (await context.optional('archive-arn', 'EventArchiveArn')) ??
-      (await context.outputs()).get('ArchiveArn') ??
-      (await context.required('archive-arn', 'EventArchiveArn', 'the event archive'));
-    const busArn = await context.required('event-bus-arn', 'EventBusArn', 'the event bus ARN');
+    const archiveArn = await context.required(
+      'archive-arn',
+      STACK_OUTPUTS.eventArchiveArn,
+      'the event archive',
+    );
+    const busArn = await context.required('event-bus-arn', STACK_OUTPUTS.eventBusArn, 'the event bus ARN');
 
     let filterArns: string[] | undefined;
     let plan: RulePlan | null = null;

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { CallbackTokens } from '../../shared/pipeline/ingest/token';
+import { STACK_OUTPUTS } from '../../shared/wiring/stack-outputs';
 import { joinCallbackUrl, readTokenSecret } from '../callback-target';
 import { type Command, type FilterScope, scopeLabel } from '../command';
 import type { BunqSession } from '../context';
@@ -90,9 +91,13 @@ export const rotateTokenCommand: Command = {
     }
     const categoriesOverride = categoriesFlag(flags);
     const monetaryAccountId = positiveInteger(flags, 'monetary-account');
-    const secretId = await context.required('token-secret-arn', 'TokenSecretArn', 'the token secret');
+    const secretId = await context.required(
+      'token-secret-arn',
+      STACK_OUTPUTS.tokenSecretArn,
+      'the token secret',
+    );
     const baseUrl = checkCallbackUrl(
-      await context.required('callback-base-url', 'CallbackBaseUrl', 'the callback base URL'),
+      await context.required('callback-base-url', STACK_OUTPUTS.callbackBaseUrl, 'the callback base URL'),
       flags.label('callback-base-url'),
       flags.boolean('allow-http'),
     );

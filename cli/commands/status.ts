@@ -10,6 +10,8 @@
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { NotificationFilterFailure } from '../../shared/bunq/api/schemas';
+import { METRICS_NAMESPACE, RECOVERY_METRICS, SERVICE_NAMES } from '../../shared/wiring/metrics';
+import { ROUTE_OUTPUT_SUFFIXES, STACK_OUTPUTS } from '../../shared/wiring/stack-outputs';
 import { type CallbackTarget, readTokenSecret, resolveCallbackTarget } from '../callback-target';
 import { type Command, type FilterScope, scopeLabel } from '../command';
 import type { CliContext } from '../context';
@@ -87,7 +89,7 @@ async function bunqAvailable(context: CliContext): Promise<boolean> {
   return (
     context.deps.bunqStateStore !== undefined ||
     context.flags.string('api-key') !== undefined ||
-    (await context.optional('bunq-state-secret-arn', 'BunqStateSecretArn')) !== undefined
+    (await context.optional('bunq-state-secret-arn', STACK_OUTPUTS.bunqStateSecretArn)) !== undefined
   );
 }
 
@@ -95,10 +97,11 @@ async function queueUrls(context: CliContext): Promise<Array<{ output: string; u
   const explicit = context.flags.string('dead-letter-queue-url');
   if (explicit !== undefined) return [{ output: '--dead-letter-queue-url', url: explicit }];
   const outputs = await context.outputs();
+  const callbacksDlq: string = STACK_OUTPUTS.deadLetterQueueUrl;
   const keys = [...outputs.keys()]
-    .filter((key) => key.endsWith('DeadLetterQueueUrl'))
-    .sort((a, b) => (a === 'DeadLetterQueueUrl' ? -1 : b === 'DeadLetterQueueUrl' ? 1 : a.localeCompare(b)));
-  if (outputs.has('CallbackQueueUrl')) keys.push('CallbackQueueUrl');
+    .filter((key) => key.endsWith(ROUTE_OUTPUT_SUFFIXES.deadLetterQueueUrl))
+    .sort((a, b) => (a === callbacksDlq ? -1 : b === callbacksDlq ? 1 : a.localeCompare(b)));
+  if (outputs.has(STACK_OUTPUTS.callbackQueueUrl)) keys.push(STACK_OUTPUTS.callbackQueueUrl);
   return keys.map((key) => ({ output: key, url: outputs.get(key) as string }));
 }
 
@@ -132,7 +135,7 @@ export const statusCommand: Command = {
     '(SQS GetQueueAttributes), whether an old token is still valid, and when the failure poller last ran. ' +
     'Parts that are not configured are skipped; a part that fails is reported and the rest still shows. ' +
     "The poller's last run comes from its state secret's last-read date (day precision): the exact time is " +
-    'the PollerHeartbeat metric (namespace BunqWebhooks, dimension service=bunq-webhooks-retry-failures).',
+    `the ${RECOVERY_METRICS.heartbeat} metric (namespace ${METRICS_NAMESPACE}, dimension service=${SERVICE_NAMES.retryFailures}).`,
   sections: [
     { title: 'Options', options: STATUS_OPTIONS },
     { title: 'Callback URL', options: TARGET_OPTIONS },
@@ -156,7 +159,7 @@ export const statusCommand: Command = {
     const haveBunq = await bunqAvailable(context);
     const haveTarget =
       flags.string('callback-url') !== undefined ||
-      (await context.optional('callback-base-url', 'CallbackBaseUrl')) !== undefined;
+      (await context.optional('callback-base-url', STACK_OUTPUTS.callbackBaseUrl)) !== undefined;
     if (!haveBunq && outputs.size === 0 && flags.string('dead-letter-queue-url') === undefined) {
       throw new UsageError(
         'Nothing to show: pass --stack <name> (queues, secrets, callback URL) and/or a bunq API key (BUNQ_API_KEY or --api-key).',
@@ -166,7 +169,7 @@ export const statusCommand: Command = {
     const target = haveTarget ? await section(() => resolveCallbackTarget(context, false)) : null;
     const owner = target?.ok ? target.value : null;
 
-    const tokenSecretId = await context.optional('token-secret-arn', 'TokenSecretArn');
+    const tokenSecretId = await context.optional('token-secret-arn', STACK_OUTPUTS.tokenSecretArn);
     const token =
       tokenSecretId === undefined
         ? null
@@ -208,7 +211,7 @@ export const statusCommand: Command = {
       return Promise.all(urls.map(({ output, url }) => queueDepth(context, output, url)));
     });
 
-    const pollerSecret = await context.optional('bunq-state-secret-arn', 'BunqStateSecretArn');
+    const pollerSecret = await context.optional('bunq-state-secret-arn', STACK_OUTPUTS.bunqStateSecretArn);
     const poller =
       outputs.size === 0 && pollerSecret === undefined
         ? null
@@ -222,8 +225,7 @@ export const statusCommand: Command = {
               stateSecretLastReadOn: described.LastAccessedDate?.toISOString().slice(0, 10) ?? null,
               stateSecretLastChangedAt: described.LastChangedDate?.toISOString() ?? null,
               precision: 'day' as const,
-              exactSource:
-                'CloudWatch metric BunqWebhooks/PollerHeartbeat (service=bunq-webhooks-retry-failures)',
+              exactSource: `CloudWatch metric ${METRICS_NAMESPACE}/${RECOVERY_METRICS.heartbeat} (service=${SERVICE_NAMES.retryFailures})`,
             };
           });
 
@@ -289,7 +291,7 @@ export const statusCommand: Command = {
           : !poller.value.enabled
             ? 'Failure poller: not enabled (the stack has no BunqStateSecretArn output)'
             : `Failure poller: last read its state secret on ${poller.value.stateSecretLastReadOn ?? 'never'} ` +
-              '(day precision; the exact last run is the PollerHeartbeat metric in CloudWatch)',
+              `(day precision; the exact last run is the ${RECOVERY_METRICS.heartbeat} metric in CloudWatch)`,
       );
     }
 

@@ -5,8 +5,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { redactingJsonReplacer } from '../../shared/logging/redact';
-
-export const METRICS_NAMESPACE = 'BunqWebhooks';
+import {
+  type EmittedMetricName,
+  type EmittingService,
+  METRIC_DIMENSIONS,
+  METRICS_NAMESPACE,
+  type MetricDimension,
+  NORMALIZE_METRICS,
+} from '../../shared/wiring/metrics';
 
 /**
  * A JSON logger whose every line passes the redaction of `shared/logging/redact.ts`: secret fields
@@ -16,7 +22,8 @@ export function createLogger(serviceName: string): Logger {
   return new Logger({ serviceName, jsonReplacerFn: redactingJsonReplacer });
 }
 
-export function createMetrics(serviceName: string): Metrics {
+/** Powertools Metrics in the pipeline's namespace, with the `service` dimension set to `serviceName`. */
+export function createMetrics(serviceName: EmittingService): Metrics {
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
 }
 
@@ -27,8 +34,8 @@ export function createMetrics(serviceName: string): Metrics {
  */
 export function countWithDimension(
   metrics: Metrics,
-  name: string,
-  dimension: string,
+  name: EmittedMetricName,
+  dimension: MetricDimension,
   value: string,
   count = 1,
 ): void {
@@ -45,9 +52,9 @@ export function countWithDimension(
  */
 export function countSchemaMismatch(metrics: Metrics, objectType: string, path: string): void {
   const single = metrics.singleMetric();
-  single.addDimension('objectType', objectType);
+  single.addDimension(METRIC_DIMENSIONS.objectType, objectType);
   single.addMetadata('path', path);
-  single.addMetric('SchemaMismatch', MetricUnit.Count, 1);
+  single.addMetric(NORMALIZE_METRICS.schemaMismatch, MetricUnit.Count, 1);
 }
 
 /** Flushes stored metrics, if any: Powertools warns on an empty flush, which is noise here. */

@@ -11,6 +11,7 @@ import { createSourceMatcher } from '../../shared/pipeline/ingest/cidr';
 import { verifyCallback } from '../../shared/pipeline/ingest/verify';
 import type { CallbackQueue } from '../../shared/pipeline/ports';
 import { encodeQueuedCallback, queueMessageSize } from '../../shared/pipeline/queued-callback';
+import { INGEST_METRICS, METRIC_DIMENSIONS } from '../../shared/wiring/metrics';
 import { countWithDimension } from '../commons/observability';
 import type { TokenSource } from '../commons/token-source';
 
@@ -82,7 +83,12 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     if (!verdict.accepted) {
       // Nothing of the body or the presented token is logged for a rejected request.
       deps.logger.warn('callback rejected', { ...log, reason: verdict.reason, status: verdict.status });
-      countWithDimension(deps.metrics, 'CallbacksRejected', 'reason', verdict.reason);
+      countWithDimension(
+        deps.metrics,
+        INGEST_METRICS.callbacksRejected,
+        METRIC_DIMENSIONS.reason,
+        verdict.reason,
+      );
       return respond(verdict.status, MESSAGES[verdict.status] ?? 'Rejected');
     }
 
@@ -95,7 +101,12 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     });
     if (queueMessageSize(message) > SQS_MAX_MESSAGE_BYTES) {
       deps.logger.warn('callback rejected', { ...log, reason: 'body-too-large', bytes: verdict.body.length });
-      countWithDimension(deps.metrics, 'CallbacksRejected', 'reason', 'body-too-large');
+      countWithDimension(
+        deps.metrics,
+        INGEST_METRICS.callbacksRejected,
+        METRIC_DIMENSIONS.reason,
+        'body-too-large',
+      );
       return respond(413, MESSAGES[413] ?? 'Payload Too Large');
     }
 
@@ -103,7 +114,7 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
       await deps.queue.send(message);
     } catch (error) {
       deps.logger.error('callback could not be enqueued; answering 503 so bunq retries', { ...log, error });
-      deps.metrics.addMetric('EnqueueFailed', MetricUnit.Count, 1);
+      deps.metrics.addMetric(INGEST_METRICS.enqueueFailed, MetricUnit.Count, 1);
       deps.metrics.publishStoredMetrics();
       return respond(503, 'Service Unavailable');
     }
@@ -111,9 +122,9 @@ export function createIngestHandler(deps: IngestDependencies): IngestHandler {
     // Debug, not info: the API access log already records every request, and at one line per callback this
     // would be most of the ingest's log bill. Rejections and failures stay at warn and error.
     deps.logger.debug('callback accepted', { ...log, bytes: verdict.body.length });
-    deps.metrics.addMetric('CallbacksAccepted', MetricUnit.Count, 1);
+    deps.metrics.addMetric(INGEST_METRICS.callbacksAccepted, MetricUnit.Count, 1);
     deps.metrics.addMetric(
-      'TimeToAcknowledge',
+      INGEST_METRICS.timeToAcknowledge,
       MetricUnit.Milliseconds,
       Math.max(0, now().getTime() - Date.parse(receivedAt)),
     );

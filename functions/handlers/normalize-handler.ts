@@ -29,6 +29,7 @@ import type {
 } from '../../shared/pipeline/ports';
 import { decodeQueuedCallback, MESSAGE_ATTRIBUTE } from '../../shared/pipeline/queued-callback';
 import type { ArrivalRecorder } from '../../shared/pipeline/recovery/ports';
+import { METRIC_DIMENSIONS, NORMALIZE_METRICS } from '../../shared/wiring/metrics';
 import { countSchemaMismatch, countWithDimension, flushMetrics } from '../commons/observability';
 
 export interface NormalizeDependencies {
@@ -122,7 +123,7 @@ export function createNormalizeHandler(deps: NormalizeDependencies): NormalizeHa
       },
     });
     logger.error('callback dead-lettered', { messageId: record.messageId, reason, problem });
-    countWithDimension(metrics, 'DeadLettered', 'reason', reason);
+    countWithDimension(metrics, NORMALIZE_METRICS.deadLettered, METRIC_DIMENSIONS.reason, reason);
   }
 
   async function processRecord(record: SQSRecord, published: Map<string, number>): Promise<void> {
@@ -167,7 +168,7 @@ export function createNormalizeHandler(deps: NormalizeDependencies): NormalizeHa
       built = buildBusEntry(detail, deps.eventSource);
       if (built.ok) {
         logger.info('object claim-checked', { messageId: record.messageId, uri, bytes: check.body.length });
-        metrics.addMetric('ClaimChecked', MetricUnit.Count, 1);
+        metrics.addMetric(NORMALIZE_METRICS.claimChecked, MetricUnit.Count, 1);
       }
     }
     if (!built.ok) {
@@ -199,7 +200,7 @@ export function createNormalizeHandler(deps: NormalizeDependencies): NormalizeHa
       published.set(detail.category, (published.get(detail.category) ?? 0) + 1);
     } else {
       logger.info('duplicate callback suppressed', { ...log, eventId: result.eventId });
-      metrics.addMetric('DuplicatesSuppressed', MetricUnit.Count, 1);
+      metrics.addMetric(NORMALIZE_METRICS.duplicatesSuppressed, MetricUnit.Count, 1);
     }
     if (deps.arrivals !== undefined && detail.objectId !== null) {
       await deps.arrivals
@@ -255,7 +256,13 @@ export function createNormalizeHandler(deps: NormalizeDependencies): NormalizeHa
       );
     } finally {
       for (const [category, count] of published) {
-        countWithDimension(metrics, 'EventsPublished', 'category', category, count);
+        countWithDimension(
+          metrics,
+          NORMALIZE_METRICS.eventsPublished,
+          METRIC_DIMENSIONS.category,
+          category,
+          count,
+        );
       }
       flushMetrics(metrics);
     }

@@ -2,10 +2,9 @@
  * The retry-failures Lambda's handler: one failure poll per invocation (EventBridge Scheduler, every few
  * minutes), built from injected dependencies so the local runtime runs the very same code on an interval.
  *
- * It runs the core (`shared/pipeline/recovery/recover-failures.ts`) and turns its report into metrics, every run:
- * `PollerHeartbeat` (1), `FailedCallbacksOutstanding`, `RetriesRequested`, `RetriesExhausted`, `PollErrors`.
- * A failed poll does not fail the invocation (that would only make Lambda retry a stale run): it shows as
- * `PollErrors`, with the reason in the log.
+ * It runs the core (`shared/pipeline/recovery/recover-failures.ts`) and turns its report into the
+ * {@link RECOVERY_METRICS}, every run. A failed poll does not fail the invocation (that would only make
+ * Lambda retry a stale run): it shows as a poll error, with the reason in the log.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -16,16 +15,8 @@ import {
   type RecoveryReport,
   recoverFailures,
 } from '../../shared/pipeline/recovery/recover-failures';
+import { RECOVERY_METRICS } from '../../shared/wiring/metrics';
 import { flushMetrics } from '../commons/observability';
-
-/** The metric names, for alarms and tests. */
-export const RECOVERY_METRICS = {
-  heartbeat: 'PollerHeartbeat',
-  outstanding: 'FailedCallbacksOutstanding',
-  retriesRequested: 'RetriesRequested',
-  retriesExhausted: 'RetriesExhausted',
-  pollErrors: 'PollErrors',
-} as const;
 
 export interface RetryFailuresDependencies {
   /**

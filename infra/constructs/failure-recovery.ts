@@ -15,7 +15,13 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { API_KEY_PLACEHOLDER } from '../../shared/pipeline/recovery/state-guard';
 import { RETRY_FAILURES_ENV } from '../../shared/wiring/function-env';
-import { functionEntry, METRICS_NAMESPACE, PipelineFunction } from './pipeline-function';
+import {
+  METRIC_DIMENSIONS,
+  METRICS_NAMESPACE,
+  type RecoveryMetricName,
+  SERVICE_NAMES,
+} from '../../shared/wiring/metrics';
+import { functionEntry, PipelineFunction } from './pipeline-function';
 
 /** The poller's DynamoDB calls: look up arrivals and attempts, count attempts. Nothing more. */
 export const RECOVERY_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] as const;
@@ -24,16 +30,6 @@ export const BUNQ_STATE_SECRET_ACTIONS = [
   'secretsmanager:GetSecretValue',
   'secretsmanager:PutSecretValue',
 ] as const;
-/** `POWERTOOLS_SERVICE_NAME` of the function: the `service` dimension of its metrics. */
-export const RETRY_FAILURES_SERVICE = 'bunq-webhooks-retry-failures';
-
-/** The metrics the function emits every run (see `functions/handlers/retry-failures-handler.ts`). */
-export type RecoveryMetricName =
-  | 'PollerHeartbeat'
-  | 'FailedCallbacksOutstanding'
-  | 'RetriesRequested'
-  | 'RetriesExhausted'
-  | 'PollErrors';
 
 export interface FailureRecoveryProps {
   /** The dedupe table, where the normalizer records arrivals and the poller keeps its attempts. */
@@ -100,7 +96,7 @@ export class FailureRecovery extends Construct {
     const poller = new PipelineFunction(this, 'RetryFailures', {
       entry: functionEntry('retry-failures'),
       description: 'Re-triggers the bunq callbacks bunq gave up on; gives up after the configured attempts',
-      serviceName: RETRY_FAILURES_SERVICE,
+      serviceName: SERVICE_NAMES.retryFailures,
       memorySize: props.memorySize,
       timeout: props.timeout,
       logRetention: props.logRetention,
@@ -146,7 +142,7 @@ export class FailureRecovery extends Construct {
     return new Metric({
       namespace: METRICS_NAMESPACE,
       metricName: name,
-      dimensionsMap: { service: RETRY_FAILURES_SERVICE },
+      dimensionsMap: { [METRIC_DIMENSIONS.service]: SERVICE_NAMES.retryFailures },
       statistic: 'Sum',
       period: Duration.minutes(5),
       ...options,

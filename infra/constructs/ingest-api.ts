@@ -22,6 +22,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INGEST_ENV } from '../../shared/wiring/function-env';
+import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { functionEntry, PipelineFunction } from './pipeline-function';
 
 /** The route bunq calls; `{token}` is the callback token the ingest function checks. */
@@ -126,7 +127,7 @@ export class IngestApi extends Construct {
     const ingest = new PipelineFunction(this, 'Ingest', {
       entry: functionEntry('ingest'),
       description: 'Verifies a bunq callback (source, token, size) and enqueues its raw body',
-      serviceName: 'bunq-webhooks-ingest',
+      serviceName: SERVICE_NAMES.ingest,
       memorySize: props.memorySize,
       timeout: INGEST_TIMEOUT,
       logRetention: props.logRetention,

@@ -13,9 +13,19 @@ import {
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import {
+  type EmittedMetricName,
+  type EmittingService,
+  INGEST_METRICS,
+  METRIC_DIMENSIONS,
+  METRICS_NAMESPACE,
+  type MetricDimension,
+  NORMALIZE_METRICS,
+  RECOVERY_METRICS,
+  SERVICE_NAMES,
+} from '../../shared/wiring/metrics';
 import type { MonitoredDeadLetterQueue, MonitoredFailureRecovery, MonitoringProps } from './monitoring';
-import { PIPELINE_SERVICES, pipelineMetric, ruleMetric } from './monitoring-metrics';
-import { METRICS_NAMESPACE } from './pipeline-function';
+import { pipelineMetric, ruleMetric } from './monitoring-metrics';
 
 /** What the dashboard shows, beyond the monitoring construct's props. */
 export interface DashboardInput {
@@ -33,14 +43,14 @@ export function createDashboard(scope: Construct, input: DashboardInput): Dashbo
   const { props, period, deadLetterQueues, recovery } = input;
   const seconds = period.toSeconds();
   // One line per dimension value (category, reason): a graph may SEARCH, an alarm may not.
-  const byDimension = (service: string, metricName: string, dimension: string) =>
+  const byDimension = (service: EmittingService, metricName: EmittedMetricName, dimension: MetricDimension) =>
     new MathExpression({
-      expression: `SEARCH('{${METRICS_NAMESPACE},${dimension},service} MetricName="${metricName}" service="${service}"', 'Sum', ${seconds})`,
+      expression: `SEARCH('{${METRICS_NAMESPACE},${dimension},${METRIC_DIMENSIONS.service}} MetricName="${metricName}" ${METRIC_DIMENSIONS.service}="${service}"', 'Sum', ${seconds})`,
       usingMetrics: {},
       period,
     });
-  const { ingest, normalize } = PIPELINE_SERVICES;
-  const metric = (service: string, metricName: string, statistic?: string) =>
+  const { ingest, normalize } = SERVICE_NAMES;
+  const metric = (service: EmittingService, metricName: EmittedMetricName, statistic?: string) =>
     pipelineMetric(service, metricName, period, statistic);
   const wide = { width: 12, height: 6 } as const;
 
@@ -60,15 +70,15 @@ export function createDashboard(scope: Construct, input: DashboardInput): Dashbo
     new GraphWidget({
       title: 'Callbacks in',
       left: [
-        metric(ingest, 'CallbacksAccepted').with({ label: 'accepted' }),
-        metric(ingest, 'CallbacksRejected').with({ label: 'rejected' }),
-        metric(ingest, 'EnqueueFailed').with({ label: 'enqueue failed (503)' }),
+        metric(ingest, INGEST_METRICS.callbacksAccepted).with({ label: 'accepted' }),
+        metric(ingest, INGEST_METRICS.callbacksRejected).with({ label: 'rejected' }),
+        metric(ingest, INGEST_METRICS.enqueueFailed).with({ label: 'enqueue failed (503)' }),
       ],
       ...wide,
     }),
     new GraphWidget({
       title: 'Events out, by category',
-      left: [byDimension(normalize, 'EventsPublished', 'category')],
+      left: [byDimension(normalize, NORMALIZE_METRICS.eventsPublished, METRIC_DIMENSIONS.category)],
       ...wide,
     }),
   );
@@ -77,20 +87,20 @@ export function createDashboard(scope: Construct, input: DashboardInput): Dashbo
     new GraphWidget({
       title: 'Duplicates suppressed and claim checks',
       left: [
-        metric(normalize, 'DuplicatesSuppressed').with({ label: 'duplicates suppressed' }),
-        metric(normalize, 'ClaimChecked').with({ label: 'claim-checked objects' }),
+        metric(normalize, NORMALIZE_METRICS.duplicatesSuppressed).with({ label: 'duplicates suppressed' }),
+        metric(normalize, NORMALIZE_METRICS.claimChecked).with({ label: 'claim-checked objects' }),
       ],
       ...third,
     }),
     new GraphWidget({
       title: 'Schema mismatches, by object type',
-      left: [byDimension(normalize, 'SchemaMismatch', 'objectType')],
+      left: [byDimension(normalize, NORMALIZE_METRICS.schemaMismatch, METRIC_DIMENSIONS.objectType)],
       ...third,
     }),
     new GraphWidget({
       title: 'Time to acknowledge (ms)',
       left: [Stats.p(50), Stats.p(99), Stats.MAXIMUM].map((statistic) =>
-        metric(ingest, 'TimeToAcknowledge', statistic).with({ label: statistic }),
+        metric(ingest, INGEST_METRICS.timeToAcknowledge, statistic).with({ label: statistic }),
       ),
       ...third,
     }),
@@ -126,12 +136,12 @@ export function createDashboard(scope: Construct, input: DashboardInput): Dashbo
   dashboard.addWidgets(
     new GraphWidget({
       title: 'Dead-lettered by the normalizer, by reason',
-      left: [byDimension(normalize, 'DeadLettered', 'reason')],
+      left: [byDimension(normalize, NORMALIZE_METRICS.deadLettered, METRIC_DIMENSIONS.reason)],
       ...wide,
     }),
     new GraphWidget({
       title: 'Rejected callbacks, by reason',
-      left: [byDimension(ingest, 'CallbacksRejected', 'reason')],
+      left: [byDimension(ingest, INGEST_METRICS.callbacksRejected, METRIC_DIMENSIONS.reason)],
       ...wide,
     }),
   );
@@ -160,16 +170,19 @@ export function createDashboard(scope: Construct, input: DashboardInput): Dashbo
         title: 'Failure backlog',
         left: [
           recovery
-            .metric('FailedCallbacksOutstanding')
+            .metric(RECOVERY_METRICS.outstanding)
             .with({ statistic: Stats.MAXIMUM, period: pollPeriod, label: 'failed callbacks outstanding' }),
         ],
         ...wide,
       }),
       new GraphWidget({
         title: 'Failure retries',
-        left: (['RetriesRequested', 'RetriesExhausted', 'PollErrors', 'PollerHeartbeat'] as const).map(
-          (name) => recovery.metric(name).with({ period: pollPeriod, label: name }),
-        ),
+        left: [
+          RECOVERY_METRICS.retriesRequested,
+          RECOVERY_METRICS.retriesExhausted,
+          RECOVERY_METRICS.pollErrors,
+          RECOVERY_METRICS.heartbeat,
+        ].map((name) => recovery.metric(name).with({ period: pollPeriod, label: name })),
         ...wide,
       }),
     );

@@ -5,26 +5,24 @@
 import type { Duration } from 'aws-cdk-lib';
 import { Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { METRICS_NAMESPACE } from './pipeline-function';
-
-/** `POWERTOOLS_SERVICE_NAME` of the pipeline's functions: the `service` dimension of their metrics. */
-export const PIPELINE_SERVICES = {
-  ingest: 'bunq-webhooks-ingest',
-  normalize: 'bunq-webhooks-normalize',
-  retryFailures: 'bunq-webhooks-retry-failures',
-} as const;
+import {
+  type EmittedMetricName,
+  type EmittingService,
+  METRIC_DIMENSIONS,
+  METRICS_NAMESPACE,
+} from '../../shared/wiring/metrics';
 
 /** One of the pipeline functions' own metrics (namespace {@link METRICS_NAMESPACE}, dimension `service`). */
 export function pipelineMetric(
-  service: string,
-  metricName: string,
+  service: EmittingService,
+  metricName: EmittedMetricName,
   period: Duration,
   statistic: string = Stats.SUM,
 ): Metric {
   return new Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: { service },
+    dimensionsMap: { [METRIC_DIMENSIONS.service]: service },
     statistic,
     period,
   });

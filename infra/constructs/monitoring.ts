@@ -25,8 +25,15 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AlarmThresholds } from '../../shared/config/monitoring-config';
+import {
+  INGEST_METRICS,
+  NORMALIZE_METRICS,
+  RECOVERY_METRICS,
+  type RecoveryMetricName,
+  SERVICE_NAMES,
+} from '../../shared/wiring/metrics';
 import { createDashboard } from './monitoring-dashboard';
-import { PIPELINE_SERVICES, pipelineMetric, ruleMetric } from './monitoring-metrics';
+import { pipelineMetric, ruleMetric } from './monitoring-metrics';
 
 /** The anchor of each alarm's runbook entry in docs/OPERATIONS.md (`## Runbook`). */
 const RUNBOOK = 'docs/OPERATIONS.md#runbook';
@@ -75,14 +82,7 @@ export interface MonitoredFailureRecovery {
   /** Time between two polls. */
   readonly interval: Duration;
   /** One of the poller's metrics (namespace `BunqWebhooks`, dimension `service`). */
-  metric(
-    name:
-      | 'PollerHeartbeat'
-      | 'FailedCallbacksOutstanding'
-      | 'RetriesRequested'
-      | 'RetriesExhausted'
-      | 'PollErrors',
-  ): Metric;
+  metric(name: RecoveryMetricName): Metric;
 }
 
 export interface MonitoringProps {
@@ -208,7 +208,7 @@ export class Monitoring extends Construct {
       );
       this.addAlarm('FailureBacklog', {
         metric: recovery
-          .metric('FailedCallbacksOutstanding')
+          .metric(RECOVERY_METRICS.outstanding)
           .with({ statistic: Stats.MAXIMUM, period: backlogPeriod }),
         threshold: t.failedCallbacksOutstanding,
         evaluationPeriods: backlogPeriods,
@@ -220,7 +220,7 @@ export class Monitoring extends Construct {
       });
       this.addAlarm('RetriesExhausted', {
         metric: recovery
-          .metric('RetriesExhausted')
+          .metric(RECOVERY_METRICS.retriesExhausted)
           .with({ period: Duration.minutes(Math.max(period.toMinutes(), pollMinutes)) }),
         threshold: t.retriesExhausted,
         evaluationPeriods: 1,
@@ -231,7 +231,7 @@ export class Monitoring extends Construct {
       });
       const heartbeatPeriods = periodsWithinADay(t.pollerHeartbeatMissedPolls, recovery.interval);
       this.addAlarm('PollerHeartbeatMissing', {
-        metric: recovery.metric('PollerHeartbeat').with({ period: recovery.interval }),
+        metric: recovery.metric(RECOVERY_METRICS.heartbeat).with({ period: recovery.interval }),
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: heartbeatPeriods,
@@ -243,7 +243,7 @@ export class Monitoring extends Construct {
       });
       const errorPolls = periodsWithinADay(t.pollErrorsConsecutivePolls, recovery.interval);
       this.addAlarm('PollErrors', {
-        metric: recovery.metric('PollErrors').with({ period: recovery.interval }),
+        metric: recovery.metric(RECOVERY_METRICS.pollErrors).with({ period: recovery.interval }),
         threshold: 0,
         evaluationPeriods: errorPolls,
         datapointsToAlarm: errorPolls,
@@ -339,7 +339,7 @@ export class Monitoring extends Construct {
         'Do: check the Ingest function errors and logs, and SQS health in the region.',
     });
     this.addAlarm('DeadLettered', {
-      metric: pipelineMetric(PIPELINE_SERVICES.normalize, 'DeadLettered', period),
+      metric: pipelineMetric(SERVICE_NAMES.normalize, NORMALIZE_METRICS.deadLettered, period),
       threshold: t.deadLettered,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
@@ -348,7 +348,7 @@ export class Monitoring extends Construct {
         'Do: read the deadLetterReason and deadLetterDetail attributes of the messages, fix the cause, then npx bunq-webhooks redrive --stack <stack>.',
     });
     this.addAlarm('RejectedCallbacks', {
-      metric: pipelineMetric(PIPELINE_SERVICES.ingest, 'CallbacksRejected', period),
+      metric: pipelineMetric(SERVICE_NAMES.ingest, INGEST_METRICS.callbacksRejected, period),
       threshold: t.rejectedCallbacks,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,

@@ -11,6 +11,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NORMALIZE_ENV } from '../../shared/wiring/function-env';
+import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { functionEntry, PipelineFunction } from './pipeline-function';
 
 /** What the normalizer does with dedupe markers (Powertools Idempotency's DynamoDB calls); nothing more. */
@@ -80,7 +81,7 @@ export class Normalizer extends Construct {
     const normalize = new PipelineFunction(this, 'Normalize', {
       entry: functionEntry('normalize'),
       description: 'Turns queued bunq callbacks into deduplicated EventBridge events',
-      serviceName: 'bunq-webhooks-normalize',
+      serviceName: SERVICE_NAMES.normalize,
       memorySize: props.memorySize,
       timeout: props.timeout,
       logRetention: props.logRetention,

@@ -16,6 +16,7 @@ import {
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../shared/wiring/metrics';
 import { cdkBundling } from './bundling';
 
 /** The repository root: where `functions/`, `shared/` and `package-lock.json` live. */
@@ -25,9 +26,6 @@ export const PROJECT_ROOT = path.join(__dirname, '..', '..');
 export function functionEntry(name: string): string {
   return path.join(PROJECT_ROOT, 'functions', `${name}.ts`);
 }
-
-/** The CloudWatch metrics namespace every function publishes its Powertools metrics in. */
-export const METRICS_NAMESPACE = 'BunqWebhooks';
 
 /**
  * Converts a number of days into a {@link RetentionDays}, failing when CloudWatch Logs does not offer it

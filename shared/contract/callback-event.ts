@@ -34,6 +34,14 @@ export const objectSchemaStatusSchema = z.enum(['MATCHED', 'MISMATCH', 'UNKNOWN'
     'MATCHED: typed fields read from the object; MISMATCH: known type, unexpected shape; UNKNOWN: no schema.',
 });
 
+/** How a callback bunq did not deliver on its own was recovered. */
+export const recoveredBySchema = z.enum(['failure-retry', 'reconciliation']).meta({
+  id: 'RecoveredBy',
+  description:
+    "failure-retry: re-sent by bunq at the failure poller's request; reconciliation: rebuilt from bunq's event listing.",
+});
+export type RecoveredBy = z.infer<typeof recoveredBySchema>;
+
 const rfc3339 = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'an RFC 3339 UTC time');
 
 export const callbackEventDetailSchema = z.object({
@@ -85,6 +93,16 @@ export const callbackEventDetailSchema = z.object({
   receivedAt: z.string().describe('When the endpoint received the callback (RFC 3339).'),
   /** Stable for the same callback however often it is delivered. */
   dedupKey: z.string().describe('Stable for the same callback however often it is delivered.'),
+  /**
+   * How the event got here when bunq did not deliver it on its own: `failure-retry` (the failure poller asked
+   * bunq to send it again), `reconciliation` (bunq never sent it; rebuilt from bunq's event listing, see
+   * docs/DELIVERY.md); null for a callback bunq delivered directly.
+   */
+  recoveredBy: recoveredBySchema
+    .nullable()
+    .describe(
+      "failure-retry: bunq re-sent it at the failure poller's request; reconciliation: bunq never sent it, rebuilt from its event listing; null: delivered directly.",
+    ),
   /**
    * The bunq object exactly as received; null when it was too large for an event, and `objectRef` says
    * where it is stored instead (fetch it with `resolveCallbackObject`).

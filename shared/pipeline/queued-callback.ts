@@ -5,6 +5,7 @@
  * The body travels as the message body itself when it is text SQS can carry (so an operator reading the
  * dead-letter queue sees the JSON), and base64-encoded otherwise, flagged by the `bodyEncoding` attribute.
  */
+import type { RecoveredBy } from '../contract/callback-event';
 import type { QueueMessage } from './ports';
 
 export interface QueuedCallback {
@@ -16,12 +17,15 @@ export interface QueuedCallback {
   readonly sourceIp: string;
   /** API Gateway's request id, for correlating logs. */
   readonly requestId: string;
+  /** Set when the callback was not delivered by bunq on its own (the reconciler's rebuilt callbacks). */
+  readonly recoveredBy?: RecoveredBy | null;
 }
 
 export const MESSAGE_ATTRIBUTE = {
   receivedAt: 'receivedAt',
   sourceIp: 'sourceIp',
   requestId: 'requestId',
+  recoveredBy: 'recoveredBy',
   bodyEncoding: 'bodyEncoding',
   deadLetterReason: 'deadLetterReason',
   deadLetterDetail: 'deadLetterDetail',
@@ -56,6 +60,7 @@ export function encodeQueuedCallback(callback: QueuedCallback): QueueMessage {
       [MESSAGE_ATTRIBUTE.sourceIp]: callback.sourceIp,
       [MESSAGE_ATTRIBUTE.requestId]: callback.requestId,
       [MESSAGE_ATTRIBUTE.bodyEncoding]: encoding,
+      ...(callback.recoveredBy == null ? {} : { [MESSAGE_ATTRIBUTE.recoveredBy]: callback.recoveredBy }),
     },
   };
 }
@@ -87,5 +92,14 @@ export function decodeQueuedCallback(message: QueueMessage, fallbackReceivedAt: 
     receivedAt: message.attributes[MESSAGE_ATTRIBUTE.receivedAt] ?? fallbackReceivedAt,
     sourceIp: message.attributes[MESSAGE_ATTRIBUTE.sourceIp] ?? 'unknown',
     requestId: message.attributes[MESSAGE_ATTRIBUTE.requestId] ?? 'unknown',
+    ...recoveredByOf(message.attributes[MESSAGE_ATTRIBUTE.recoveredBy]),
   };
+}
+
+function recoveredByOf(value: string | undefined): { recoveredBy?: RecoveredBy } {
+  if (value === undefined) return {};
+  if (value === 'reconciliation' || value === 'failure-retry') return { recoveredBy: value };
+  throw new MalformedQueueMessageError(
+    `unknown recoveredBy attribute "${value}"; expected reconciliation or failure-retry`,
+  );
 }

@@ -3,7 +3,6 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../infra/app-settings';
 import { CALLBACK_TOKEN_LENGTH } from '../../infra/constructs/callback-token';
 import { DEDUPE_TABLE_ACTIONS } from '../../infra/constructs/normalizer';
-import { METRICS_NAMESPACE } from '../../infra/constructs/pipeline-function';
 import { DEFAULT_MAX_BODY_BYTES, SQS_MAX_MESSAGE_BYTES } from '../../shared/config/pipeline-config';
 import {
   DEDUPE_TABLE_KEY,
@@ -12,6 +11,7 @@ import {
   NORMALIZE_ENV,
   TOKEN_SECRET_KEY,
 } from '../../shared/wiring/function-env';
+import { METRICS_NAMESPACE } from '../../shared/wiring/metrics';
 import {
   actionsOf,
   allActions,

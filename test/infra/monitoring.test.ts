@@ -8,9 +8,8 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../infra/app-settings';
 import { BunqWebhooksStack } from '../../infra/bunq-webhooks-stack';
-import { RETRY_FAILURES_SERVICE } from '../../infra/constructs/failure-recovery';
-import { PIPELINE_SERVICES } from '../../infra/constructs/monitoring-metrics';
 import { type PipelineConfigInput, parsePipelineConfig } from '../../shared/config/pipeline-config';
+import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { cdkJsonContext, PROJECT_ROOT, SKIP_BUNDLING_CONTEXT, SYNTH_TIMEOUT_MS } from './support/synth';
 
 interface Resource {
@@ -91,7 +90,7 @@ describe('every alarm of the issue, with its default threshold', () => {
       {
         Namespace: 'BunqWebhooks',
         MetricName: 'FailedCallbacksOutstanding',
-        Dimensions: service(RETRY_FAILURES_SERVICE),
+        Dimensions: service(SERVICE_NAMES.retryFailures),
         Statistic: 'Maximum',
         Period: 300,
         Threshold: 0,
@@ -105,7 +104,7 @@ describe('every alarm of the issue, with its default threshold', () => {
       'RetriesExhausted',
       {
         MetricName: 'RetriesExhausted',
-        Dimensions: service(RETRY_FAILURES_SERVICE),
+        Dimensions: service(SERVICE_NAMES.retryFailures),
         Statistic: 'Sum',
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
@@ -116,7 +115,7 @@ describe('every alarm of the issue, with its default threshold', () => {
       'PollerHeartbeatMissing',
       {
         MetricName: 'PollerHeartbeat',
-        Dimensions: service(RETRY_FAILURES_SERVICE),
+        Dimensions: service(SERVICE_NAMES.retryFailures),
         Statistic: 'Sum',
         Period: 300,
         Threshold: 1,
@@ -196,7 +195,7 @@ describe('every alarm of the issue, with its default threshold', () => {
       {
         Namespace: 'BunqWebhooks',
         MetricName: 'DeadLettered',
-        Dimensions: service(PIPELINE_SERVICES.normalize),
+        Dimensions: service(SERVICE_NAMES.normalize),
         Statistic: 'Sum',
         Threshold: 0,
       },
@@ -206,7 +205,7 @@ describe('every alarm of the issue, with its default threshold', () => {
       {
         Namespace: 'BunqWebhooks',
         MetricName: 'CallbacksRejected',
-        Dimensions: service(PIPELINE_SERVICES.ingest),
+        Dimensions: service(SERVICE_NAMES.ingest),
         Statistic: 'Sum',
         Period: 300,
         // The example raises it from the default 20.
@@ -279,13 +278,13 @@ describe('the failure poller alarms', () => {
 
   test('watch the service the retry-failures function runs as', () => {
     full.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: RETRY_FAILURES_SERVICE }) },
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.retryFailures }) },
     });
   });
 });
 
 test('the metrics alarmed on carry the service names the functions run as', () => {
-  for (const name of [PIPELINE_SERVICES.ingest, PIPELINE_SERVICES.normalize]) {
+  for (const name of [SERVICE_NAMES.ingest, SERVICE_NAMES.normalize]) {
     full.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: name }) },
     });
@@ -409,7 +408,7 @@ describe('the dashboard', () => {
   test('breaks events out by category with a metric search', () => {
     const byCategory = widgets(full).find((widget) => widget.properties.title === 'Events out, by category');
     expect(JSON.stringify(byCategory?.properties.metrics)).toContain(
-      `SEARCH('{BunqWebhooks,category,service} MetricName=\\"EventsPublished\\" service=\\"${PIPELINE_SERVICES.normalize}\\"', 'Sum', 300)`,
+      `SEARCH('{BunqWebhooks,category,service} MetricName=\\"EventsPublished\\" service=\\"${SERVICE_NAMES.normalize}\\"', 'Sum', 300)`,
     );
   });
 

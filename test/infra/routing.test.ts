@@ -284,10 +284,12 @@ test('each route outputs its rule, its dead-letter queue and its role', () => {
       'RouteCardFraudRuleArn',
       'RouteCrmWebhookRoleArn',
       'RouteAuditDeadLetterQueueUrl',
-      'ArchiveArn',
+      'EventArchiveArn',
     ]),
   );
   expect(outputs).not.toContain('RouteAuditRoleArn');
+  // One output per archive: the CLI reads EventArchiveArn only.
+  expect(outputs).not.toContain('ArchiveArn');
 });
 
 describe('local matching agrees with the synthesized patterns', () => {

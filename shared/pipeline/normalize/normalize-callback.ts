@@ -7,7 +7,7 @@ import { readEnvelope } from '../../bunq/callback/envelope';
 import { type ObjectTyping, typeObject } from '../../bunq/callback/objects';
 import { rawNumberAt } from '../../bunq/callback/raw-number';
 import { bunqTimeToRfc3339 } from '../../bunq/callback/time';
-import type { CallbackEventDetail } from '../../contract/callback-event';
+import type { CallbackEventDetail, RecoveredBy } from '../../contract/callback-event';
 import { dedupeKey } from './dedupe-key';
 
 /** Why a callback can never become an event. Each is permanent: retrying cannot help. */
@@ -131,7 +131,14 @@ function typedFields(
   }
 }
 
-export function normalizeCallback(body: Uint8Array, receivedAt: string): NormalizeOutcome {
+/**
+ * @param recoveredBy set when the callback did not come from bunq on its own (see Contract 2's `recoveredBy`)
+ */
+export function normalizeCallback(
+  body: Uint8Array,
+  receivedAt: string,
+  recoveredBy: RecoveredBy | null = null,
+): NormalizeOutcome {
   let text: string;
   try {
     text = utf8.decode(body);
@@ -173,6 +180,7 @@ export function normalizeCallback(body: Uint8Array, receivedAt: string): Normali
       updatedAt: bunqTimeToRfc3339(updatedRaw),
       receivedAt,
       dedupKey: dedupeKey({ category, eventType, objectType, objectId, updated: updatedRaw, object }),
+      recoveredBy,
       object,
       objectRef: null,
     },

@@ -163,7 +163,7 @@ describe('register and unregister', () => {
   });
 
   it('works on a monetary account without touching the user-level filters', async () => {
-    const user = newUser();
+    const user = sim.simulator.createUser({ monetaryAccountIds: [77] });
     sim.simulator.setNotificationFilters(user.id, [
       { category: 'MUTATION', notification_target: FOREIGN },
       { category: 'MUTATION', notification_target: FOREIGN, monetaryAccountId: 77 },

@@ -1,9 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import {
-  createRetryFailuresHandler,
-  RECOVERY_METRICS,
-} from '../../../functions/handlers/retry-failures-handler';
+import { createRetryFailuresHandler } from '../../../functions/handlers/retry-failures-handler';
 import { BunqNetworkError } from '../../../shared/bunq/api/errors';
+import { RECOVERY_METRICS } from '../../../shared/wiring/metrics';
 import { capturingLogger, silentMetrics } from '../../support/pipeline';
 import { FakeBunq, failure, MemoryRecoveryStore } from '../../support/recovery';
 

@@ -465,7 +465,10 @@ describe('simulator: fetch adapter and control API in memory', () => {
       },
     ]);
     const emitted = await control('POST', '/_simulator/emit', { userId, callback: mutationCallback(1) });
-    expect(emitted).toEqual({ status: 202, json: { deliveryId: expect.any(Number), targets: [target()] } });
+    expect(emitted).toEqual({
+      status: 202,
+      json: { deliveryId: expect.any(Number), targets: [target()] },
+    });
     expect((await control('GET', '/_simulator/idle?timeoutMs=1000')).json).toEqual({ idle: true });
     expect((await control('GET', `/_simulator/deliveries/${emitted.json.deliveryId}`)).json).toEqual(
       expect.objectContaining({ state: 'delivered' }),

@@ -46,6 +46,16 @@ describe('queued callback codec', () => {
     );
   });
 
+  it('carries how a rebuilt callback was recovered, and refuses an unknown value', () => {
+    const body = Buffer.from('{"NotificationUrl":{"category":"MUTATION"}}');
+    const message = encodeQueuedCallback({ body, ...meta, recoveredBy: 'reconciliation' });
+    expect(message.attributes.recoveredBy).toBe('reconciliation');
+    expect(decodeQueuedCallback(message, 'x')).toEqual({ body, ...meta, recoveredBy: 'reconciliation' });
+    expect(() => decodeQueuedCallback({ body: '{}', attributes: { recoveredBy: 'magic' } }, 'x')).toThrow(
+      /unknown recoveredBy attribute "magic"/,
+    );
+  });
+
   it('counts body and attributes as SQS does', () => {
     expect(queueMessageSize({ body: 'é', attributes: { ab: 'cd' } })).toBe(2 + 2 + 6 + 2);
   });

@@ -399,18 +399,19 @@ describe('BunqApiClient notification filters', () => {
     await client.setNotificationFilterUrls(user.id, [
       { category: 'MUTATION', notification_target: 'https://u.example' },
     ]);
+    const accountId = user.monetaryAccountIds[0] as number;
     const account = await client.setNotificationFilterUrls(
       user.id,
       [{ category: 'PAYMENT', notification_target: 'https://m.example' }],
-      42,
+      accountId,
     );
     expect(account).toHaveLength(1);
     expect((await client.getNotificationFilterUrls(user.id)).map((filter) => filter.category)).toEqual([
       'MUTATION',
     ]);
-    expect((await client.getNotificationFilterUrls(user.id, 42)).map((filter) => filter.category)).toEqual([
-      'PAYMENT',
-    ]);
+    expect(
+      (await client.getNotificationFilterUrls(user.id, accountId)).map((filter) => filter.category),
+    ).toEqual(['PAYMENT']);
   });
 
   it('read-merge-write leaves other integrations their filters', async () => {
