@@ -25,11 +25,11 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
 import { sqsQueue } from '../functions/commons/aws-adapters';
-import { staticTokenSource } from '../functions/commons/token-source';
-import { createIngestHandler } from '../functions/handlers/ingest-handler';
+import { composeIngest } from '../functions/compose/ingest';
+import { staticTokenSource } from '../shared/pipeline/ingest/token-source';
 import { buildBusEntry } from '../shared/pipeline/normalize/bus-entry';
 import { normalizeCallback } from '../shared/pipeline/normalize/normalize-callback';
-import { apiGatewayEvent } from '../test/support/lambda';
+import { callbackEvent } from './api-gateway-event';
 import { callbackBodies } from './payloads';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -143,25 +143,21 @@ async function benchIngest(): Promise<void> {
       credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
     });
     const { logger, metrics } = quietObservability();
-    const handler = createIngestHandler({
-      queue: sqsQueue(client, queueUrl),
-      tokens: staticTokenSource({ token: TOKEN }),
-      allowedSourceCidrs: ['185.40.108.0/22'],
-      maxBodyBytes: 1_044_480,
-      logger,
-      metrics,
-    });
+    const handler = composeIngest(
+      { allowedSourceCidrs: ['185.40.108.0/22'], maxBodyBytes: 1_044_480 },
+      { queue: sqsQueue(client, queueUrl), tokens: staticTokenSource({ token: TOKEN }), logger, metrics },
+    );
     const bodies = callbackBodies(64);
     let i = 0;
     const real = async () => {
       const body = bodies[i++ % bodies.length] as string;
-      const response = await handler(apiGatewayEvent({ token: TOKEN, body, sourceIp: '185.40.108.10' }));
+      const response = await handler(callbackEvent(TOKEN, body, '185.40.108.10'));
       if (response.statusCode !== 200) throw new Error(`ingest answered ${response.statusCode}`);
     };
     const floor = async () => {
       const body = bodies[i++ % bodies.length] as string;
       // The event is built too, so the floor pays for the same input as the real handler.
-      apiGatewayEvent({ token: TOKEN, body, sourceIp: '185.40.108.10' });
+      callbackEvent(TOKEN, body, '185.40.108.10');
       await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
     };
     await cpuPerCall(real, 300);

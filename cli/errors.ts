@@ -65,6 +65,11 @@ export class OperationError extends CliError {
   }
 }
 
+/** An SQS message move task (redrive) that could not be started or followed. Exit 1. */
+export class RedriveError extends OperationError {
+  override readonly name: string = 'RedriveError';
+}
+
 const AWS_CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'ExpiredTokenException', 'ExpiredToken']);
 const AWS_NOT_FOUND_ERRORS = new Set([
   'ResourceNotFoundException',

@@ -6,8 +6,9 @@
  *
  * "Ours" is a filter whose target is our callback URL, or starts with our callback base URL (the same
  * endpoint with another token, e.g. before a rotation).
+ *
+ * {@link replaceFiltersForTarget} and {@link hasExactFilters} are the merge for one exact target URL.
  */
-import { hasExactFilters, replaceFiltersForTarget } from '../shared/bunq/api/filters';
 import type { NotificationFilterInput, NotificationFilterUrl } from '../shared/bunq/api/schemas';
 
 /**
@@ -148,4 +149,36 @@ export function sameFilterSet(
 ): boolean {
   const answered = pairs(answer);
   return minus(written, answered).length === 0 && minus(answered, written).length === 0;
+}
+
+/**
+ * The filter set to write so that `target` receives exactly `categories`, every filter for another target
+ * kept as is. `categories: []` removes `target` everywhere.
+ */
+export function replaceFiltersForTarget(
+  current: readonly NotificationFilterUrl[],
+  target: string,
+  categories: readonly string[],
+): NotificationFilterInput[] {
+  const kept: NotificationFilterInput[] = [];
+  for (const filter of current) {
+    const existingTarget = filter.notification_target;
+    if (existingTarget === null || existingTarget === undefined || existingTarget === target) continue;
+    kept.push({ category: filter.category, notification_target: existingTarget });
+  }
+  const ours = [...new Set(categories)].map((category) => ({ category, notification_target: target }));
+  return [...kept, ...ours];
+}
+
+/** Whether `current` already gives `target` exactly `categories` (then there is nothing to write). */
+export function hasExactFilters(
+  current: readonly NotificationFilterUrl[],
+  target: string,
+  categories: readonly string[],
+): boolean {
+  const registered = new Set(
+    current.filter((filter) => filter.notification_target === target).map((filter) => filter.category),
+  );
+  const wanted = new Set(categories);
+  return registered.size === wanted.size && [...wanted].every((category) => registered.has(category));
 }

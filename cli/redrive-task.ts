@@ -9,6 +9,7 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { RedriveError } from './errors';
 
 export interface RedriveOptions {
   readonly sqs: SQSClient;
@@ -34,10 +35,6 @@ export interface RedriveProgress {
 export interface RedriveResult extends RedriveProgress {
   readonly taskHandle: string;
   readonly failureReason: string | undefined;
-}
-
-export class RedriveError extends Error {
-  override readonly name = 'RedriveError';
 }
 
 const FINISHED = new Set(['COMPLETED', 'CANCELLED', 'FAILED']);

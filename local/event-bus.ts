@@ -15,6 +15,7 @@ import {
 } from '../shared/pipeline/ports';
 import { createRouteMatcher } from '../shared/routing/event-pattern';
 import type { RouteConfig } from '../shared/routing/route-config';
+import { PutEventsValidationError } from './errors';
 import type { JsonLinesFile } from './json-lines-file';
 
 /** An event as EventBridge delivers it to a rule target. */
@@ -49,10 +50,6 @@ export interface LocalEventBus extends EventPublisher {
   /** How many events were put on the bus. */
   readonly count: number;
   flush(): Promise<void>;
-}
-
-export class PutEventsValidationError extends Error {
-  override readonly name = 'PutEventsValidationError';
 }
 
 /** `2025-09-03T08:24:14.266Z` becomes `2025-09-03T08:24:14Z`. */

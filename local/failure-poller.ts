@@ -6,13 +6,11 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createLogger, createMetrics } from '../functions/commons/observability';
-import { dynamoArrivalLog, dynamoAttemptStore } from '../functions/commons/recovery-store';
-import { createRetryFailuresHandler } from '../functions/handlers/retry-failures-handler';
+import { recoveryTableStores } from '../functions/commons/table-stores';
+import { composeRetryFailures } from '../functions/compose/retry-failures';
 import { BunqApiClient } from '../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import type { RecoveryReport } from '../shared/pipeline/recovery/recover-failures';
-import { SERVICE_NAMES } from '../shared/wiring/metrics';
 
 export const DEFAULT_FAILURE_POLL_INTERVAL_MS = 60_000;
 
@@ -51,25 +49,22 @@ export interface LocalFailurePoller {
 
 /** Starts polling at once, then every `intervalMs` after each poll ends. */
 export function startFailurePoller(options: LocalFailurePollerOptions): LocalFailurePoller {
-  const handlerLogger = createLogger(SERVICE_NAMES.retryFailures);
   // One client for the runtime's life: its installation, session and rate limits carry over between polls.
-  const client = new BunqApiClient({
-    baseUrl: options.bunqBaseUrl,
-    stateStore: new InMemoryBunqStateStore({ apiKey: options.bunqApiKey }),
-    logger: handlerLogger,
-  });
-  const handler = createRetryFailuresHandler({
-    bunqClient: () => client,
-    arrivals: dynamoArrivalLog({ client: options.dynamo, tableName: options.tableName }),
-    attempts: dynamoAttemptStore({
-      client: options.dynamo,
-      tableName: options.tableName,
-      ttlSeconds: options.attemptTtlSeconds,
-    }),
-    maxAttempts: options.maxAttempts,
-    logger: handlerLogger,
-    metrics: createMetrics(SERVICE_NAMES.retryFailures),
-  });
+  let client: BunqApiClient | undefined;
+  const handler = composeRetryFailures(
+    { maxAttempts: options.maxAttempts },
+    {
+      bunqClient: (logger) => {
+        client ??= new BunqApiClient({
+          baseUrl: options.bunqBaseUrl,
+          stateStore: new InMemoryBunqStateStore({ apiKey: options.bunqApiKey }),
+          logger,
+        });
+        return client;
+      },
+      ...recoveryTableStores(options.dynamo, options.tableName, options.attemptTtlSeconds),
+    },
+  );
 
   let totals: FailurePollerStats = {
     runs: 0,

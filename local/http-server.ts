@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { unmapIpv4 } from '../shared/pipeline/ingest/cidr';
+import { HttpServerStartError } from './errors';
 
 /** API Gateway's own request size limit. */
 export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -39,10 +40,6 @@ export interface CallbackHttpServer {
    * resolves once every request already being handled has been answered and all connections are closed.
    */
   close(): Promise<void>;
-}
-
-export class HttpServerStartError extends Error {
-  override readonly name = 'HttpServerStartError';
 }
 
 type Reply = {

@@ -3,10 +3,7 @@
  * `flush()` resolves once everything written so far is on disk.
  */
 import { appendFile } from 'node:fs/promises';
-
-export class JsonLinesFileError extends Error {
-  override readonly name = 'JsonLinesFileError';
-}
+import { JsonLinesFileError } from './errors';
 
 export interface JsonLinesFile {
   readonly path: string;

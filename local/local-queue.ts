@@ -15,6 +15,7 @@ import type {
   QueueMessage,
 } from '../shared/pipeline/ports';
 import { MESSAGE_ATTRIBUTE } from '../shared/pipeline/queued-callback';
+import { QueueClosedError } from './errors';
 
 /** The normalize handler's shape (a Lambda SQS handler with partial batch responses). */
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
@@ -79,10 +80,6 @@ interface StoredMessage {
   receiptHandle: string | undefined;
   /** When a visibility change asked the message to come back (epoch ms), for the current receive. */
   visibleAt: number | undefined;
-}
-
-export class QueueClosedError extends Error {
-  override readonly name = 'QueueClosedError';
 }
 
 const md5 = (data: string | Buffer): string => createHash('md5').update(data).digest('hex');

@@ -11,14 +11,14 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { createDedupeStore, createDedupeTable } from '../functions/commons/dedupe-store';
-import { createLogger, createMetrics } from '../functions/commons/observability';
-import { dynamoArrivalRecorder } from '../functions/commons/recovery-store';
-import { staticTokenSource } from '../functions/commons/token-source';
-import { createIngestHandler } from '../functions/handlers/ingest-handler';
-import { createNormalizeHandler } from '../functions/handlers/normalize-handler';
+import { createDedupeTable } from '../functions/commons/dedupe-store';
+import { normalizeTableStores } from '../functions/commons/table-stores';
+import { composeIngest } from '../functions/compose/ingest';
+import { composeNormalize } from '../functions/compose/normalize';
 import { ANY_SOURCE_CIDRS, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
+import { createLogger } from '../shared/logging/observability';
 import type { BackoffPolicy } from '../shared/pipeline/backoff';
+import { staticTokenSource } from '../shared/pipeline/ingest/token-source';
 import type { MessageVisibility } from '../shared/pipeline/ports';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
@@ -171,28 +171,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const visibility: MessageVisibility = {
       delay: async (receiptHandle, seconds) => queue?.delay(receiptHandle, seconds),
     };
-    const normalize = createNormalizeHandler({
-      publisher: bus,
-      deadLetters,
-      dedupe: createDedupeStore({ tableName: DEDUPE_TABLE_NAME, client: dynamo.client }),
-      dedupeTtlSeconds: config.dedupe.ttlHours * 3_600,
-      eventSource: config.eventSource,
-      objectStore: createFileObjectStore(claimCheckDir),
-      visibility,
-      backoff: options.retryBackoff ?? DEFAULT_LOCAL_BACKOFF,
-      // Arrivals by category and object id, for the failure poller to skip (as in AWS: same table, and
-      // only when the poller runs, since it is one more write per callback).
-      arrivals:
-        options.bunqBaseUrl === undefined
-          ? undefined
-          : dynamoArrivalRecorder({
-              client: dynamo.client,
-              tableName: DEDUPE_TABLE_NAME,
-              ttlSeconds: config.dedupe.ttlHours * 3_600,
-            }),
-      logger: createLogger(SERVICE_NAMES.normalize),
-      metrics: createMetrics(SERVICE_NAMES.normalize),
-    });
+    const dedupeTtlSeconds = config.dedupe.ttlHours * 3_600;
+    const normalize = composeNormalize(
+      {
+        eventSource: config.eventSource,
+        dedupeTtlSeconds,
+        backoff: options.retryBackoff ?? DEFAULT_LOCAL_BACKOFF,
+        recordArrivals: options.bunqBaseUrl !== undefined,
+      },
+      {
+        publisher: bus,
+        deadLetters,
+        ...normalizeTableStores(dynamo.client, DEDUPE_TABLE_NAME, dedupeTtlSeconds),
+        objectStore: createFileObjectStore(claimCheckDir),
+        visibility,
+      },
+    );
     const callbackQueue = new LocalQueue({
       handler: normalize,
       deadLetters,
@@ -204,14 +198,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       concurrency: options.concurrency ?? DEFAULT_LOCAL_CONCURRENCY,
     });
     queue = callbackQueue;
-    const ingest = createIngestHandler({
-      queue: callbackQueue,
-      tokens,
-      allowedSourceCidrs: [...(options.allowedCidrs ?? ANY_SOURCE_CIDRS)],
-      maxBodyBytes: config.ingest.maxBodyBytes,
-      logger: createLogger(SERVICE_NAMES.ingest),
-      metrics: createMetrics(SERVICE_NAMES.ingest),
-    });
+    const ingest = composeIngest(
+      {
+        allowedSourceCidrs: options.allowedCidrs ?? ANY_SOURCE_CIDRS,
+        maxBodyBytes: config.ingest.maxBodyBytes,
+      },
+      { queue: callbackQueue, tokens },
+    );
     const server = await startCallbackHttpServer({
       handler: ingest,
       logger,

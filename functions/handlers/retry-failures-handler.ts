@@ -9,6 +9,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { flushMetrics } from '../../shared/logging/observability';
 import type { ArrivalLog, AttemptStore, BunqFailuresApi } from '../../shared/pipeline/recovery/ports';
 import {
   emptyRecoveryReport,
@@ -16,7 +17,6 @@ import {
   recoverFailures,
 } from '../../shared/pipeline/recovery/recover-failures';
 import { RECOVERY_METRICS } from '../../shared/wiring/metrics';
-import { flushMetrics } from '../commons/observability';
 
 export interface RetryFailuresDependencies {
   /**
@@ -57,7 +57,7 @@ export function createRetryFailuresHandler(deps: RetryFailuresDependencies): Ret
     flushMetrics(metrics);
   }
 
-  return async (_event, context) => {
+  return async function retryFailuresHandler(_event, context) {
     if (context !== undefined) logger.addContext(context);
     let report: RecoveryReport = FAILED_RUN;
     try {

@@ -4,7 +4,7 @@
  * the routes each event matched). A route that could never match is an error, not a silent no-op.
  */
 import { z } from 'zod';
-import { type ArnKind, arnProblem, parseArn } from './arn';
+import { type ArnKind, arnProblem } from './arn';
 
 /** EventBridge's limits for a target's retry policy, and its own defaults (24 hours, 185 attempts). */
 export const RETRY_LIMITS = {
@@ -263,10 +263,3 @@ export type RouteConfig = z.output<typeof routeSchema>;
 export type RouteConfigInput = z.input<typeof routeSchema>;
 export type RouteTarget = RouteConfig['target'];
 export type ConnectionAuth = z.output<typeof connectionAuthSchema>;
-
-/** The region and account of a target's ARN, when it has one. */
-export function targetArnParts(target: RouteTarget): { region: string; account: string } | undefined {
-  if (target.type === 'apiDestination') return undefined;
-  const parsed = parseArn(target.arn);
-  return parsed === null ? undefined : { region: parsed.region, account: parsed.account };
-}

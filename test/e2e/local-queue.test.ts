@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createLogger } from '../../functions/commons/observability';
 import { createDeadLetterSink, type DeadLetterSink } from '../../local/dead-letter-file';
 import { LocalQueue, type LocalQueueOptions, type SqsBatchHandler } from '../../local/local-queue';
+import { createLogger } from '../../shared/logging/observability';
 import type { QueueMessage } from '../../shared/pipeline/ports';
 
 const logger = createLogger('local-queue-test');

@@ -10,6 +10,7 @@ import {
 import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
+import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
 import type { QueueMessage } from '../../shared/pipeline/ports';
 import { lambdaContext, sqsRecord } from '../support/lambda';
 import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../support/pipeline';
@@ -49,15 +50,17 @@ export async function normalizeMessages(messages: readonly QueueMessage[]): Prom
   const bus = new RecordingBus();
   const deadLetters = new RecordingQueue();
   const { logger, lines } = capturingLogger();
-  const handler = createNormalizeHandler({
-    publisher: bus,
-    deadLetters,
-    dedupe: new MemoryPersistence(),
-    dedupeTtlSeconds: 3_600,
-    eventSource: 'bunq',
-    logger,
-    metrics: silentMetrics(),
-  });
+  const handler = createNormalizeHandler(
+    createNormalizer({
+      publisher: bus,
+      deadLetters,
+      dedupe: new MemoryPersistence(),
+      dedupeTtlSeconds: 3_600,
+      eventSource: 'bunq',
+      logger,
+      metrics: silentMetrics(),
+    }),
+  );
   const response = await handler({ Records: messages.map((message) => sqsRecord(message)) }, lambdaContext());
   return { response, bus, deadLetters, lines };
 }

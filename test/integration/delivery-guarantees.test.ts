@@ -11,6 +11,7 @@ import { createNormalizeHandler } from '../../functions/handlers/normalize-handl
 import { createFileObjectStore } from '../../local/file-object-store';
 import type { CallbackEventDetail } from '../../shared/contract/callback-event';
 import { resolveCallbackObject } from '../../shared/contract/resolve-callback-object';
+import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
 import type { MessageVisibility, QueueMessage } from '../../shared/pipeline/ports';
 import { encodeQueuedCallback, MESSAGE_ATTRIBUTE } from '../../shared/pipeline/queued-callback';
 import { useDynalite } from '../support/dynalite';
@@ -35,18 +36,20 @@ async function harness() {
   const claimChecks = await mkdtemp(join(tmpdir(), 'claim-checks-'));
   const { logger, lines } = capturingLogger();
   const metrics = new RecordingMetrics();
-  const handler = createNormalizeHandler({
-    publisher: bus,
-    deadLetters,
-    dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
-    dedupeTtlSeconds: 86_400,
-    eventSource: 'bunq',
-    objectStore: createFileObjectStore(claimChecks),
-    visibility,
-    backoff: { baseSeconds: 10, maxSeconds: 300 },
-    logger,
-    metrics,
-  });
+  const handler = createNormalizeHandler(
+    createNormalizer({
+      publisher: bus,
+      deadLetters,
+      dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
+      dedupeTtlSeconds: 86_400,
+      eventSource: 'bunq',
+      objectStore: createFileObjectStore(claimChecks),
+      visibility,
+      backoff: { baseSeconds: 10, maxSeconds: 300 },
+      logger,
+      metrics,
+    }),
+  );
   return { handler, bus, deadLetters, visibility, lines, metrics };
 }
 

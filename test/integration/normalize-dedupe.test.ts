@@ -6,6 +6,7 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDedupeStore } from '../../functions/commons/dedupe-store';
 import { createNormalizeHandler, type NormalizeHandler } from '../../functions/handlers/normalize-handler';
+import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
 import { encodeQueuedCallback, MESSAGE_ATTRIBUTE } from '../../shared/pipeline/queued-callback';
 import { useDynalite } from '../support/dynalite';
 import { type FixtureName, fixtureText } from '../support/fixtures';
@@ -26,15 +27,17 @@ async function harness(): Promise<Harness> {
   const bus = new RecordingBus();
   const deadLetters = new RecordingQueue();
   const { logger, lines } = capturingLogger();
-  const handler = createNormalizeHandler({
-    publisher: bus,
-    deadLetters,
-    dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
-    dedupeTtlSeconds: 86_400,
-    eventSource: 'bunq',
-    logger,
-    metrics: silentMetrics(),
-  });
+  const handler = createNormalizeHandler(
+    createNormalizer({
+      publisher: bus,
+      deadLetters,
+      dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
+      dedupeTtlSeconds: 86_400,
+      eventSource: 'bunq',
+      logger,
+      metrics: silentMetrics(),
+    }),
+  );
   return { handler, bus, deadLetters, lines };
 }
 

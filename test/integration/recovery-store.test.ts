@@ -12,6 +12,7 @@ import {
   dynamoAttemptStore,
 } from '../../functions/commons/recovery-store';
 import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
+import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
 import type { ArrivalRecorder } from '../../shared/pipeline/recovery/ports';
 import { useDynalite } from '../support/dynalite';
@@ -141,16 +142,18 @@ describe('normalize handler: arrivals for the poller', () => {
     const tableName = await newTable();
     const { logger, lines } = capturingLogger();
     const bus = new RecordingBus();
-    const handler = createNormalizeHandler({
-      publisher: bus,
-      deadLetters: new RecordingQueue(),
-      dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
-      dedupeTtlSeconds: 86_400,
-      eventSource: 'bunq',
-      arrivals,
-      logger,
-      metrics: silentMetrics(),
-    });
+    const handler = createNormalizeHandler(
+      createNormalizer({
+        publisher: bus,
+        deadLetters: new RecordingQueue(),
+        dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
+        dedupeTtlSeconds: 86_400,
+        eventSource: 'bunq',
+        arrivals,
+        logger,
+        metrics: silentMetrics(),
+      }),
+    );
     return { handler, bus, lines, tableName };
   }
 

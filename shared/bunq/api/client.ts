@@ -307,8 +307,8 @@ export class BunqApiClient {
 
   /**
    * Replaces the whole URL filter set of the user (or monetary account) with `filters` and returns the new
-   * set. bunq replaces, not adds: read with {@link getNotificationFilterUrls}, merge (see
-   * `replaceFiltersForTarget`), then write. `[]` removes every filter.
+   * set. bunq replaces, not adds: read with {@link getNotificationFilterUrls}, merge (the CLI's
+   * `cli/filter-plan.ts` does), then write. `[]` removes every filter.
    */
   async setNotificationFilterUrls(
     userId: number,

@@ -35,8 +35,3 @@ export function bunqTimeToRfc3339(value: unknown): string | null {
   const fractionPart = fraction === undefined ? '' : `.${fraction}`;
   return `${year}-${month}-${day}T${hour}:${minute}:${second}${fractionPart}Z`;
 }
-
-/** A Date for an RFC 3339 text made by {@link bunqTimeToRfc3339} (milliseconds precision, as Date allows). */
-export function rfc3339ToDate(value: string): Date {
-  return new Date(value);
-}

@@ -1,6 +1,7 @@
 import { ListMessageMoveTasksCommand, SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { RedriveError, redriveDeadLetters } from '../../../cli/redrive-task';
+import { RedriveError } from '../../../cli/errors';
+import { redriveDeadLetters } from '../../../cli/redrive-task';
 
 const DLQ = 'arn:aws:sqs:eu-west-1:123456789012:callbacks-dlq';
 const sqs = mockClient(SQSClient);

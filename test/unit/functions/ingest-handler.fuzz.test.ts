@@ -13,8 +13,9 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { sqsQueue } from '../../../functions/commons/aws-adapters';
-import { staticTokenSource } from '../../../functions/commons/token-source';
-import { createIngestHandler, type IngestHandler } from '../../../functions/handlers/ingest-handler';
+import { composeIngest } from '../../../functions/compose/ingest';
+import type { IngestHandler } from '../../../functions/handlers/ingest-handler';
+import { staticTokenSource } from '../../../shared/pipeline/ingest/token-source';
 import type { QueueMessage } from '../../../shared/pipeline/ports';
 import { decodeQueuedCallback, MESSAGE_ATTRIBUTE } from '../../../shared/pipeline/queued-callback';
 import {
@@ -45,22 +46,23 @@ const { logger, lines } = capturingLogger();
 
 /** Two ingest instances: one during a rotation's overlap (previous token valid), one after it ended. */
 function ingest(overlapOpen: boolean): IngestHandler {
-  return createIngestHandler({
-    queue: sqsQueue(new SQSClient({}), QUEUE_URL),
-    tokens: staticTokenSource(
-      {
-        token: CURRENT,
-        previousToken: PREVIOUS,
-        previousTokenValidUntil: new Date(NOW + (overlapOpen ? 3_600_000 : -1)).toISOString(),
-      },
-      () => new Date(NOW),
-    ),
-    allowedSourceCidrs: ['185.40.108.0/22', '2001:db8::/32'],
-    maxBodyBytes: MAX_BODY_BYTES,
-    logger,
-    metrics: silentMetrics(),
-    now: () => new Date(NOW),
-  });
+  return composeIngest(
+    { allowedSourceCidrs: ['185.40.108.0/22', '2001:db8::/32'], maxBodyBytes: MAX_BODY_BYTES },
+    {
+      queue: sqsQueue(new SQSClient({}), QUEUE_URL),
+      tokens: staticTokenSource(
+        {
+          token: CURRENT,
+          previousToken: PREVIOUS,
+          previousTokenValidUntil: new Date(NOW + (overlapOpen ? 3_600_000 : -1)).toISOString(),
+        },
+        () => new Date(NOW),
+      ),
+      logger,
+      metrics: silentMetrics(),
+      now: () => new Date(NOW),
+    },
+  );
 }
 const handlers = { duringOverlap: ingest(true), afterOverlap: ingest(false) };
 

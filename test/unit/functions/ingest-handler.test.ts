@@ -7,8 +7,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { sqsQueue } from '../../../functions/commons/aws-adapters';
-import { secretTokenSource } from '../../../functions/commons/token-source';
-import { createIngestHandler, type IngestHandler } from '../../../functions/handlers/ingest-handler';
+import { secretTokenSource } from '../../../functions/commons/secret-token-source';
+import { composeIngest } from '../../../functions/compose/ingest';
+import type { IngestHandler } from '../../../functions/handlers/ingest-handler';
 import { fixtureText, PARTNER_SECRETS } from '../../support/fixtures';
 import { apiGatewayEvent } from '../../support/lambda';
 import { capturingLogger, RecordingMetrics } from '../../support/pipeline';
@@ -22,18 +23,22 @@ const secrets = mockClient(SecretsManagerClient);
 function build(overrides: { allowedSourceCidrs?: string[]; maxBodyBytes?: number } = {}) {
   const { logger, lines } = capturingLogger();
   const metrics = new RecordingMetrics();
-  const handler: IngestHandler = createIngestHandler({
-    queue: sqsQueue(new SQSClient({}), QUEUE_URL),
-    tokens: secretTokenSource({
-      provider: new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) }),
-      secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:token',
-      maxAgeSeconds: 60,
-    }),
-    allowedSourceCidrs: overrides.allowedSourceCidrs ?? ['185.40.108.0/22'],
-    maxBodyBytes: overrides.maxBodyBytes ?? 1_000_000,
-    logger,
-    metrics,
-  });
+  const handler: IngestHandler = composeIngest(
+    {
+      allowedSourceCidrs: overrides.allowedSourceCidrs ?? ['185.40.108.0/22'],
+      maxBodyBytes: overrides.maxBodyBytes ?? 1_000_000,
+    },
+    {
+      queue: sqsQueue(new SQSClient({}), QUEUE_URL),
+      tokens: secretTokenSource({
+        provider: new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) }),
+        secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:token',
+        maxAgeSeconds: 60,
+      }),
+      logger,
+      metrics,
+    },
+  );
   return { handler, lines, metrics };
 }
 

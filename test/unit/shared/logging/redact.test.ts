@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createLogger } from '../../../../functions/commons/observability';
+import { createLogger } from '../../../../shared/logging/observability';
 import {
   isSecretField,
   REDACTED,

@@ -3,6 +3,8 @@
  * signatures, rate limits and backoff, failure listing and retries, filters, certificate pinning. The session
  * set-up is in `session.test.ts`.
  */
+
+import { replaceFiltersForTarget } from '../../../../../cli/filter-plan';
 import {
   BunqApiError,
   BunqBadRequestError,
@@ -20,7 +22,6 @@ import {
   BunqUnauthorizedError,
   BunqUserError,
 } from '../../../../../shared/bunq/api/errors';
-import { replaceFiltersForTarget } from '../../../../../shared/bunq/api/filters';
 import { MAX_RETRY_IDS_PER_CALL } from '../../../../../shared/bunq/api/limits';
 import { BASE_URL, calls, createHarness, rejection, signedResponse, switchableFetch } from './harness';
 

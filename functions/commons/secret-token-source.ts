@@ -1,18 +1,10 @@
 /**
- * Where the ingest gets the valid callback tokens: the Secrets Manager secret, read through Powertools
- * Parameters (cached for `maxAgeSeconds`), validated with zod so a hand-edited secret fails loudly.
+ * The ingest's {@link TokenSource} in AWS: the Secrets Manager secret, read through Powertools Parameters
+ * (cached for `maxAgeSeconds`), validated with zod so a hand-edited secret fails loudly.
  */
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import {
-  type CallbackTokens,
-  callbackTokenSecretSchema,
-  validTokensAt,
-} from '../../shared/pipeline/ingest/token';
-
-export interface TokenSource {
-  /** Tokens valid now. `refresh` bypasses the cache (used once when a token does not match). */
-  validTokens(options?: { readonly refresh?: boolean }): Promise<string[]>;
-}
+import { callbackTokenSecretSchema, validTokensAt } from '../../shared/pipeline/ingest/token';
+import type { TokenSource } from '../../shared/pipeline/ingest/token-source';
 
 export class InvalidTokenSecretError extends Error {
   override readonly name = 'InvalidTokenSecretError';
@@ -45,10 +37,4 @@ export function secretTokenSource(options: SecretTokenSourceOptions): TokenSourc
       return validTokensAt(parsed.data, now());
     },
   };
-}
-
-/** A fixed set of tokens, for the local runtime and tests. */
-export function staticTokenSource(tokens: CallbackTokens, now: () => Date = () => new Date()): TokenSource {
-  const parsed = callbackTokenSecretSchema.parse(tokens);
-  return { validTokens: async () => validTokensAt(parsed, now()) };
 }

@@ -1,5 +1,5 @@
 /** The metrics the alarms are built on: what one EMF document holds. */
-import { countWithDimension, createMetrics } from '../../../functions/commons/observability';
+import { countWithDimension, createMetrics } from '../../../../shared/logging/observability';
 
 interface EmfDocument {
   readonly _aws: {

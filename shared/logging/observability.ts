@@ -4,7 +4,6 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { redactingJsonReplacer } from '../../shared/logging/redact';
 import {
   type EmittedMetricName,
   type EmittingService,
@@ -12,7 +11,8 @@ import {
   METRICS_NAMESPACE,
   type MetricDimension,
   NORMALIZE_METRICS,
-} from '../../shared/wiring/metrics';
+} from '../wiring/metrics';
+import { redactingJsonReplacer } from './redact';
 
 /**
  * A JSON logger whose every line passes the redaction of `shared/logging/redact.ts`: secret fields

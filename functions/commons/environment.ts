@@ -1,0 +1,55 @@
+/**
+ * Each function's settings and resources, read once from the environment the CDK stack sets (names in
+ * `shared/wiring/function-env.ts`). A missing or malformed variable throws at cold start with its name.
+ */
+import { INGEST_ENV, NORMALIZE_ENV, RETRY_FAILURES_ENV } from '../../shared/wiring/function-env';
+import type { IngestSettings } from '../compose/ingest';
+import type { NormalizeSettings } from '../compose/normalize';
+import type { RetryFailuresSettings } from '../compose/retry-failures';
+import { listEnv, requireEnv, requireIntEnv } from './env';
+
+type Env = NodeJS.ProcessEnv;
+
+export function ingestEnvironment(env: Env = process.env) {
+  const settings: IngestSettings = {
+    allowedSourceCidrs: listEnv(INGEST_ENV.allowedSourceCidrs, env),
+    maxBodyBytes: requireIntEnv(INGEST_ENV.maxBodyBytes, env),
+  };
+  return {
+    settings,
+    queueUrl: requireEnv(INGEST_ENV.queueUrl, env),
+    tokenSecretArn: requireEnv(INGEST_ENV.tokenSecretArn, env),
+    tokenCacheSeconds: requireIntEnv(INGEST_ENV.tokenCacheSeconds, env),
+  };
+}
+
+export function normalizeEnvironment(env: Env = process.env) {
+  const settings: NormalizeSettings = {
+    eventSource: requireEnv(NORMALIZE_ENV.eventSource, env),
+    dedupeTtlSeconds: requireIntEnv(NORMALIZE_ENV.dedupeTtlSeconds, env),
+    backoff: {
+      baseSeconds: requireIntEnv(NORMALIZE_ENV.retryBackoffBaseSeconds, env),
+      maxSeconds: requireIntEnv(NORMALIZE_ENV.retryBackoffMaxSeconds, env),
+    },
+    recordArrivals: requireEnv(NORMALIZE_ENV.recordArrivals, env) === 'true',
+  };
+  return {
+    settings,
+    eventBusName: requireEnv(NORMALIZE_ENV.eventBusName, env),
+    deadLetterQueueUrl: requireEnv(NORMALIZE_ENV.deadLetterQueueUrl, env),
+    callbackQueueUrl: requireEnv(NORMALIZE_ENV.callbackQueueUrl, env),
+    dedupeTableName: requireEnv(NORMALIZE_ENV.dedupeTableName, env),
+    claimCheckBucket: requireEnv(NORMALIZE_ENV.claimCheckBucket, env),
+  };
+}
+
+export function retryFailuresEnvironment(env: Env = process.env) {
+  const settings: RetryFailuresSettings = { maxAttempts: requireIntEnv(RETRY_FAILURES_ENV.maxAttempts, env) };
+  return {
+    settings,
+    bunqStateSecretArn: requireEnv(RETRY_FAILURES_ENV.bunqStateSecretArn, env),
+    bunqBaseUrl: requireEnv(RETRY_FAILURES_ENV.bunqBaseUrl, env),
+    tableName: requireEnv(RETRY_FAILURES_ENV.tableName, env),
+    attemptTtlSeconds: requireIntEnv(RETRY_FAILURES_ENV.attemptTtlSeconds, env),
+  };
+}

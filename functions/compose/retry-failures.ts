@@ -1,0 +1,56 @@
+/**
+ * The one composition of the retry-failures function (the failure poller), used by the Lambda entry
+ * (`functions/retry-failures.ts`) and the local runtime's poller alike.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { createLogger, createMetrics } from '../../shared/logging/observability';
+import type { ArrivalLog, AttemptStore, BunqFailuresApi } from '../../shared/pipeline/recovery/ports';
+import { SERVICE_NAMES } from '../../shared/wiring/metrics';
+import { createRetryFailuresHandler, type RetryFailuresHandler } from '../handlers/retry-failures-handler';
+
+/** What the poller does: from the environment in Lambda, from the pipeline configuration locally. */
+export interface RetryFailuresSettings {
+  /** Retries per failure before giving up on it. */
+  readonly maxAttempts: number;
+}
+
+/** What the poller talks to: bunq's API, and the arrivals and attempts in the dedupe table. */
+export interface RetryFailuresPorts {
+  /**
+   * Gives the bunq client for one run, logging to `logger`. In Lambda it builds a new client on the state
+   * secret each run, so an API key put into (or rotated in) the secret takes effect at the next run and a
+   * warm instance never writes a stale state over it; locally it may return one long-lived client.
+   */
+  readonly bunqClient: (logger: Logger) => BunqFailuresApi;
+  /** Which callbacks arrived (written by the normalizer). */
+  readonly arrivals: ArrivalLog;
+  /** Retry attempts per failure. */
+  readonly attempts: AttemptStore;
+  /** @default createLogger(SERVICE_NAMES.retryFailures) */
+  readonly logger?: Logger;
+  /** @default createMetrics(SERVICE_NAMES.retryFailures) */
+  readonly metrics?: Metrics;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/**
+ * The retry-failures handler: one run of `recoverFailures` over the ports per invocation, its report turned
+ * into metrics. Shape: `(settings, ports) => handler`, as every `compose…`.
+ */
+export function composeRetryFailures(
+  settings: RetryFailuresSettings,
+  ports: RetryFailuresPorts,
+): RetryFailuresHandler {
+  const logger = ports.logger ?? createLogger(SERVICE_NAMES.retryFailures);
+  return createRetryFailuresHandler({
+    bunqClient: () => ports.bunqClient(logger),
+    arrivals: ports.arrivals,
+    attempts: ports.attempts,
+    maxAttempts: settings.maxAttempts,
+    logger,
+    metrics: ports.metrics ?? createMetrics(SERVICE_NAMES.retryFailures),
+    now: ports.now,
+  });
+}
