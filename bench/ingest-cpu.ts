@@ -6,12 +6,12 @@
  * Also counts the log bytes one accepted callback writes (the cost model's ingest log line).
  */
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { staticTokenSource } from '../functions/commons/token-source';
-import { createIngestHandler } from '../functions/handlers/ingest-handler';
+import { composeIngest } from '../functions/compose/ingest';
 import { leanSqsQueue } from '../shared/aws/sqs-queue';
+import { staticTokenSource } from '../shared/pipeline/ingest/token-source';
 import { encodeQueuedCallback } from '../shared/pipeline/queued-callback';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
-import { apiGatewayEvent } from '../test/support/lambda';
+import { callbackEvent } from './api-gateway-event';
 import { type Figure, figure, formatTable } from './figures';
 import { countingObservability } from './observability';
 import { callbackBodies } from './payloads';
@@ -35,18 +35,19 @@ export async function benchIngestCpu(samples = 15, perSample = 300): Promise<Fig
   const sdk = new SQSClient({ endpoint: stub.endpoint, region: 'eu-west-1', credentials });
   try {
     const observed = countingObservability(SERVICE_NAMES.ingest);
-    const handler = createIngestHandler({
-      queue,
-      tokens: staticTokenSource({ token: BENCH_TOKEN }),
-      allowedSourceCidrs: ['185.40.108.0/22'],
-      maxBodyBytes: 1_044_480,
-      logger: observed.logger,
-      metrics: observed.metrics,
-    });
+    // Composed as the Lambda entry composes it, with the queue client it ships with.
+    const handler = composeIngest(
+      { allowedSourceCidrs: ['185.40.108.0/22'], maxBodyBytes: 1_044_480 },
+      {
+        queue,
+        tokens: staticTokenSource({ token: BENCH_TOKEN }),
+        logger: observed.logger,
+        metrics: observed.metrics,
+      },
+    );
     const bodies = callbackBodies(64);
     let i = 0;
-    const request = () =>
-      apiGatewayEvent({ token: BENCH_TOKEN, body: bodies[i++ % bodies.length], sourceIp: '185.40.108.10' });
+    const request = () => callbackEvent(BENCH_TOKEN, bodies[i++ % bodies.length] as string, '185.40.108.10');
     const real = async () => {
       const response = await handler(request());
       if (response.statusCode !== 200) throw new Error(`ingest answered ${response.statusCode}`);
@@ -95,8 +96,10 @@ export async function benchIngestCpu(samples = 15, perSample = 300): Promise<Fig
         unit: 'µs',
         samples: reals,
         floor: { samples: floors, is: 'the same SendMessage with the same client, nothing else' },
-        budget: '≤ 1.5x floor',
-        holds: (_, ratio) => ratio !== null && ratio <= 1.5,
+        // The floor is the lean client's bare SendMessage, a quarter of the SDK's: the handler's own work
+        // (verification, the metric document) weighs more against it than it did against the SDK's.
+        budget: '≤ 2x floor',
+        holds: (_, ratio) => ratio !== null && ratio <= 2,
       }),
       figure({
         name: 'SendMessage CPU with the AWS SDK SQS client (reference)',

@@ -14,8 +14,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { eventBridgePublisher, sqsQueue } from '../functions/commons/aws-adapters';
-import { createDedupeStore } from '../functions/commons/dedupe-store';
-import { createNormalizeHandler } from '../functions/handlers/normalize-handler';
+import { normalizeTableStores } from '../functions/commons/table-stores';
+import { composeNormalize } from '../functions/compose/normalize';
 import { encodeQueuedCallback } from '../shared/pipeline/queued-callback';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { lambdaContext, sqsRecord } from '../test/support/lambda';
@@ -55,15 +55,18 @@ export async function benchNormalizeIo(options: NormalizeIoOptions = {}): Promis
     const table = 'bench-dedupe';
     const observed = countingObservability(SERVICE_NAMES.normalize);
     const { logger, metrics } = observed;
-    const handler = createNormalizeHandler({
-      publisher: eventBridgePublisher(events, 'bench-bus'),
-      deadLetters: sqsQueue(sqs, `${stub.endpoint}/123456789012/bench-dlq`),
-      dedupe: createDedupeStore({ tableName: table, client: dynamo }),
-      dedupeTtlSeconds: 259_200,
-      eventSource: 'bunq',
-      logger,
-      metrics,
-    });
+    // Composed as the Lambda entry composes it (without the claim-check store and the backoff, which the
+    // happy path never touches).
+    const handler = composeNormalize(
+      { eventSource: 'bunq', dedupeTtlSeconds: 259_200, recordArrivals: false },
+      {
+        publisher: eventBridgePublisher(events, 'bench-bus'),
+        deadLetters: sqsQueue(sqs, `${stub.endpoint}/123456789012/bench-dlq`),
+        ...normalizeTableStores(dynamo, table, 259_200),
+        logger,
+        metrics,
+      },
+    );
     // Distinct callbacks only: every record claims, publishes and completes (no duplicate shortcut).
     const bodies = callbackBodies(samples * perSample * 2 + 40 * 11);
     let next = 0;

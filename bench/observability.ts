@@ -1,11 +1,11 @@
 /**
- * The functions' own logger and metrics (`functions/commons/observability.ts`: redaction, EMF), doing their
+ * The functions' own logger and metrics (`shared/logging/observability.ts`: redaction, EMF), doing their
  * full work (serialization included) into a sink that counts what CloudWatch Logs would ingest: bytes and
  * log events. The cost model reads those counts.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { createLogger, createMetrics } from '../functions/commons/observability';
+import { createLogger, createMetrics } from '../shared/logging/observability';
 import type { EmittingService } from '../shared/wiring/metrics';
 
 export interface CountingObservability {
