@@ -1,5 +1,5 @@
 /**
- * `npm run cost`: what a million callbacks cost, at 0.1, 1, 10 and 100 million callbacks a month, from AWS
+ * The cost model behind `npm run cost`: what a million callbacks cost, at 0.1, 1, 10 and 100 million callbacks a month, from AWS
  * list prices, this pipeline's usage per callback, and what `npm run bench` measured (CPU per callback and
  * per record, log bytes, event size: `bench/results/latest.json`). Without bench results it fails: it has
  * no built-in CPU figures to fall back on.
@@ -7,12 +7,9 @@
  * Batches are derived, not assumed: Lambda's SQS poller gathers records for up to the batching window (or
  * until the batch is full), so at `r` callbacks a second a batch holds about `1 + r × window` records.
  *
- * Flags: `--config <file>` (a deploy configuration; default: the defaults), `--window <s>` (batching window), `--batch <n>` (largest batch), `--archive-days <d>` (0 = no
- * archive), `--ingest-mb`, `--normalize-mb`, `--dedupe claim|mark-after-publish`, `--record-arrivals`,
- * `--event-kb <kb>` (your callbacks' event size instead of the fixtures'), `--results <file>`, `--markdown`.
+ * The command line is `bench/cost-cli.ts`; docs/COST.md explains every line.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
 
 /** us-east-1 list prices (USD), checked 2026-11; other regions differ by a few percent. */
@@ -279,102 +276,4 @@ export function costTable(measured: Measured, deployment: Deployment, assumption
     ...rows,
     `| **Total** | ${columns.map((c) => `**${total(c.lines).toFixed(2)}**`).join(' | ')} |`,
   ].join('\n');
-}
-
-function parseArgs(argv: readonly string[]): {
-  deployment: Deployment;
-  results: string;
-  markdown: boolean;
-  eventKb: number | undefined;
-} {
-  let eventKb: number | undefined;
-  let deployment: Deployment = { ...DEFAULT_DEPLOYMENT };
-  let results = join(__dirname, 'results', 'latest.json');
-  let markdown = false;
-  const number = (flag: string, text: string | undefined): number => {
-    const value = Number(text);
-    if (text === undefined || !Number.isFinite(value) || value < 0) {
-      throw new Error(`${flag} needs a number, got ${JSON.stringify(text)}`);
-    }
-    return value;
-  };
-  for (let i = 0; i < argv.length; i += 1) {
-    const flag = argv[i] as string;
-    const next = () => argv[++i];
-    switch (flag) {
-      case '--config': {
-        const file = next() ?? '';
-        deployment = { ...deploymentOf(parsePipelineConfig(JSON.parse(readFileSync(file, 'utf8')), file)) };
-        break;
-      }
-      case '--window':
-        deployment = { ...deployment, batchingWindowSeconds: number(flag, next()) };
-        break;
-      case '--batch':
-        deployment = { ...deployment, maxBatchSize: Math.max(1, number(flag, next())) };
-        break;
-      case '--archive-days':
-        deployment = { ...deployment, archiveDays: number(flag, next()) };
-        break;
-      case '--ingest-mb':
-        deployment = { ...deployment, ingestMemoryMb: number(flag, next()) };
-        break;
-      case '--normalize-mb':
-        deployment = { ...deployment, normalizeMemoryMb: number(flag, next()) };
-        break;
-      case '--dedupe': {
-        const strategy = next();
-        if (strategy !== 'claim' && strategy !== 'mark-after-publish') {
-          throw new Error(`--dedupe is claim or mark-after-publish, got ${JSON.stringify(strategy)}`);
-        }
-        deployment = { ...deployment, dedupe: strategy };
-        break;
-      }
-      case '--record-arrivals':
-        deployment = { ...deployment, recordArrivals: true };
-        break;
-      case '--event-kb':
-        eventKb = number(flag, next());
-        break;
-      case '--results':
-        results = next() ?? results;
-        break;
-      case '--markdown':
-        markdown = true;
-        break;
-      default:
-        throw new Error(`unknown flag ${flag}; see the header of bench/cost.ts`);
-    }
-  }
-  return { deployment, results, markdown, eventKb };
-}
-
-if (require.main === module) {
-  try {
-    const { deployment, results, markdown, eventKb } = parseArgs(process.argv.slice(2));
-    const read = readMeasured(results);
-    // An event size of your own callbacks replaces the fixtures' (the archive line scales with it).
-    const measured =
-      eventKb === undefined
-        ? read
-        : { ...read, eventKb, source: `${read.source}; event size ${eventKb} KB given` };
-    const assumptions = DEFAULT_ASSUMPTIONS;
-    console.log(costTable(measured, deployment, assumptions));
-    const withoutArchive = costTable(measured, { ...deployment, archiveDays: 0 }, assumptions)
-      .split('\n')
-      .pop();
-    console.log(`\nWithout the archive: ${withoutArchive?.replace(/\*\*Total\*\*/, 'total')}`);
-    if (!markdown) {
-      console.log('\nPer line at 1 M callbacks a month:');
-      for (const line of costPerMillion(measured, deployment, assumptions, 1_000_000)) {
-        console.log(`  ${line.line.padEnd(22)} ${line.usd.toFixed(2).padStart(5)}  ${line.basis}`);
-      }
-      console.log(
-        `\nDeployment: ${JSON.stringify(deployment)}\nAssumed: ${JSON.stringify(assumptions)}\nMeasured: ${measured.source}`,
-      );
-    }
-  } catch (error) {
-    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
-    process.exitCode = 1;
-  }
 }
