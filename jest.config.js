@@ -20,6 +20,14 @@ const common = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // The coverage gate, enforced by `npm test` (`jest --coverage`; a plain `npx jest <file>` collects none).
+  // Over the product code (not the bench and scripts tools); V8's own counters, so no instrumentation
+  // transform. The thresholds sit just under what the suite covered when the gate was set (docs/TESTING.md):
+  // raise them when coverage rises, never lower them to let a change in.
+  coverageProvider: 'v8',
+  collectCoverageFrom: ['{infra,functions,shared,local,cli,simulator}/**/*.ts', '!**/*.d.ts'],
+  coverageReporters: ['text-summary'],
+  coverageThreshold: { global: { lines: 91, statements: 91, functions: 92, branches: 84 } },
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
