@@ -5,8 +5,9 @@
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ArrivalLog, ArrivalRecorder, AttemptStore } from '../../shared/pipeline/recovery/ports';
+import { dynamoArrivalLog, dynamoArrivalRecorder } from './arrival-store';
+import { dynamoAttemptStore } from './attempt-store';
 import { createDedupeStore } from './dedupe-store';
-import { dynamoArrivalLog, dynamoArrivalRecorder, dynamoAttemptStore } from './recovery-store';
 
 /** The normalizer's stores: dedupe markers, and arrivals living as long as a marker. */
 export function normalizeTableStores(

@@ -3,12 +3,9 @@
  * dynalite: one poll at a time, so each step is deterministic.
  */
 import { createServer } from 'node:net';
+import { dynamoArrivalLog, dynamoArrivalRecorder } from '../../functions/commons/arrival-store';
+import { dynamoAttemptStore } from '../../functions/commons/attempt-store';
 import { createDedupeTable } from '../../functions/commons/dedupe-store';
-import {
-  dynamoArrivalLog,
-  dynamoArrivalRecorder,
-  dynamoAttemptStore,
-} from '../../functions/commons/recovery-store';
 import { createRetryFailuresHandler } from '../../functions/handlers/retry-failures-handler';
 import { BunqApiClient } from '../../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../../shared/bunq/api/state';

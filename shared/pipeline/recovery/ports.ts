@@ -2,7 +2,7 @@
  * What the failure recovery core needs from the outside world: the bunq API (the project's
  * `BunqApiClient` fits as is), the log of callbacks that arrived (written by the normalizer), and the store
  * of retry attempts per failure. In AWS both stores live in the dedupe table (see
- * `functions/commons/recovery-store.ts`); tests pass in-memory fakes.
+ * `functions/commons/arrival-store.ts`, `attempt-store.ts`); tests pass in-memory fakes.
  */
 import type { NotificationFilterFailure, RetryFailuresResult } from '../../bunq/api/client';
 

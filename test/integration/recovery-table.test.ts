@@ -3,14 +3,10 @@
  * normalizer writes and the poller reads, and the attempt records, in the dedupe table beside its markers.
  */
 import type { SQSRecord } from 'aws-lambda';
+import { dynamoArrivalLog, dynamoArrivalRecorder } from '../../functions/commons/arrival-store';
+import { dynamoAttemptStore } from '../../functions/commons/attempt-store';
 import { createDedupeStore } from '../../functions/commons/dedupe-store';
-import {
-  arrivalKey,
-  attemptKey,
-  dynamoArrivalLog,
-  dynamoArrivalRecorder,
-  dynamoAttemptStore,
-} from '../../functions/commons/recovery-store';
+import { arrivalKey, attemptKey } from '../../functions/commons/recovery-table';
 import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
 import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
