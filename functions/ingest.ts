@@ -1,11 +1,13 @@
 /**
  * Lambda entry: API Gateway `POST /callbacks/{token}` -> verify -> SQS. Settings and clients are set up once
  * per instance; a missing environment variable fails the cold start with its name.
+ *
+ * Its two AWS calls (SQS SendMessage, Secrets Manager GetSecretValue) go through the lean signed client of
+ * `shared/aws/`, not the AWS SDK: the SDK's clients were about 300 KB of the bundle, loaded on every cold
+ * start before the first callback could be acknowledged (docs/COST.md, `npm run bench`).
  */
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { sqsQueue } from './commons/aws-adapters';
+import { leanSecretsProvider } from '../shared/aws/secrets';
+import { leanSqsQueue } from '../shared/aws/sqs-queue';
 import { ingestEnvironment } from './commons/environment';
 import { secretTokenSource } from './commons/secret-token-source';
 import { composeIngest } from './compose/ingest';
@@ -13,9 +15,9 @@ import { composeIngest } from './compose/ingest';
 const env = ingestEnvironment();
 
 export const handler = composeIngest(env.settings, {
-  queue: sqsQueue(new SQSClient({}), env.queueUrl),
+  queue: leanSqsQueue({ queueUrl: env.queueUrl }),
   tokens: secretTokenSource({
-    provider: new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) }),
+    provider: leanSecretsProvider(),
     secretId: env.tokenSecretArn,
     maxAgeSeconds: env.tokenCacheSeconds,
   }),
