@@ -23,6 +23,23 @@ import {
 import { writeCostDoc } from './cost-doc';
 import type { Figure } from './figures';
 
+const USAGE = `npm run cost -- [flags]: what a million callbacks cost at 0.1, 1, 10 and 100 million a month,
+from the results of \`npm run bench\` (bench/results/latest.json). Fails when there are none.
+
+  --config <file>        a deploy configuration (default: the defaults)
+  --window <s>           the batching window (queue.maxBatchingWindowSeconds)
+  --batch <n>            the largest batch (queue.batchSize)
+  --archive-days <d>     days the archive keeps events; 0 = no archive
+  --ingest-mb <mb>       ingest memory
+  --normalize-mb <mb>    normalize memory
+  --dedupe <strategy>    claim (default) or mark-after-publish (modelled, not built)
+  --record-arrivals      the failure poller is on (one more write per callback)
+  --event-kb <kb>        your callbacks' event size instead of the fixtures'
+  --results <file>       bench results to read (default bench/results/latest.json)
+  --markdown             the tables only
+  --write-doc            regenerate the measured blocks of docs/COST.md from the results
+  --help                 this text`;
+
 function parseArgs(argv: readonly string[]): {
   deployment: Deployment;
   results: string;
@@ -90,13 +107,17 @@ function parseArgs(argv: readonly string[]): {
         writeDoc = true;
         break;
       default:
-        throw new Error(`unknown flag ${flag}; see the header of bench/cost.ts`);
+        throw new Error(`unknown flag ${flag}\n\n${USAGE}`);
     }
   }
   return { deployment, results, markdown, eventKb, writeDoc };
 }
 
 function main(): void {
+  if (process.argv.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
   try {
     const { deployment, results, markdown, eventKb, writeDoc } = parseArgs(process.argv.slice(2));
     const read = readMeasured(results);
