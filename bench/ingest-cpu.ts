@@ -11,7 +11,7 @@ import { leanSqsQueue } from '../shared/aws/sqs-queue';
 import { staticTokenSource } from '../shared/pipeline/ingest/token-source';
 import { encodeQueuedCallback } from '../shared/pipeline/queued-callback';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
-import { callbackEvent } from './api-gateway-event';
+import { apiGatewayEvent } from './api-gateway-event';
 import { type Figure, figure, formatTable } from './figures';
 import { countingObservability } from './observability';
 import { callbackBodies } from './payloads';
@@ -47,7 +47,8 @@ export async function benchIngestCpu(samples = 15, perSample = 300): Promise<Fig
     );
     const bodies = callbackBodies(64);
     let i = 0;
-    const request = () => callbackEvent(BENCH_TOKEN, bodies[i++ % bodies.length] as string, '185.40.108.10');
+    const request = () =>
+      apiGatewayEvent({ token: BENCH_TOKEN, body: bodies[i++ % bodies.length], sourceIp: '185.40.108.10' });
     const real = async () => {
       const response = await handler(request());
       if (response.statusCode !== 200) throw new Error(`ingest answered ${response.statusCode}`);

@@ -3,11 +3,14 @@
  * wins). Parsing is separate from `main.ts` so it can be tested without starting anything.
  */
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../cli/errors';
 import { ConfigError, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
 import { parseCidr } from '../shared/pipeline/ingest/cidr';
 import { callbackTokenSecretSchema } from '../shared/pipeline/ingest/token';
+import { DEFAULT_RECONCILE_GRACE_MS } from '../shared/pipeline/reconcile/reconcile';
 import { DEFAULT_FAILURE_POLL_INTERVAL_MS } from './failure-poller';
 import { openJsonLinesFile } from './json-lines-file';
 import {
@@ -19,6 +22,9 @@ import {
 } from './runtime';
 
 export const DEFAULT_CONFIG_PATH = 'config/sandbox.json';
+
+/** Where `npm start` appends its events when no --events-file is given: beside its other local state. */
+export const DEFAULT_EVENTS_FILE = join(tmpdir(), 'bunq-webhooks-local', 'events.jsonl');
 
 interface FlagSpec {
   readonly env: string;
@@ -41,7 +47,7 @@ const FLAGS = {
   'events-file': {
     env: 'EVENTS_FILE',
     value: '<path>',
-    description: 'append each event put on the bus as one JSON line (default: log only)',
+    description: `append each event put on the bus as one JSON line (default ${DEFAULT_EVENTS_FILE})`,
   },
   'dead-letter-file': {
     env: 'DEAD_LETTER_FILE',
@@ -83,6 +89,17 @@ const FLAGS = {
     env: 'FAILURE_POLL_INTERVAL_MS',
     value: '<ms>',
     description: `time between two failure polls (default ${DEFAULT_FAILURE_POLL_INTERVAL_MS})`,
+  },
+  'reconcile-interval-ms': {
+    env: 'RECONCILE_INTERVAL_MS',
+    value: '<ms>',
+    description:
+      "run the reconciler (bunq's event listing vs. the callbacks that arrived) this often; needs --bunq-base-url",
+  },
+  'reconcile-grace-ms': {
+    env: 'RECONCILE_GRACE_MS',
+    value: '<ms>',
+    description: `time after a bunq event before the reconciler settles it (default ${DEFAULT_RECONCILE_GRACE_MS})`,
   },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -271,6 +288,29 @@ export async function parseCommandLine(
     );
   }
 
+  const reconcileText = read('reconcile-interval-ms');
+  const graceText = read('reconcile-grace-ms');
+  if ((reconcileText !== undefined || graceText !== undefined) && bunqBaseUrl === undefined) {
+    throw new UsageError(
+      `${label(reconcileText !== undefined ? 'reconcile-interval-ms' : 'reconcile-grace-ms')} needs --bunq-base-url and --bunq-api-key: the reconciler reads bunq's event listing`,
+    );
+  }
+  const reconcile =
+    reconcileText === undefined
+      ? {}
+      : {
+          reconcileIntervalMs: wholeNumber(label('reconcile-interval-ms'), reconcileText, 86_400_000),
+          reconcileGraceMs:
+            graceText === undefined
+              ? DEFAULT_RECONCILE_GRACE_MS
+              : wholeNumber(label('reconcile-grace-ms'), graceText, 86_400_000),
+        };
+  if (graceText !== undefined && reconcileText === undefined) {
+    throw new UsageError(
+      `${label('reconcile-grace-ms')} needs --reconcile-interval-ms (RECONCILE_INTERVAL_MS): without it no reconciler runs`,
+    );
+  }
+
   const configPath = read('config') ?? DEFAULT_CONFIG_PATH;
   const config = await loadConfig(label('config'), configPath);
 
@@ -290,6 +330,7 @@ export async function parseCommandLine(
       bunqBaseUrl,
       bunqApiKey,
       failurePollIntervalMs,
+      ...reconcile,
     },
   };
 }

@@ -44,6 +44,8 @@ export interface LocalEventBusOptions {
   readonly logger: Logger;
   /** The routes an event matches, logged with it (see {@link routeMatcher}). @default no routes */
   readonly routes?: (event: LocalBusEvent) => string[];
+  /** Called for each event put on the bus, with the routes it matched (`npm start` prints a line). */
+  readonly onEvent?: (event: LocalBusEvent, routes: readonly string[]) => void;
 }
 
 export interface LocalEventBus extends EventPublisher {
@@ -128,6 +130,7 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
           continue;
         }
         count += 1;
+        const routes = routesOf(event);
         // Identifiers only: `detail.object` carries payload secrets (authorization_code, token_value, ...).
         options.logger.info('event on local bus', {
           eventId: event.id,
@@ -137,8 +140,9 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
           dedupKey: identifier(detail.value.dedupKey),
           objectType: identifier(detail.value.objectType),
           objectId: identifier(detail.value.objectId),
-          routes: routesOf(event),
+          routes,
         });
+        options.onEvent?.(event, routes);
         results.push({ ok: true, eventId: event.id });
       }
       return results;

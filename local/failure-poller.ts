@@ -27,6 +27,11 @@ export interface LocalFailurePollerOptions {
   readonly attemptTtlSeconds: number;
   /** Logger of the poller itself; the handler gets its own, as in AWS. */
   readonly logger: Logger;
+  /**
+   * The bunq client, when the runtime shares one with the reconciler (one installation and session, one
+   * set of rate limits: bunq allows one session-server call per 30 s). @default a client of its own
+   */
+  readonly client?: BunqApiClient;
 }
 
 /** Totals over every poll since start. */
@@ -50,7 +55,7 @@ export interface LocalFailurePoller {
 /** Starts polling at once, then every `intervalMs` after each poll ends. */
 export function startFailurePoller(options: LocalFailurePollerOptions): LocalFailurePoller {
   // One client for the runtime's life: its installation, session and rate limits carry over between polls.
-  let client: BunqApiClient | undefined;
+  let client: BunqApiClient | undefined = options.client;
   const handler = composeRetryFailures(
     { maxAttempts: options.maxAttempts },
     {

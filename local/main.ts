@@ -7,8 +7,11 @@
 
 // First: sets the environment the SDK and Powertools read when they load.
 import './env-defaults';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { UsageError } from '../cli/errors';
-import { parseCommandLine, usage } from './cli';
+import { DEFAULT_EVENTS_FILE, parseCommandLine, usage } from './cli';
+import { formatEventLine } from './event-line';
 import { startLocalRuntime } from './runtime';
 
 const EXAMPLE_BODY = JSON.stringify({
@@ -49,8 +52,14 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const { configPath, ...options } = command.options;
-  const runtime = await startLocalRuntime(options);
+  const { configPath, ...parsed } = command.options;
+  // A first run shows its events without any flag: one line each here, and every event in a file.
+  const options = { ...parsed, eventsFile: parsed.eventsFile ?? DEFAULT_EVENTS_FILE };
+  if (parsed.eventsFile === undefined) await mkdir(dirname(DEFAULT_EVENTS_FILE), { recursive: true });
+  const runtime = await startLocalRuntime({
+    ...options,
+    onEvent: (event, routes) => write(formatEventLine(event, routes)),
+  });
   const stopped = new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -85,7 +94,9 @@ async function main(): Promise<number> {
   if (runtime.tokenGenerated)
     write('  (token generated; pass --token or CALLBACK_TOKEN to keep it across restarts)');
   write(`  Config:        ${configPath}`);
-  write(`  Events:        ${runtime.eventsFile ?? 'logged only (add --events-file <path> to keep them)'}`);
+  write(
+    `  Events:        ${runtime.eventsFile}${parsed.eventsFile === undefined ? ' (the default; --events-file <path> to change)' : ''}`,
+  );
   write(
     `  Dead letters:  ${runtime.deadLetterFile ?? 'kept in memory and logged (add --dead-letter-file <path>)'}`,
   );

@@ -7,7 +7,6 @@
  *
  * `startLocalRuntime` is what `local/main.ts` runs and what the end-to-end tests start in-process.
  */
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -15,14 +14,18 @@ import { createDedupeTable } from '../functions/commons/dedupe-store';
 import { normalizeTableStores } from '../functions/commons/table-stores';
 import { composeIngest } from '../functions/compose/ingest';
 import { composeNormalize } from '../functions/compose/normalize';
+import { BunqApiClient } from '../shared/bunq/api/client';
+import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import { ANY_SOURCE_CIDRS, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
 import { createLogger } from '../shared/logging/observability';
 import type { BackoffPolicy } from '../shared/pipeline/backoff';
+import { generateCallbackToken } from '../shared/pipeline/ingest/token';
 import { staticTokenSource } from '../shared/pipeline/ingest/token-source';
 import type { MessageVisibility } from '../shared/pipeline/ports';
+import { DEFAULT_RECONCILE_GRACE_MS } from '../shared/pipeline/reconcile/reconcile';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
-import { createLocalEventBus, routeMatcher } from './event-bus';
+import { createLocalEventBus, type LocalBusEvent, routeMatcher } from './event-bus';
 import {
   DEFAULT_FAILURE_POLL_INTERVAL_MS,
   type FailurePollerStats,
@@ -34,6 +37,7 @@ import { type CallbackHttpServer, startCallbackHttpServer } from './http-server'
 import { type JsonLinesFile, openJsonLinesFile } from './json-lines-file';
 import { type LocalDynamoDb, startLocalDynamoDb } from './local-dynamodb';
 import { LocalQueue, type LocalQueueStats, QUEUE_DEAD_LETTER_REASON } from './local-queue';
+import { type LocalReconciler, startReconciler } from './reconciler';
 
 export interface LocalRuntimeOptions {
   /** Port of the callback endpoint; 0 picks a free one. @default 3000 */
@@ -44,6 +48,8 @@ export interface LocalRuntimeOptions {
   readonly token?: string;
   /** Append each event put on the bus here as one JSON line. @default events are only logged */
   readonly eventsFile?: string;
+  /** Called for each event put on the bus, with the routes it matched (`npm start` prints a line). */
+  readonly onEvent?: (event: LocalBusEvent, routes: readonly string[]) => void;
   /** Append each dead-lettered message here as one JSON line. @default kept in memory and logged */
   readonly deadLetterFile?: string;
   /** Source ranges allowed to call the endpoint. @default any source */
@@ -71,6 +77,18 @@ export interface LocalRuntimeOptions {
   readonly bunqApiKey?: string;
   /** Milliseconds between the end of one poll and the start of the next. @default 60000 */
   readonly failurePollIntervalMs?: number;
+  /**
+   * Run the reconciler this often (needs `bunqBaseUrl` and `bunqApiKey`); it watches the filters of
+   * {@link LocalRuntime.callbackUrl} (the categories bunq has for it at the first run).
+   * @default no reconciler
+   */
+  readonly reconcileIntervalMs?: number;
+  /** Time after a bunq event before the reconciler settles it. @default DEFAULT_RECONCILE_GRACE_MS (10 minutes) */
+  readonly reconcileGraceMs?: number;
+  /** Let the reconciler re-apply missing filters. @default false */
+  readonly reconcileRepairFilters?: boolean;
+  /** The reconciler's time source (tests move it past the grace period). @default () => new Date() */
+  readonly reconcileClock?: () => Date;
   /** Directory playing the claim-check bucket for objects too large for an event. @default <tmp>/bunq-webhooks-local/claim-checks */
   readonly claimCheckDir?: string;
   /** Backoff of transient failures, in (real) seconds. @default { baseSeconds: 1, maxSeconds: 4 } */
@@ -110,6 +128,8 @@ export interface LocalRuntime {
   readonly deadLetterFile: string | undefined;
   /** The failure poller, when `bunqBaseUrl` was given. */
   readonly failurePoller: LocalFailurePoller | undefined;
+  /** The reconciler, when `reconcileIntervalMs` and the bunq API are given. */
+  readonly reconciler: LocalReconciler | undefined;
   /** Dead-letter records kept in memory (only without a dead-letter file). */
   readonly deadLetterRecords: readonly DeadLetterRecord[];
   /** Resolves `true` once everything accepted so far is processed, `false` after `timeoutMs`. */
@@ -132,16 +152,11 @@ export const DEDUPE_TABLE_NAME = 'local-dedupe';
 export const DEFAULT_LOCAL_CONCURRENCY = 4;
 export const DEFAULT_LOCAL_BACKOFF: BackoffPolicy = { baseSeconds: 1, maxSeconds: 4 };
 
-/** A fresh callback token: 256 bits, URL-safe. */
-export function generateToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const config = options.config ?? parsePipelineConfig({});
   const logger = options.logger ?? createLogger(SERVICE_NAMES.local);
   const tokenGenerated = options.token === undefined;
-  const token = options.token ?? generateToken();
+  const token = options.token ?? generateCallbackToken();
   // Validates the token before anything starts.
   const tokens = staticTokenSource({ token });
   const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
@@ -165,6 +180,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       file: eventsFile,
       logger,
       routes: routeMatcher(config.routes, config.eventSource),
+      onEvent: options.onEvent,
     });
     const deadLetters = createDeadLetterSink({ file: deadLetterFile, logger, queueName: 'callbacks' });
     // The queue is created after the handler it feeds; the handler reaches it through this indirection.
@@ -214,6 +230,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     http = server;
 
+    // One bunq client for the poller and the reconciler: one installation and session, one set of rate limits.
+    const bunqClient =
+      options.bunqBaseUrl === undefined || options.bunqApiKey === undefined
+        ? undefined
+        : new BunqApiClient({
+            baseUrl: options.bunqBaseUrl,
+            stateStore: new InMemoryBunqStateStore({ apiKey: options.bunqApiKey }),
+            logger: createLogger(SERVICE_NAMES.retryFailures),
+          });
     const failurePoller =
       options.bunqBaseUrl === undefined || options.bunqApiKey === undefined
         ? undefined
@@ -226,6 +251,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             maxAttempts: config.recovery.maxAttempts,
             attemptTtlSeconds: config.recovery.attemptTtlDays * 86_400,
             logger,
+            client: bunqClient,
+          });
+
+    const reconciler =
+      options.bunqBaseUrl === undefined ||
+      options.bunqApiKey === undefined ||
+      options.reconcileIntervalMs === undefined
+        ? undefined
+        : startReconciler({
+            bunqBaseUrl: options.bunqBaseUrl,
+            bunqApiKey: options.bunqApiKey,
+            intervalMs: options.reconcileIntervalMs,
+            graceMs: options.reconcileGraceMs ?? DEFAULT_RECONCILE_GRACE_MS,
+            callbackUrl: `${server.baseUrl}/callbacks/${token}`,
+            dynamo: dynamo.client,
+            tableName: DEDUPE_TABLE_NAME,
+            queue: callbackQueue,
+            logger,
+            repairFilters: options.reconcileRepairFilters ?? false,
+            client: bunqClient,
+            ...(options.reconcileClock === undefined ? {} : { now: options.reconcileClock }),
           });
 
     const stats = (): LocalRuntimeStats => ({
@@ -239,6 +285,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const stop = async (): Promise<StopResult> => {
       // No new retries: what bunq re-sends from here on fails and stays listed for the next run.
       await failurePoller?.stop();
+      await reconciler?.stop();
       // Requests already being handled finish (their messages are on the queue when this resolves).
       await server.close();
       const drained = await callbackQueue.drain(drainTimeoutMs);
@@ -270,6 +317,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       eventsFile: options.eventsFile,
       deadLetterFile: options.deadLetterFile,
       failurePoller,
+      reconciler,
       get deadLetterRecords() {
         return deadLetters.records;
       },

@@ -23,12 +23,13 @@
  * Exit codes: 0 pass, 1 reconciliation failed (or the runtime died), 2 bad flag, 3 memory grew beyond the
  * tolerance.
  */
-import { randomBytes } from 'node:crypto';
+
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../cli/errors';
+import { generateCallbackToken } from '../shared/pipeline/ingest/token';
 import { type Options, parseOptions, USAGE } from './soak/options';
 import { EXPECTED_STATUS, type Kind, MIX, type Planned, plan } from './soak/plan';
 import { killGroup, type Runtime, rssKb, runtimePid, startRuntime } from './soak/runtime-process';
@@ -116,7 +117,7 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const token = randomBytes(32).toString('base64url');
+  const token = generateCallbackToken();
   const planned = plan(options, token);
   const dir = mkdtempSync(join(tmpdir(), 'bunq-soak-'));
   const out = (line = ''): void => {

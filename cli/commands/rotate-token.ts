@@ -3,9 +3,8 @@
  * overlap (the ingest accepts both until `previousTokenValidUntil`), then our filters at bunq re-pointed at
  * the new URL. bunq is read first, so an unreachable bunq stops the rotation before the secret changes.
  */
-import { randomBytes } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import type { CallbackTokens } from '../../shared/pipeline/ingest/token';
+import { type CallbackTokens, generateCallbackToken } from '../../shared/pipeline/ingest/token';
 import { STACK_OUTPUTS } from '../../shared/wiring/stack-outputs';
 import { joinCallbackUrl, readTokenSecret } from '../callback-target';
 import { type Command, type FilterScope, scopeLabel } from '../command';
@@ -20,11 +19,6 @@ import { checkCallbackUrl } from '../urls';
 export const DEFAULT_OVERLAP = '24h';
 /** bunq retries for about 5 minutes and the ingest caches the secret for a minute: less is refused. */
 export const MIN_OVERLAP_MS = 10 * 60_000;
-
-/** A new token: 32 random bytes, base64url (43 characters of A-Z a-z 0-9 _ -). */
-export function newCallbackToken(): string {
-  return randomBytes(32).toString('base64url');
-}
 
 export const ROTATE_OPTIONS = {
   overlap: {
@@ -113,7 +107,7 @@ export const rotateTokenCommand: Command = {
       );
     }
 
-    const token = newCallbackToken();
+    const token = generateCallbackToken();
     const url = joinCallbackUrl(baseUrl, token);
     const validUntil = new Date(now.getTime() + overlapMs);
     const next: CallbackTokens = {

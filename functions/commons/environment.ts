@@ -2,9 +2,16 @@
  * Each function's settings and resources, read once from the environment the CDK stack sets (names in
  * `shared/wiring/function-env.ts`). A missing or malformed variable throws at cold start with its name.
  */
-import { INGEST_ENV, NORMALIZE_ENV, RETRY_FAILURES_ENV } from '../../shared/wiring/function-env';
+import { z } from 'zod';
+import {
+  INGEST_ENV,
+  NORMALIZE_ENV,
+  RECONCILE_ENV,
+  RETRY_FAILURES_ENV,
+} from '../../shared/wiring/function-env';
 import type { IngestSettings } from '../compose/ingest';
 import type { NormalizeSettings } from '../compose/normalize';
+import type { ReconcileSettings } from '../compose/reconcile';
 import type { RetryFailuresSettings } from '../compose/retry-failures';
 import { listEnv, requireEnv, requireIntEnv } from './env';
 
@@ -51,5 +58,38 @@ export function retryFailuresEnvironment(env: Env = process.env) {
     bunqBaseUrl: requireEnv(RETRY_FAILURES_ENV.bunqBaseUrl, env),
     tableName: requireEnv(RETRY_FAILURES_ENV.tableName, env),
     attemptTtlSeconds: requireIntEnv(RETRY_FAILURES_ENV.attemptTtlSeconds, env),
+  };
+}
+
+const scopesSchema = z.array(
+  z.object({
+    monetaryAccountId: z.number().int().positive().nullable(),
+    categories: z.array(z.string().min(1)).min(1),
+  }),
+);
+
+export function reconcileEnvironment(env: Env = process.env) {
+  const settings: ReconcileSettings = {
+    graceMs: requireIntEnv(RECONCILE_ENV.graceMs, env),
+    repairFilters: requireEnv(RECONCILE_ENV.repairFilters, env) === 'true',
+  };
+  const scopesText = requireEnv(RECONCILE_ENV.expectedFilters, env);
+  const scopes = scopesSchema.safeParse(JSON.parse(scopesText));
+  if (!scopes.success) {
+    throw new Error(
+      `${RECONCILE_ENV.expectedFilters} must be JSON [{"monetaryAccountId": null, "categories": ["MUTATION"]}]; got ${scopesText}.`,
+    );
+  }
+  const tokenSecretArn = env[RECONCILE_ENV.tokenSecretArn];
+  return {
+    settings,
+    scopes: scopes.data,
+    bunqStateSecretArn: requireEnv(RECONCILE_ENV.bunqStateSecretArn, env),
+    bunqBaseUrl: requireEnv(RECONCILE_ENV.bunqBaseUrl, env),
+    tableName: requireEnv(RECONCILE_ENV.tableName, env),
+    callbackQueueUrl: requireEnv(RECONCILE_ENV.callbackQueueUrl, env),
+    callbackBaseUrl: requireEnv(RECONCILE_ENV.callbackBaseUrl, env),
+    /** Set only for a reconciler that repairs filters. */
+    tokenSecretArn: tokenSecretArn === undefined || tokenSecretArn === '' ? null : tokenSecretArn,
   };
 }

@@ -36,6 +36,7 @@ import { Monitoring } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgments';
 import { Normalizer } from './normalizer';
 import { retentionDays } from './pipeline-function';
+import { Reconciler } from './reconciler';
 import { Routing } from './routing';
 
 export interface BunqWebhooksProps {
@@ -90,6 +91,8 @@ export class BunqWebhooks extends Construct {
   public readonly customDomainTarget: string | undefined;
   /** The failure poller (retry-failures function, schedule, bunq state secret); only with `recovery.enabled`. */
   public readonly failureRecovery: FailureRecovery | undefined;
+  /** The reconciler (reconcile function, schedule); only with `recovery.enabled` and `recovery.reconcile.enabled`. */
+  public readonly reconciler: Reconciler | undefined;
   /** The configured routes: a rule, target, retry policy and dead-letter queue each. */
   public readonly routing: Routing;
   /** Alarms (into one SNS topic) and the dashboard; only with `monitoring.enabled`. */
@@ -187,6 +190,27 @@ export class BunqWebhooks extends Construct {
         })
       : undefined;
 
+    const reconcile = config.recovery.reconcile;
+    this.reconciler =
+      this.failureRecovery !== undefined && reconcile.enabled
+        ? new Reconciler(this, 'Reconciler', {
+            table: this.table,
+            queue: this.queue,
+            stateSecret: this.failureRecovery.stateSecret,
+            tokenSecret: this.tokenSecret,
+            callbackBaseUrl: this.callbackBaseUrl,
+            bunqBaseUrl: recoveryBunqBaseUrl(config),
+            filters: reconcile.filters,
+            interval: Duration.minutes(reconcile.scheduleMinutes),
+            grace: Duration.minutes(reconcile.graceMinutes),
+            repairFilters: reconcile.repairFilters,
+            memorySize: config.recovery.memoryMb,
+            timeout: Duration.seconds(reconcile.timeoutSeconds),
+            logRetention,
+            tracing: props.tracing,
+          })
+        : undefined;
+
     this.routing = new Routing(this, 'Routing', {
       bus: this.bus,
       busName: config.eventBus.name,
@@ -217,6 +241,10 @@ export class BunqWebhooks extends Construct {
             function: recovery.function,
             interval: Duration.minutes(config.recovery.scheduleMinutes),
             metric: (name) => recovery.metric(name),
+          },
+          reconciler: this.reconciler && {
+            interval: this.reconciler.interval,
+            metric: (name) => (this.reconciler as Reconciler).metric(name),
           },
         })
       : undefined;

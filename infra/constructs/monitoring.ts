@@ -28,7 +28,9 @@ import type { AlarmThresholds } from '../../shared/config/monitoring-config';
 import {
   INGEST_METRICS,
   NORMALIZE_METRICS,
+  RECONCILE_METRICS,
   RECOVERY_METRICS,
+  type ReconcileMetricName,
   type RecoveryMetricName,
   SERVICE_NAMES,
 } from '../../shared/wiring/metrics';
@@ -85,6 +87,14 @@ export interface MonitoredFailureRecovery {
   metric(name: RecoveryMetricName): Metric;
 }
 
+/** What the alarms need of the reconciler, when it runs. */
+export interface MonitoredReconciler {
+  /** Time between two runs. */
+  readonly interval: Duration;
+  /** One of the reconciler's metrics (namespace `BunqWebhooks`, dimension `service`). */
+  metric(name: ReconcileMetricName): Metric;
+}
+
 export interface MonitoringProps {
   /** The thresholds (`monitoring.thresholds` of the configuration, defaults resolved). */
   readonly thresholds: AlarmThresholds;
@@ -130,6 +140,11 @@ export interface MonitoringProps {
    * @default - no failure poller
    */
   readonly failureRecovery?: MonitoredFailureRecovery;
+  /**
+   * The reconciler; its alarms exist only with it.
+   * @default - no reconciler
+   */
+  readonly reconciler?: MonitoredReconciler;
 }
 
 /**
@@ -251,6 +266,55 @@ export class Monitoring extends Construct {
         description:
           `The last ${errorPolls} poll(s) of bunq's failed callbacks failed (PollErrors): nothing is being recovered. ` +
           'Do: read the reason in the retry-failures logs; most often the bunq API key in the BunqState secret is missing, still the placeholder, or revoked: put {"apiKey":"<key>"} there.',
+      });
+    }
+
+    // --- Reconciliation: callbacks bunq never sent, and filter drift.
+    const reconciler = props.reconciler;
+    if (reconciler !== undefined) {
+      const runs = reconciler.interval;
+      this.addAlarm('MissedByBunq', {
+        metric: reconciler.metric(RECONCILE_METRICS.missedByBunq).with({ period: runs }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          'The reconciler found callbacks in bunq\'s event listing that never arrived and that bunq does not list as failed, and published them from the listing (recoveredBy "reconciliation"). Something stops bunq from sending. ' +
+          'Do: check FilterDrift and RejectedCallbacks, then `bunq-webhooks status` (filters, pinned certificates).',
+      });
+      this.addAlarm('FilterDrift', {
+        metric: reconciler
+          .metric(RECONCILE_METRICS.filterDrift)
+          .with({ statistic: Stats.MAXIMUM, period: runs }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.IGNORE,
+        description:
+          'Our notification filters at bunq differ from what register set (another integration replaced the set, or one of ours has an old token): bunq sends those callbacks nowhere. ' +
+          'Do: with recovery.reconcile.repairFilters the next run re-applies them; else run `bunq-webhooks register`.',
+      });
+      const heartbeatRuns = periodsWithinADay(t.pollerHeartbeatMissedPolls, runs);
+      this.addAlarm('ReconcilerHeartbeatMissing', {
+        metric: reconciler.metric(RECONCILE_METRICS.heartbeat).with({ period: runs }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: heartbeatRuns,
+        datapointsToAlarm: heartbeatRuns,
+        treatMissingData: TreatMissingData.BREACHING,
+        description:
+          `No ReconcilerHeartbeat for ${heartbeatRuns} run interval(s): callbacks bunq never sends go unnoticed. ` +
+          'Do: check the Reconciler schedule is enabled, and the reconcile function for errors, throttles and its logs.',
+      });
+      const errorRuns = periodsWithinADay(t.pollErrorsConsecutivePolls, runs);
+      this.addAlarm('ReconcileErrors', {
+        metric: reconciler.metric(RECONCILE_METRICS.errors).with({ period: runs }),
+        threshold: 0,
+        evaluationPeriods: errorRuns,
+        datapointsToAlarm: errorRuns,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `The last ${errorRuns} reconciler run(s) failed a step (ReconcileErrors). ` +
+          'Do: read the step and bunq\'s answer in the reconcile logs ("reconcile: ... failed"); the cursor waits, nothing is skipped.',
       });
     }
 

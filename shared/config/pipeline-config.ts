@@ -265,6 +265,53 @@ export const pipelineConfigSchema = z
         memoryMb: z.number().int().min(128).max(10_240).default(256),
         /** Longest time one poll may take; less than the schedule, so polls never overlap. */
         timeoutSeconds: z.number().int().min(10).max(900).default(120),
+        /**
+         * The reconciler (needs `enabled`): reads bunq's event listing and publishes the callbacks bunq never
+         * sent and never reported (marked `recoveredBy: "reconciliation"`), and checks our filters for drift.
+         */
+        reconcile: z
+          .object({
+            /** Off by default; it shares the poller's bunq API key. */
+            enabled: z.boolean().default(false),
+            /** Minutes between two runs. */
+            scheduleMinutes: z.number().int().min(1).max(1_440).default(5),
+            /** Minutes after an event before it is settled: longer than bunq's six tries a minute apart. */
+            graceMinutes: z.number().int().min(6).max(1_440).default(10),
+            /** What `register` set up: the categories per scope (user level, or one monetary account). */
+            filters: z
+              .array(
+                z
+                  .object({
+                    monetaryAccountId: z.number().int().positive().nullable().default(null),
+                    categories: z.array(z.string().min(1)).min(1),
+                  })
+                  .strict(),
+              )
+              .default([]),
+            /** Re-apply missing filters with register's read-merge-write (others' filters kept). */
+            repairFilters: z.boolean().default(false),
+            /** Longest time one run may take; less than the schedule. */
+            timeoutSeconds: z.number().int().min(10).max(900).default(120),
+          })
+          .strict()
+          .superRefine((reconcile, ctx) => {
+            if (reconcile.enabled && reconcile.filters.length === 0) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['filters'],
+                message:
+                  'name the categories register set up, e.g. [{"categories": ["MUTATION"]}], so the reconciler knows what to expect',
+              });
+            }
+            if (reconcile.timeoutSeconds >= reconcile.scheduleMinutes * 60) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['timeoutSeconds'],
+                message: `must be less than scheduleMinutes in seconds (${reconcile.scheduleMinutes * 60}) so runs never overlap`,
+              });
+            }
+          })
+          .prefault({}),
       })
       .strict()
       .superRefine((recovery, ctx) => {

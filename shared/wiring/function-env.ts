@@ -65,3 +65,24 @@ export const RETRY_FAILURES_ENV = {
   /** Seconds a failure's attempt record lives after its last change. */
   attemptTtlSeconds: 'ATTEMPT_TTL_SECONDS',
 } as const;
+
+export const RECONCILE_ENV = {
+  /** The bunq state secret, shared with the failure poller (same API key, installation and session). */
+  bunqStateSecretArn: 'BUNQ_STATE_SECRET_ARN',
+  /** bunq API base URL including `/v1`. */
+  bunqBaseUrl: 'BUNQ_BASE_URL',
+  /** The dedupe table: arrival records are read there, the reconciler's cursor kept there. */
+  tableName: 'RECOVERY_TABLE_NAME',
+  /** URL of the callbacks queue, where rebuilt callbacks go to the normalizer. */
+  callbackQueueUrl: 'CALLBACK_QUEUE_URL',
+  /** The callback token secret, to know our exact callback URL; set only when the reconciler repairs filters. */
+  tokenSecretArn: 'CALLBACK_TOKEN_SECRET_ARN',
+  /** Our callback base URL, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/callbacks/` (token after it). */
+  callbackBaseUrl: 'CALLBACK_BASE_URL',
+  /** JSON: `[{"monetaryAccountId": null, "categories": ["MUTATION"]}]`, the scopes `register` set up. */
+  expectedFilters: 'RECONCILE_EXPECTED_FILTERS',
+  /** Milliseconds after an event's creation before it is settled. */
+  graceMs: 'RECONCILE_GRACE_MS',
+  /** `true` to re-apply missing filters (read-merge-write). */
+  repairFilters: 'RECONCILE_REPAIR_FILTERS',
+} as const;

@@ -16,6 +16,7 @@ export const SERVICE_NAMES = {
   ingest: 'bunq-webhooks-ingest',
   normalize: 'bunq-webhooks-normalize',
   retryFailures: 'bunq-webhooks-retry-failures',
+  reconcile: 'bunq-webhooks-reconcile',
   local: 'bunq-webhooks-local',
 } as const;
 
@@ -68,19 +69,39 @@ export const RECOVERY_METRICS = {
   pollErrors: 'PollErrors',
 } as const;
 
+/** What the reconciler emits, every run. */
+export const RECONCILE_METRICS = {
+  /** 1 per run. */
+  heartbeat: 'ReconcilerHeartbeat',
+  /** Callbacks found only in bunq's event listing (never sent, never reported), published from it. */
+  missedByBunq: 'MissedByBunq',
+  /** Registered filters missing at bunq or pointing at an old URL; absent when the filters could not be read. */
+  filterDrift: 'FilterDrift',
+  /** Callbacks bunq lists as failed that the reconciler asked bunq to retry. */
+  failureRetries: 'ReconcileFailureRetries',
+  /** Steps of the run that failed. */
+  errors: 'ReconcileErrors',
+} as const;
+
 export type IngestMetricName = (typeof INGEST_METRICS)[keyof typeof INGEST_METRICS];
 export type NormalizeMetricName = (typeof NORMALIZE_METRICS)[keyof typeof NORMALIZE_METRICS];
 export type RecoveryMetricName = (typeof RECOVERY_METRICS)[keyof typeof RECOVERY_METRICS];
+export type ReconcileMetricName = (typeof RECONCILE_METRICS)[keyof typeof RECONCILE_METRICS];
 /** Any metric a function emits. */
-export type EmittedMetricName = IngestMetricName | NormalizeMetricName | RecoveryMetricName;
+export type EmittedMetricName =
+  | IngestMetricName
+  | NormalizeMetricName
+  | RecoveryMetricName
+  | ReconcileMetricName;
 export type MetricDimension = (typeof METRIC_DIMENSIONS)[keyof typeof METRIC_DIMENSIONS];
 
 /** The service names of the functions that emit metrics (the local runtime's own components emit none). */
-export type EmittingService = (typeof SERVICE_NAMES)['ingest' | 'normalize' | 'retryFailures'];
+export type EmittingService = (typeof SERVICE_NAMES)['ingest' | 'normalize' | 'retryFailures' | 'reconcile'];
 
 /** The metrics each service emits, by service name: what an alarm on `METRICS_NAMESPACE` may watch. */
 export const EMITTED_METRICS: Readonly<Record<EmittingService, readonly EmittedMetricName[]>> = {
   [SERVICE_NAMES.ingest]: Object.values(INGEST_METRICS),
   [SERVICE_NAMES.normalize]: Object.values(NORMALIZE_METRICS),
   [SERVICE_NAMES.retryFailures]: Object.values(RECOVERY_METRICS),
+  [SERVICE_NAMES.reconcile]: Object.values(RECONCILE_METRICS),
 };

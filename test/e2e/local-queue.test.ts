@@ -161,15 +161,9 @@ describe('LocalQueue', () => {
     ]);
   });
 
-  it('redelivers the whole batch when the handler throws', async () => {
-    let attempts = 0;
-    const { queue, calls } = track(
-      harness(async () => {
-        attempts += 1;
-        if (attempts === 1) throw new Error('boom');
-        return { batchItemFailures: [] };
-      }),
-    );
+  /** Sends `a` and `b` in one batch; a first receive that failed as a whole brings both back once. */
+  async function expectWholeBatchRedelivered(handler: SqsBatchHandler): Promise<void> {
+    const { queue, calls } = track(harness(handler));
     await Promise.all([queue.send(message('a')), queue.send(message('b'))]);
     expect(await queue.drain(DRAIN_BOUND_MS)).toBe(true);
     expect(redeliveries(calls)).toEqual([
@@ -178,24 +172,23 @@ describe('LocalQueue', () => {
       ['a', '2'],
       ['b', '2'],
     ]);
+  }
+
+  it('redelivers the whole batch when the handler throws', async () => {
+    let attempts = 0;
+    await expectWholeBatchRedelivered(async () => {
+      attempts += 1;
+      if (attempts === 1) throw new Error('boom');
+      return { batchItemFailures: [] };
+    });
   });
 
   it('fails the whole batch on an itemIdentifier that is not in the batch, as Lambda does', async () => {
     let attempts = 0;
-    const { queue, calls } = track(
-      harness(async () => {
-        attempts += 1;
-        return { batchItemFailures: attempts === 1 ? [{ itemIdentifier: 'no-such-id' }] : [] };
-      }),
-    );
-    await Promise.all([queue.send(message('a')), queue.send(message('b'))]);
-    expect(await queue.drain(DRAIN_BOUND_MS)).toBe(true);
-    expect(redeliveries(calls)).toEqual([
-      ['a', '1'],
-      ['b', '1'],
-      ['a', '2'],
-      ['b', '2'],
-    ]);
+    await expectWholeBatchRedelivered(async () => {
+      attempts += 1;
+      return { batchItemFailures: attempts === 1 ? [{ itemIdentifier: 'no-such-id' }] : [] };
+    });
   });
 
   it('dead-letters a message after maxReceiveCount failed receives, body and attributes intact', async () => {

@@ -14,7 +14,7 @@ import {
   type TestRuntime,
 } from './helpers';
 
-jest.setTimeout(20_000);
+jest.setTimeout(120_000);
 
 let current: TestRuntime | undefined;
 async function start(options: Parameters<typeof startTestRuntime>[0] = {}): Promise<TestRuntime> {
@@ -69,7 +69,7 @@ describe('local runtime: a genuine callback', () => {
     const responses = await Promise.all(Array.from({ length: 6 }, () => local.post(fixtureBody)));
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     // One more, after the first ones were processed: answered from the dedupe store.
-    expect(await local.runtime.drain(10_000)).toBe(true);
+    expect(await local.runtime.drain(50_000)).toBe(true);
     expect((await local.post(fixtureBody)).status).toBe(200);
     await local.runtime.stop();
 

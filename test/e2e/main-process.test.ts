@@ -51,6 +51,7 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: s
     const value = probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (started.some((running) => running.child.exitCode !== null)) throw new Error(`exited before ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -104,6 +105,11 @@ describe('local/main.ts as a process', () => {
     expect(events[0]?.['detail-type']).toBe('PARTNER_USER_PROVISION');
     expect(await readDeadLetters(deadLetterFile)).toEqual([]);
 
+    // One line per event for people, with what they look for first.
+    expect(running.stdout()).toMatch(
+      /^event {2}PARTNER_USER_PROVISION {2}PartnerUserProvision \S+ {2}no amount {2}routes: none$/m,
+    );
+
     const lines = `${running.stdout()}\n${running.stderr()}`.split('\n');
     // The logs did run (so the check below means something), and carried identifiers.
     const busLog = lines.find((line) => line.includes('"event on local bus"'));
@@ -114,6 +120,26 @@ describe('local/main.ts as a process', () => {
     }
     // The callback token appears only where the callback URL is printed.
     expect(lines.filter((line) => line.includes(TEST_TOKEN) && !line.includes(callbackUrl))).toEqual([]);
+  });
+
+  it('keeps the events in a default file under its data directory, and prints where', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bunq-local-main-'));
+    // tmpdir() follows TMPDIR: the default file lands in this test's directory.
+    const running = run(['--port', '0'], { CALLBACK_TOKEN: TEST_TOKEN, TMPDIR: dir });
+    started.push(running);
+    const callbackUrl = await waitFor(
+      () => /(http:\/\/127\.0\.0\.1:\d+\/callbacks\/\S+)/.exec(running.stdout())?.[1],
+      100_000,
+      `the callback URL on stdout (stderr: ${running.stderr()})`,
+    );
+    const eventsFile = join(dir, 'bunq-webhooks-local', 'events.jsonl');
+    expect(running.stdout()).toContain(`Events:        ${eventsFile} (the default`);
+    expect((await fetch(callbackUrl, { method: 'POST', body: fixtureBody })).status).toBe(200);
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+    expect((await readEvents(eventsFile)).map((event) => event['detail-type'])).toEqual([
+      'PARTNER_USER_PROVISION',
+    ]);
   });
 
   it('exits 2 naming the flag when a value is invalid', async () => {

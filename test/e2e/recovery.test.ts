@@ -10,7 +10,7 @@ import { parsePipelineConfig } from '../../shared/config/pipeline-config';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../simulator/server';
 import { startTestRuntime, TEST_TOKEN, type TestRuntime } from './helpers';
 
-jest.setTimeout(20_000);
+jest.setTimeout(120_000);
 
 const RETRY_INTERVAL_MS = 100;
 const POLL_INTERVAL_MS = 250;
@@ -35,7 +35,7 @@ async function unusedPort(): Promise<number> {
   return address.port;
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 12_000) {
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -92,7 +92,7 @@ describe('failure recovery end to end', () => {
     await control('POST', '/emit', { userId: user.userId, callback: payment('MUTATION', 101) });
     await control('POST', '/emit', { userId: user.userId, callback: payment('PAYMENT', 900) });
 
-    expect(await control('GET', '/idle?timeoutMs=5000')).toEqual({ idle: true });
+    expect(await control('GET', '/idle?timeoutMs=50000')).toEqual({ idle: true });
     const failures = (await control('GET', `/users/${user.userId}/failures`)) as Array<{ object_id: number }>;
     expect(failures.map((failure) => failure.object_id).sort()).toEqual([101, 101, 102, 103, 104, 900]);
 

@@ -9,11 +9,9 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
-import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
 import type { QueueMessage } from '../../shared/pipeline/ports';
 import { lambdaContext, sqsRecord } from '../support/lambda';
-import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../support/pipeline';
+import { normalizeHandlerOver, type RecordingBus, type RecordingQueue } from '../support/pipeline';
 
 /** Dedupe records in memory, with Powertools' conditional-put semantics. */
 export class MemoryPersistence extends BasePersistenceLayer {
@@ -47,20 +45,10 @@ export interface NormalizeRun {
 
 /** One normalize invocation over `messages`, as one SQS batch, with fresh in-memory doubles. */
 export async function normalizeMessages(messages: readonly QueueMessage[]): Promise<NormalizeRun> {
-  const bus = new RecordingBus();
-  const deadLetters = new RecordingQueue();
-  const { logger, lines } = capturingLogger();
-  const handler = createNormalizeHandler(
-    createNormalizer({
-      publisher: bus,
-      deadLetters,
-      dedupe: new MemoryPersistence(),
-      dedupeTtlSeconds: 3_600,
-      eventSource: 'bunq',
-      logger,
-      metrics: silentMetrics(),
-    }),
-  );
+  const { handler, bus, deadLetters, lines } = normalizeHandlerOver({
+    dedupe: new MemoryPersistence(),
+    dedupeTtlSeconds: 3_600,
+  });
   const response = await handler({ Records: messages.map((message) => sqsRecord(message)) }, lambdaContext());
   return { response, bus, deadLetters, lines };
 }

@@ -13,14 +13,12 @@ import {
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createDedupeStore } from '../../functions/commons/dedupe-store';
-import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
-import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
 import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/wiring/function-env';
 import { useDynalite } from '../support/dynalite';
 import { fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';
-import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../support/pipeline';
+import { normalizeHandlerOver, RecordingBus } from '../support/pipeline';
 
 const db = useDynalite('faults');
 
@@ -36,17 +34,7 @@ const record = (): SQSRecord =>
 const batch = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
 function handlerWith(dedupe: DynamoDBPersistenceLayer, bus = new RecordingBus()) {
-  const handler = createNormalizeHandler(
-    createNormalizer({
-      publisher: bus,
-      deadLetters: new RecordingQueue(),
-      dedupe,
-      dedupeTtlSeconds: 86_400,
-      eventSource: 'bunq',
-      logger: capturingLogger().logger,
-      metrics: silentMetrics(),
-    }),
-  );
+  const { handler } = normalizeHandlerOver({ dedupe, dedupeTtlSeconds: 86_400, bus });
   return { handler, bus };
 }
 

@@ -7,17 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDedupeStore } from '../../functions/commons/dedupe-store';
-import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
 import { createFileObjectStore } from '../../local/file-object-store';
 import type { CallbackEventDetail } from '../../shared/contract/callback-event';
 import { resolveCallbackObject } from '../../shared/contract/resolve-callback-object';
-import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
 import type { MessageVisibility, QueueMessage } from '../../shared/pipeline/ports';
 import { encodeQueuedCallback, MESSAGE_ATTRIBUTE } from '../../shared/pipeline/queued-callback';
 import { useDynalite } from '../support/dynalite';
 import { fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';
-import { capturingLogger, RecordingBus, RecordingMetrics, RecordingQueue } from '../support/pipeline';
+import { normalizeHandlerOver, RecordingMetrics } from '../support/pipeline';
 
 const db = useDynalite('guarantees');
 
@@ -30,27 +28,18 @@ class RecordingVisibility implements MessageVisibility {
 
 async function harness() {
   const tableName = await db.freshTable();
-  const bus = new RecordingBus();
-  const deadLetters = new RecordingQueue();
   const visibility = new RecordingVisibility();
   const claimChecks = await mkdtemp(join(tmpdir(), 'claim-checks-'));
-  const { logger, lines } = capturingLogger();
   const metrics = new RecordingMetrics();
-  const handler = createNormalizeHandler(
-    createNormalizer({
-      publisher: bus,
-      deadLetters,
-      dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
-      dedupeTtlSeconds: 86_400,
-      eventSource: 'bunq',
-      objectStore: createFileObjectStore(claimChecks),
-      visibility,
-      backoff: { baseSeconds: 10, maxSeconds: 300 },
-      logger,
-      metrics,
-    }),
-  );
-  return { handler, bus, deadLetters, visibility, lines, metrics };
+  const doubles = normalizeHandlerOver({
+    dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
+    dedupeTtlSeconds: 86_400,
+    objectStore: createFileObjectStore(claimChecks),
+    visibility,
+    backoff: { baseSeconds: 10, maxSeconds: 300 },
+    metrics,
+  });
+  return { ...doubles, visibility, metrics };
 }
 
 const message = (body: string): QueueMessage =>

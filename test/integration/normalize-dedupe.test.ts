@@ -5,13 +5,12 @@
 
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDedupeStore } from '../../functions/commons/dedupe-store';
-import { createNormalizeHandler, type NormalizeHandler } from '../../functions/handlers/normalize-handler';
-import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
+import type { NormalizeHandler } from '../../functions/handlers/normalize-handler';
 import { encodeQueuedCallback, MESSAGE_ATTRIBUTE } from '../../shared/pipeline/queued-callback';
 import { useDynalite } from '../support/dynalite';
 import { type FixtureName, fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';
-import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../support/pipeline';
+import { normalizeHandlerOver, type RecordingBus, type RecordingQueue } from '../support/pipeline';
 
 const db = useDynalite('dedupe');
 
@@ -24,21 +23,10 @@ interface Harness {
 
 async function harness(): Promise<Harness> {
   const tableName = await db.freshTable();
-  const bus = new RecordingBus();
-  const deadLetters = new RecordingQueue();
-  const { logger, lines } = capturingLogger();
-  const handler = createNormalizeHandler(
-    createNormalizer({
-      publisher: bus,
-      deadLetters,
-      dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
-      dedupeTtlSeconds: 86_400,
-      eventSource: 'bunq',
-      logger,
-      metrics: silentMetrics(),
-    }),
-  );
-  return { handler, bus, deadLetters, lines };
+  return normalizeHandlerOver({
+    dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
+    dedupeTtlSeconds: 86_400,
+  });
 }
 
 function record(body: string | Buffer): SQSRecord {

@@ -7,19 +7,27 @@ import { dynamoArrivalLog, dynamoArrivalRecorder } from '../../functions/commons
 import { dynamoAttemptStore } from '../../functions/commons/attempt-store';
 import { createDedupeStore } from '../../functions/commons/dedupe-store';
 import { arrivalKey, attemptKey } from '../../functions/commons/recovery-table';
-import { createNormalizeHandler } from '../../functions/handlers/normalize-handler';
-import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
 import type { ArrivalRecorder } from '../../shared/pipeline/recovery/ports';
 import { useDynalite } from '../support/dynalite';
 import { fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';
-import { capturingLogger, RecordingBus, RecordingQueue, silentMetrics } from '../support/pipeline';
+import { normalizeHandlerOver } from '../support/pipeline';
 
 const db = useDynalite('recovery');
 const newTable = (): Promise<string> => db.freshTable();
 
 const T0 = new Date('2026-01-02T03:00:00.000Z');
+
+/** An attempt store on a table of its own, its clock stopped at {@link T0}. */
+async function freshAttemptStore() {
+  return dynamoAttemptStore({
+    client: db.dynamo.client,
+    tableName: await newTable(),
+    ttlSeconds: 86_400,
+    now: () => T0,
+  });
+}
 
 describe('arrival log', () => {
   it('finds what was recorded, by category and object id, and nothing else', async () => {
@@ -68,13 +76,7 @@ describe('arrival log', () => {
 
 describe('attempt store', () => {
   it('counts attempts per failure and user, and loads them back', async () => {
-    const tableName = await newTable();
-    const store = dynamoAttemptStore({
-      client: db.dynamo.client,
-      tableName,
-      ttlSeconds: 86_400,
-      now: () => T0,
-    });
+    const store = await freshAttemptStore();
     expect(await store.recordAttempt(7, 100, T0)).toBe(1);
     expect(await store.recordAttempt(7, 100, T0)).toBe(2);
     expect(await store.recordAttempt(7, 101, T0)).toBe(1);
@@ -90,13 +92,7 @@ describe('attempt store', () => {
   });
 
   it('marks a failure exhausted exactly once', async () => {
-    const tableName = await newTable();
-    const store = dynamoAttemptStore({
-      client: db.dynamo.client,
-      tableName,
-      ttlSeconds: 86_400,
-      now: () => T0,
-    });
+    const store = await freshAttemptStore();
     await store.recordAttempt(7, 100, T0);
     expect(await store.markExhausted(7, 100, T0)).toBe(true);
     expect(await store.markExhausted(7, 100, new Date(T0.getTime() + 1_000))).toBe(false);
@@ -109,13 +105,7 @@ describe('attempt store', () => {
   });
 
   it('keeps the first arrival time', async () => {
-    const tableName = await newTable();
-    const store = dynamoAttemptStore({
-      client: db.dynamo.client,
-      tableName,
-      ttlSeconds: 86_400,
-      now: () => T0,
-    });
+    const store = await freshAttemptStore();
     await store.markArrived(7, 100, T0);
     await store.markArrived(7, 100, new Date(T0.getTime() + 5_000));
     expect((await store.load(7, [100])).get(100)?.arrivedAt).toBe(T0.toISOString());
@@ -136,20 +126,11 @@ describe('normalize handler: arrivals for the poller', () => {
 
   async function normalizer(arrivals: ArrivalRecorder) {
     const tableName = await newTable();
-    const { logger, lines } = capturingLogger();
-    const bus = new RecordingBus();
-    const handler = createNormalizeHandler(
-      createNormalizer({
-        publisher: bus,
-        deadLetters: new RecordingQueue(),
-        dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
-        dedupeTtlSeconds: 86_400,
-        eventSource: 'bunq',
-        arrivals,
-        logger,
-        metrics: silentMetrics(),
-      }),
-    );
+    const { handler, bus, lines } = normalizeHandlerOver({
+      dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
+      dedupeTtlSeconds: 86_400,
+      arrivals,
+    });
     return { handler, bus, lines, tableName };
   }
 

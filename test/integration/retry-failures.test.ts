@@ -14,7 +14,7 @@ import { type RunningBunqSimulator, startBunqSimulator } from '../../simulator/s
 import { type LocalDynamo, startDynalite } from '../support/dynalite';
 import { capturingLogger, silentMetrics } from '../support/pipeline';
 
-jest.setTimeout(20_000);
+jest.setTimeout(60_000);
 
 let sim: RunningBunqSimulator;
 let dynamo: LocalDynamo;

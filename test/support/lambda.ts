@@ -1,6 +1,6 @@
 /** Typed factories for Lambda events and contexts, shaped like the real ones. */
 import { createHash, randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, Context, SQSRecord } from 'aws-lambda';
+import type { Context, SQSRecord } from 'aws-lambda';
 import type { QueueMessage } from '../../shared/pipeline/ports';
 
 export function lambdaContext(overrides: Partial<Context> & { remainingMs?: number } = {}): Context {
@@ -23,48 +23,7 @@ export function lambdaContext(overrides: Partial<Context> & { remainingMs?: numb
   };
 }
 
-export interface CallbackRequestOptions {
-  readonly token?: string;
-  readonly body?: string;
-  readonly isBase64Encoded?: boolean;
-  readonly sourceIp?: string;
-  readonly method?: string;
-  readonly timeEpoch?: number;
-}
-
-export function apiGatewayEvent(options: CallbackRequestOptions = {}): APIGatewayProxyEventV2 {
-  const method = options.method ?? 'POST';
-  const token = options.token ?? 'token';
-  const timeEpoch = options.timeEpoch ?? Date.now();
-  return {
-    version: '2.0',
-    routeKey: 'POST /callbacks/{token}',
-    rawPath: `/callbacks/${token}`,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', 'user-agent': 'bunq' },
-    pathParameters: { token },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: {
-        method,
-        path: `/callbacks/${token}`,
-        protocol: 'HTTP/1.1',
-        sourceIp: options.sourceIp ?? '185.40.108.10',
-        userAgent: 'bunq',
-      },
-      requestId: randomUUID(),
-      routeKey: 'POST /callbacks/{token}',
-      stage: '$default',
-      time: new Date(timeEpoch).toUTCString(),
-      timeEpoch,
-    },
-    body: options.body,
-    isBase64Encoded: options.isBase64Encoded ?? false,
-  };
-}
+export { apiGatewayEvent, type CallbackRequestOptions } from '../../bench/api-gateway-event';
 
 let sequence = 0;
 

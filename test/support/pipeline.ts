@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createNormalizeHandler, type NormalizeHandler } from '../../functions/handlers/normalize-handler';
 import { redactingJsonReplacer } from '../../shared/logging/redact';
+import { createNormalizer, type NormalizerDependencies } from '../../shared/pipeline/normalize/normalizer';
 import type {
   BusEntry,
   CallbackQueue,
@@ -116,4 +118,38 @@ export class RecordingMetrics extends Metrics {
         return dims.length === 0 ? String(metric.value) : `${metric.value}@${dims.join(',')}`;
       });
   }
+}
+
+/** The normalize handler of {@link normalizeHandlerOver} and the doubles it writes to. */
+export interface NormalizeDoubles {
+  readonly handler: NormalizeHandler;
+  readonly bus: RecordingBus;
+  readonly deadLetters: RecordingQueue;
+  /** The lines of the captured logger (empty when `logger` was given). */
+  readonly lines: string[];
+}
+
+/**
+ * The normalize handler, as Lambda runs it, over recording doubles: a bus and a dead-letter queue that keep
+ * what they get, and a captured logger; source `bunq` and silent metrics unless given. The dedupe store is
+ * the test's choice (in memory, or DynamoDB on dynalite).
+ */
+export function normalizeHandlerOver(
+  deps: Pick<NormalizerDependencies, 'dedupe' | 'dedupeTtlSeconds'> &
+    Partial<Omit<NormalizerDependencies, 'publisher' | 'deadLetters'>> & { readonly bus?: RecordingBus },
+): NormalizeDoubles {
+  const { bus = new RecordingBus(), ...rest } = deps;
+  const deadLetters = new RecordingQueue();
+  const captured = capturingLogger();
+  const handler = createNormalizeHandler(
+    createNormalizer({
+      eventSource: 'bunq',
+      logger: captured.logger,
+      metrics: silentMetrics(),
+      ...rest,
+      publisher: bus,
+      deadLetters,
+    }),
+  );
+  return { handler, bus, deadLetters, lines: deps.logger === undefined ? captured.lines : [] };
 }

@@ -3,7 +3,7 @@
  * API responses only), so the secret token in the URL path is what authenticates a request: compared in
  * constant time, with the previous token still valid during a rotation's overlap.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 // zod/mini: the ingest imports this on every cold start, and mini tree-shakes to a few KB.
 import * as z from 'zod/mini';
 
@@ -21,6 +21,19 @@ export function tokenMatches(candidate: string | undefined, validTokens: readonl
     matched = timingSafeEqual(candidateDigest, digest(token)) || matched;
   }
   return matched;
+}
+
+/**
+ * A new callback token: 32 random bytes, base64url (43 characters of A-Z a-z 0-9 _ -), the one generator of
+ * the project (the local runtime, `rotate-token`, the soak). Never starting with "-" or "_": a token starting
+ * with "-" reads as a flag on a command line (`--token -abc…` fails as ambiguous), so such a draw (1 in 32)
+ * is drawn again; the other 42 characters keep their full 6 bits each.
+ */
+export function generateCallbackToken(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const token = random(32).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(token)) return token;
+  }
 }
 
 /** Shortest token accepted in the secret: 128 bits of base62 is 22 characters; insist on 32. */

@@ -154,7 +154,7 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
       return;
     }
 
-    const normalized = normalizeCallback(callback.body, callback.receivedAt);
+    const normalized = normalizeCallback(callback.body, callback.receivedAt, callback.recoveredBy ?? null);
     if (!normalized.ok) {
       await deadLetter(received, normalized.reason, normalized.problem);
       return;

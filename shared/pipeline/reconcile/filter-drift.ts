@@ -29,18 +29,24 @@ export async function detectFilterDrift(
   for (const scope of expected.scopes) {
     const filters = await bunq.getNotificationFilterUrls(userId, scope.monetaryAccountId ?? undefined);
     current.set(scope.monetaryAccountId, filters);
+    const isOurs = (target: string | null | undefined): boolean =>
+      typeof target === 'string' &&
+      (expected.target === null ? expected.owns(target) : target === expected.target);
     const toUs = new Set(
-      filters.filter((filter) => filter.notification_target === expected.target).map((f) => f.category),
+      filters.filter((filter) => isOurs(filter.notification_target)).map((f) => f.category),
     );
     const missing = [...new Set(scope.categories)].filter((category) => !toUs.has(category));
-    const changed = filters
-      .filter(
-        (filter) =>
-          typeof filter.notification_target === 'string' &&
-          filter.notification_target !== expected.target &&
-          expected.owns(filter.notification_target),
-      )
-      .map((filter) => filter.category);
+    const changed =
+      expected.target === null
+        ? []
+        : filters
+            .filter(
+              (filter) =>
+                typeof filter.notification_target === 'string' &&
+                filter.notification_target !== expected.target &&
+                expected.owns(filter.notification_target),
+            )
+            .map((filter) => filter.category);
     if (missing.length > 0 || changed.length > 0) {
       drift.push({ monetaryAccountId: scope.monetaryAccountId, missing, changed });
     }
@@ -51,7 +57,7 @@ export async function detectFilterDrift(
 /** The set to write: others' filters as they are, then ours, exactly the registered categories. */
 export function repairedFilterSet(
   current: readonly NotificationFilterUrl[],
-  expected: ExpectedFilters,
+  expected: ExpectedFilters & { readonly target: string },
   categories: readonly string[],
 ): NotificationFilterInput[] {
   const others = current.flatMap((filter) =>
@@ -79,9 +85,15 @@ export async function repairScope(
   drift: ScopeDrift,
   current: readonly NotificationFilterUrl[],
 ): Promise<void> {
+  if (expected.target === null) {
+    throw new FilterRepairMismatchError(
+      'cannot repair the filters without our callback URL: give the reconciler the callback token (repairFilters does in the stack), or run `bunq-webhooks register`.',
+    );
+  }
+  const target = expected.target;
   const categories =
     expected.scopes.find((scope) => scope.monetaryAccountId === drift.monetaryAccountId)?.categories ?? [];
-  const wanted = repairedFilterSet(current, expected, categories);
+  const wanted = repairedFilterSet(current, { ...expected, target }, categories);
   const answer = await bunq.setNotificationFilterUrls(userId, wanted, drift.monetaryAccountId ?? undefined);
   const key = (filter: { category: string; notification_target?: string | null }) =>
     `${filter.category} ${filter.notification_target ?? ''}`;

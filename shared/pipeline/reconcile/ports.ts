@@ -52,8 +52,12 @@ export interface ReconciledCallbackSink {
 
 /** The filters `register` set up, which the reconciler checks each run. */
 export interface ExpectedFilters {
-  /** Our callback URL (with its current token). */
-  readonly target: string;
+  /**
+   * Our callback URL with its current token, or null when the reconciler may not know the token (then a
+   * registered category counts as present when any filter of ours has it, an old token is not noticed, and
+   * nothing can be repaired).
+   */
+  readonly target: string | null;
   /** Whether a target is ours (the URL, or one under our callback base URL, e.g. with an old token). */
   readonly owns: (target: string) => boolean;
   /** The scopes registered: user level (`monetaryAccountId: null`) and accounts. */

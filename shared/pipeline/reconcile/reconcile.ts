@@ -74,6 +74,8 @@ export interface ReconcileReport {
   notCovered: number;
   /** Registered filters missing or changed (the `FilterDrift` metric). */
   filterDrift: number;
+  /** Whether the filters could be read (else {@link filterDrift} means nothing). */
+  filtersRead: boolean;
   /** Scopes whose filters were re-applied. */
   filtersRepaired: number;
   /** True for the first run of a user: the cursor was set, nothing reconciled. */
@@ -94,6 +96,7 @@ export function emptyReconcileReport(): ReconcileReport {
     missedByBunq: 0,
     notCovered: 0,
     filterDrift: 0,
+    filtersRead: false,
     filtersRepaired: 0,
     initialized: false,
     cursor: null,
@@ -283,6 +286,7 @@ async function checkFilters(
     fail('reading notification filters', error, { userId });
     return;
   }
+  report.filtersRead = true;
   for (const scope of drift) {
     report.filterDrift += scope.missing.length + scope.changed.length;
     deps.logger.error('reconcile: our notification filters at bunq differ from what register set', {

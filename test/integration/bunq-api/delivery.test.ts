@@ -75,7 +75,7 @@ describe('simulator callback delivery over loopback', () => {
       status: 202,
       json: { deliveryId: expect.any(Number), targets: [receiver.url] },
     });
-    expect((await control('GET', '/_simulator/idle?timeoutMs=5000')).json).toEqual({ idle: true });
+    expect((await control('GET', '/_simulator/idle?timeoutMs=50000')).json).toEqual({ idle: true });
     const elapsed = Date.now() - started;
 
     expect(receiver.received).toHaveLength(6);

@@ -2,48 +2,12 @@
  * The installed command as an operator runs it: `npx bunq-webhooks register ...` in a child process against a
  * simulator on 127.0.0.1 (bunq's rate limits on), then the filters checked through the simulator's control API.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../../simulator/server';
+import { type Finished, runProcess } from './run-process';
 
-const ROOT = join(__dirname, '..', '..', '..');
-
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
+/** `npx bunq-webhooks ...` as an operator types it. */
 function npx(args: readonly string[], timeoutMs = 60_000): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['--no-install', 'bunq-webhooks', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, BUNQ_API_KEY: '', BUNQ_BASE_URL: '', BUNQ_WEBHOOKS_STACK: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`npx bunq-webhooks ${args[0]} did not finish in ${timeoutMs} ms:\n${stdout}\n${stderr}`),
-      );
-    }, timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess('npx', ['--no-install', 'bunq-webhooks', ...args], { timeoutMs });
 }
 
 describe('npx bunq-webhooks', () => {

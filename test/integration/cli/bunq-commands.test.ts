@@ -209,37 +209,32 @@ describe('register and unregister', () => {
 });
 
 describe('429 from bunq', () => {
-  it('backs off and retries, saying so on stderr', async () => {
+  /** `register` for a new user while bunq answers its first `times` filter reads with 429. */
+  async function registerThrough429s(times: number, maxRetries: number) {
     const user = newUser();
     sim.simulator.injectFault({
       kind: 'error',
       status: 429,
       method: 'GET',
       path: 'notification-filter-url',
-      times: 2,
+      times,
     });
     const result = await runCli(
       ['register', ...bunqFlags(user), '--callback-url', OURS, '--categories', 'MUTATION', '--allow-http'],
-      { ...deps, bunq: { ...deps.bunq, backoff: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 } } },
+      { ...deps, bunq: { ...deps.bunq, backoff: { maxRetries, baseDelayMs: 5, maxDelayMs: 20 } } },
     );
+    return { user, result };
+  }
+
+  it('backs off and retries, saying so on stderr', async () => {
+    const { user, result } = await registerThrough429s(2, 3);
     expect(result.code).toBe(0);
     expect(result.stderr.match(/rate limit hit; backing off/g)).toHaveLength(2);
     expect(filtersOf(user)).toEqual([{ category: 'MUTATION', target: OURS, account: null }]);
   });
 
   it('gives up after the retries with exit 1, naming the status', async () => {
-    const user = newUser();
-    sim.simulator.injectFault({
-      kind: 'error',
-      status: 429,
-      method: 'GET',
-      path: 'notification-filter-url',
-      times: 5,
-    });
-    const result = await runCli(
-      ['register', ...bunqFlags(user), '--callback-url', OURS, '--categories', 'MUTATION', '--allow-http'],
-      { ...deps, bunq: { ...deps.bunq, backoff: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20 } } },
-    );
+    const { result } = await registerThrough429s(5, 2);
     sim.simulator.clearFaults();
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/failed with HTTP 429/);

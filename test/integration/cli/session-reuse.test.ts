@@ -4,42 +4,24 @@
  * device and opens a session; the second makes none of those calls, so it does not wait out the session
  * limit. The saved session is the user's alone (0600 in a 0700 directory) and never holds the API key.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../../simulator/server';
-
-const ROOT = join(__dirname, '..', '..', '..');
-
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { type Finished, ROOT, runProcess } from './run-process';
 
 /** The bin as `npx bunq-webhooks` runs it, with only the session cache directory and no cloud settings. */
 function cli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'bunq-webhooks.js'), ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, BUNQ_API_KEY: '', BUNQ_BASE_URL: '', BUNQ_WEBHOOKS_STACK: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(process.execPath, [join(ROOT, 'bin', 'bunq-webhooks.js'), ...args], { env });
 }
 
 const SETUP_CALLS = /^\/(installation|device-server|session-server)$/;
+
+/** The sign-in calls (installation, device, session) the simulator has answered so far, in order. */
+const setupCallsTo = (sim: RunningBunqSimulator): string[] =>
+  sim.simulator.requestLog
+    .filter((entry) => entry.method === 'POST' && SETUP_CALLS.test(entry.path))
+    .map((entry) => entry.path);
 
 describe('bunq-webhooks across runs', () => {
   let sim: RunningBunqSimulator;
@@ -70,10 +52,7 @@ describe('bunq-webhooks across runs', () => {
     await rm(configDir, { recursive: true, force: true });
   });
 
-  const setupCalls = () =>
-    sim.simulator.requestLog
-      .filter((entry) => entry.method === 'POST' && SETUP_CALLS.test(entry.path))
-      .map((entry) => entry.path);
+  const setupCalls = () => setupCallsTo(sim);
 
   it('signs in once, then reuses the saved session in the next run', async () => {
     const first = await cli(args, env);
@@ -124,10 +103,7 @@ describe('bunq-webhooks with a saved session bunq no longer honours', () => {
     await rm(configDir, { recursive: true, force: true });
   });
 
-  const setupCalls = () =>
-    sim.simulator.requestLog
-      .filter((entry) => entry.method === 'POST' && SETUP_CALLS.test(entry.path))
-      .map((entry) => entry.path);
+  const setupCalls = () => setupCallsTo(sim);
 
   it('opens a new session when bunq expired the saved one, and keeps the installation', async () => {
     expect((await cli(args, env)).code).toBe(0);

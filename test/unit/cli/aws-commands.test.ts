@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { callbackTokenSecretSchema } from '../../../shared/pipeline/ingest/token';
-import { runCli } from './support';
+import { moveTaskCompletes, runCli } from './support';
 
 const ACCOUNT = '123456789012';
 const STACK = 'BunqWebhooks';
@@ -387,22 +387,7 @@ describe('redrive', () => {
 
   it('moves the dead letters back with redriveDeadLetters, reporting progress on stderr', async () => {
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '7' } });
-    sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
-    sqs
-      .on(ListMessageMoveTasksCommand)
-      .resolvesOnce({
-        Results: [
-          {
-            TaskHandle: 'task-1',
-            Status: 'RUNNING',
-            ApproximateNumberOfMessagesMoved: 3,
-            ApproximateNumberOfMessagesToMove: 7,
-          },
-        ],
-      })
-      .resolves({
-        Results: [{ TaskHandle: 'task-1', Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 7 }],
-      });
+    moveTaskCompletes(sqs);
     const result = await runCli(['redrive', '--stack', STACK, '--rate', '50', '--json'], deps);
     expect(result.code).toBe(0);
     expect(sqs.commandCalls(StartMessageMoveTaskCommand)[0]?.args[0].input).toEqual({

@@ -2,6 +2,7 @@ import { ListMessageMoveTasksCommand, SQSClient, StartMessageMoveTaskCommand } f
 import { mockClient } from 'aws-sdk-client-mock';
 import { RedriveError } from '../../../cli/errors';
 import { redriveDeadLetters } from '../../../cli/redrive-task';
+import { moveTaskCompletes } from './support';
 
 const DLQ = 'arn:aws:sqs:eu-west-1:123456789012:callbacks-dlq';
 const sqs = mockClient(SQSClient);
@@ -11,22 +12,7 @@ beforeEach(() => sqs.reset());
 
 describe('redriveDeadLetters', () => {
   it('starts a message move task back to the source queue and follows it to completion', async () => {
-    sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
-    sqs
-      .on(ListMessageMoveTasksCommand)
-      .resolvesOnce({
-        Results: [
-          {
-            TaskHandle: 'task-1',
-            Status: 'RUNNING',
-            ApproximateNumberOfMessagesMoved: 3,
-            ApproximateNumberOfMessagesToMove: 7,
-          },
-        ],
-      })
-      .resolves({
-        Results: [{ TaskHandle: 'task-1', Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 7 }],
-      });
+    moveTaskCompletes(sqs);
     const progress: string[] = [];
     const result = await redriveDeadLetters({
       sqs: new SQSClient({}),

@@ -1,4 +1,10 @@
-/** Runs the CLI in-process with captured output. */
+/** Runs the CLI in-process with captured output; SQS answers shared by the CLI's tests. */
+import {
+  ListMessageMoveTasksCommand,
+  type SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import type { CliDeps } from '../../../cli/context';
 import { run } from '../../../cli/main';
 
@@ -32,4 +38,24 @@ export async function runCli(
     { sleep: async () => undefined, ...deps },
   );
   return { code, stdout, stderr, json: () => JSON.parse(stdout) as Record<string, unknown> };
+}
+
+/** SQS starts message move task `task-1`, lists it running (3 of 7 moved), then completed (7 moved). */
+export function moveTaskCompletes(sqs: AwsClientStub<SQSClient>): void {
+  sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
+  sqs
+    .on(ListMessageMoveTasksCommand)
+    .resolvesOnce({
+      Results: [
+        {
+          TaskHandle: 'task-1',
+          Status: 'RUNNING',
+          ApproximateNumberOfMessagesMoved: 3,
+          ApproximateNumberOfMessagesToMove: 7,
+        },
+      ],
+    })
+    .resolves({
+      Results: [{ TaskHandle: 'task-1', Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 7 }],
+    });
 }

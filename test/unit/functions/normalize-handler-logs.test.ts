@@ -6,9 +6,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSEvent } from 'aws-lambda';
-import { createNormalizeHandler } from '../../../functions/handlers/normalize-handler';
 import { createLogger } from '../../../shared/logging/observability';
-import { createNormalizer } from '../../../shared/pipeline/normalize/normalizer';
 import type { BusEntry, PublishResult } from '../../../shared/pipeline/ports';
 import { encodeQueuedCallback } from '../../../shared/pipeline/queued-callback';
 import { MemoryPersistence } from '../../fuzz/normalize-run';
@@ -17,8 +15,8 @@ import { lambdaContext, sqsRecord } from '../../support/lambda';
 import {
   captureLines,
   capturingLogger,
+  normalizeHandlerOver,
   RecordingBus,
-  RecordingQueue,
   silentMetrics,
 } from '../../support/pipeline';
 
@@ -56,17 +54,13 @@ function echoingBus(errorCode: string): RecordingBus {
 }
 
 async function run(logger: Logger, bus: RecordingBus, body?: string, metrics: Metrics = silentMetrics()) {
-  const handler = createNormalizeHandler(
-    createNormalizer({
-      publisher: bus,
-      deadLetters: new RecordingQueue(),
-      dedupe: new MemoryPersistence(),
-      dedupeTtlSeconds: 3600,
-      eventSource: 'bunq',
-      logger,
-      metrics,
-    }),
-  );
+  const { handler } = normalizeHandlerOver({
+    dedupe: new MemoryPersistence(),
+    dedupeTtlSeconds: 3600,
+    logger,
+    metrics,
+    bus,
+  });
   return handler(partnerEvent(body), lambdaContext());
 }
 

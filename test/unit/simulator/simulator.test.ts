@@ -469,7 +469,7 @@ describe('simulator: fetch adapter and control API in memory', () => {
       status: 202,
       json: { deliveryId: expect.any(Number), targets: [target()] },
     });
-    expect((await control('GET', '/_simulator/idle?timeoutMs=1000')).json).toEqual({ idle: true });
+    expect((await control('GET', '/_simulator/idle?timeoutMs=30000')).json).toEqual({ idle: true });
     expect((await control('GET', `/_simulator/deliveries/${emitted.json.deliveryId}`)).json).toEqual(
       expect.objectContaining({ state: 'delivered' }),
     );

@@ -10,6 +10,14 @@ describe('configuration: recovery', () => {
       attemptTtlDays: 30,
       memoryMb: 256,
       timeoutSeconds: 120,
+      reconcile: {
+        enabled: false,
+        scheduleMinutes: 5,
+        graceMinutes: 10,
+        filters: [],
+        repairFilters: false,
+        timeoutSeconds: 120,
+      },
     });
   });
 

@@ -46,7 +46,7 @@ function bunqApi(client: BunqApiClient): ReconcileBunqApi {
   };
 }
 
-async function setup(categories: readonly string[] = ['MUTATION']) {
+async function setup(categories: readonly string[] = ['MUTATION'], target: string | null = OURS) {
   const pipeline = new Pipeline();
   let deliver = true;
   const harness: Harness = await createHarness({
@@ -67,7 +67,7 @@ async function setup(categories: readonly string[] = ['MUTATION']) {
   ]);
   const cursors = new Map<number, number>();
   const expected: ExpectedFilters = {
-    target: OURS,
+    target,
     owns: (target) => target.startsWith('https://ours.example/callbacks/'),
     scopes: [{ monetaryAccountId: null, categories }],
   };
@@ -245,6 +245,19 @@ describe('reconcile: filter drift', () => {
       ['PAYMENT', OURS],
     ]);
     expect((await run(true)).filterDrift).toBe(0);
+  });
+
+  it('without our exact URL, counts a category present when any filter of ours has it, and repairs nothing', async () => {
+    const { run, sim, user } = await setup(['MUTATION', 'PAYMENT'], null);
+    sim.setNotificationFilters(user.id, [
+      { category: 'MUTATION', notification_target: 'https://ours.example/callbacks/old-token' },
+      { category: 'REQUEST', notification_target: FOREIGN },
+    ]);
+
+    const report = await run(true);
+
+    expect(report).toMatchObject({ filterDrift: 1, filtersRepaired: 0, errors: 1 });
+    expect(sim.allFilters(user.id)).toHaveLength(2);
   });
 
   it('counts one of our filters with an old token as changed', async () => {

@@ -1,0 +1,61 @@
+/**
+ * The one composition of the reconcile function, used by the Lambda entry (`functions/reconcile.ts`) and
+ * the local runtime's reconciler alike.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { createLogger, createMetrics } from '../../shared/logging/observability';
+import type {
+  ExpectedFilters,
+  ReconcileBunqApi,
+  ReconcileCursorStore,
+  ReconciledCallbackSink,
+} from '../../shared/pipeline/reconcile/ports';
+import type { ArrivalLog } from '../../shared/pipeline/recovery/ports';
+import { SERVICE_NAMES } from '../../shared/wiring/metrics';
+import { createReconcileHandler, type ReconcileHandler } from '../handlers/reconcile-handler';
+
+/** What the reconciler does: from the environment in Lambda, from the runtime's flags locally. */
+export interface ReconcileSettings {
+  /** Milliseconds after an event's creation before it is settled. */
+  readonly graceMs: number;
+  /** Re-apply missing filters (register's read-merge-write). */
+  readonly repairFilters: boolean;
+}
+
+/** What the reconciler talks to. */
+export interface ReconcilePorts {
+  /** Gives the bunq API for one run, logging to `logger` (a new client per run in Lambda). */
+  readonly bunqClient: (logger: Logger) => ReconcileBunqApi;
+  /** Which callbacks arrived (written by the normalizer). */
+  readonly arrivals: ArrivalLog;
+  /** The cursor into bunq's event listing. */
+  readonly cursors: ReconcileCursorStore;
+  /** The normalizer's queue, for rebuilt callbacks. */
+  readonly sink: ReconciledCallbackSink;
+  /** The filters `register` set up, per run (our URL carries the current token). */
+  readonly expected: () => Promise<ExpectedFilters>;
+  /** @default createLogger(SERVICE_NAMES.reconcile) */
+  readonly logger?: Logger;
+  /** @default createMetrics(SERVICE_NAMES.reconcile) */
+  readonly metrics?: Metrics;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** The reconcile handler: one `reconcile` run over the ports per invocation, its report turned into metrics. */
+export function composeReconcile(settings: ReconcileSettings, ports: ReconcilePorts): ReconcileHandler {
+  const logger = ports.logger ?? createLogger(SERVICE_NAMES.reconcile);
+  return createReconcileHandler({
+    bunq: () => ports.bunqClient(logger),
+    arrivals: ports.arrivals,
+    cursors: ports.cursors,
+    sink: ports.sink,
+    expected: ports.expected,
+    graceMs: settings.graceMs,
+    repairFilters: settings.repairFilters,
+    logger,
+    metrics: ports.metrics ?? createMetrics(SERVICE_NAMES.reconcile),
+    now: ports.now,
+  });
+}

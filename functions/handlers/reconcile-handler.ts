@@ -1,0 +1,81 @@
+/**
+ * The reconcile Lambda's handler: one reconciler run per invocation (EventBridge Scheduler, every few
+ * minutes), built from injected dependencies so the local runtime runs the very same code on an interval.
+ *
+ * It runs the core (`shared/pipeline/reconcile/reconcile.ts`) and turns its report into the
+ * {@link RECONCILE_METRICS}, every run. A failed run does not fail the invocation: it shows as
+ * `ReconcileErrors`, with the reason in the log.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { flushMetrics } from '../../shared/logging/observability';
+import type {
+  ExpectedFilters,
+  ReconcileBunqApi,
+  ReconcileCursorStore,
+  ReconciledCallbackSink,
+} from '../../shared/pipeline/reconcile/ports';
+import {
+  emptyReconcileReport,
+  type ReconcileReport,
+  reconcile,
+} from '../../shared/pipeline/reconcile/reconcile';
+import type { ArrivalLog } from '../../shared/pipeline/recovery/ports';
+import { RECONCILE_METRICS } from '../../shared/wiring/metrics';
+
+export interface ReconcileHandlerDependencies {
+  /** Gives the bunq API for one run (a new client on the state secret in Lambda; one client locally). */
+  readonly bunq: () => ReconcileBunqApi;
+  readonly arrivals: ArrivalLog;
+  readonly cursors: ReconcileCursorStore;
+  readonly sink: ReconciledCallbackSink;
+  /** The filters `register` set up; read per run (the callback URL carries the current token). */
+  readonly expected: () => Promise<ExpectedFilters>;
+  readonly graceMs: number;
+  readonly repairFilters: boolean;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+export type ReconcileHandler = (event?: unknown, context?: Context) => Promise<ReconcileReport>;
+
+export function createReconcileHandler(deps: ReconcileHandlerDependencies): ReconcileHandler {
+  const { logger, metrics } = deps;
+
+  function emit(report: ReconcileReport, filtersRead: boolean): void {
+    metrics.addMetric(RECONCILE_METRICS.heartbeat, MetricUnit.Count, 1);
+    metrics.addMetric(RECONCILE_METRICS.missedByBunq, MetricUnit.Count, report.missedByBunq);
+    metrics.addMetric(RECONCILE_METRICS.failureRetries, MetricUnit.Count, report.failureRetries);
+    metrics.addMetric(RECONCILE_METRICS.errors, MetricUnit.Count, report.errors);
+    // Unknown when the filters could not be read: no data point rather than a 0 that clears the alarm.
+    if (filtersRead) metrics.addMetric(RECONCILE_METRICS.filterDrift, MetricUnit.Count, report.filterDrift);
+    flushMetrics(metrics);
+  }
+
+  return async function reconcileHandler(_event, context) {
+    if (context !== undefined) logger.addContext(context);
+    let report: ReconcileReport = { ...emptyReconcileReport(), errors: 1 };
+    try {
+      report = await reconcile({
+        bunq: deps.bunq(),
+        arrivals: deps.arrivals,
+        cursors: deps.cursors,
+        sink: deps.sink,
+        expected: await deps.expected(),
+        graceMs: deps.graceMs,
+        repairFilters: deps.repairFilters,
+        logger,
+        now: deps.now,
+      });
+      return report;
+    } catch (error) {
+      logger.error('reconcile run could not start', { error });
+      throw error;
+    } finally {
+      emit(report, report.filtersRead);
+    }
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * The reconciler of the local runtime: the reconcile Lambda's handler, run on an interval against a bunq API
+ * (the project's simulator, or bunq's sandbox), with its cursor and the arrival records in the runtime's
+ * table and rebuilt callbacks put on the runtime's callback queue, so they go through the same normalizer.
+ * Runs never overlap: the next one starts `intervalMs` after the previous one ended.
+ *
+ * What `register` set up is `categories` (at user level) for the runtime's callback URL; without
+ * `categories`, the categories bunq has for that URL at the first run are taken as the registered ones.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoArrivalLog } from '../functions/commons/arrival-store';
+import { reconcileBunqApi, reconciledCallbackSink } from '../functions/commons/reconcile-bunq';
+import { dynamoCursorStore } from '../functions/commons/reconcile-store';
+import { composeReconcile } from '../functions/compose/reconcile';
+import { BunqApiClient } from '../shared/bunq/api/client';
+import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
+import type { CallbackQueue } from '../shared/pipeline/ports';
+import type { ExpectedFilters } from '../shared/pipeline/reconcile/ports';
+import type { ReconcileReport } from '../shared/pipeline/reconcile/reconcile';
+
+export interface LocalReconcilerOptions {
+  /** bunq API base URL including `/v1`. */
+  readonly bunqBaseUrl: string;
+  /** The bunq API key (kept in memory only, never logged). */
+  readonly bunqApiKey: string;
+  /** Milliseconds between the end of one run and the start of the next. */
+  readonly intervalMs: number;
+  /** Milliseconds after an event's creation before it is settled. */
+  readonly graceMs: number;
+  /** The runtime's callback URL (with its token): the target our filters point at. */
+  readonly callbackUrl: string;
+  /** The registered categories (user level). @default those bunq has for the callback URL at the first run */
+  readonly categories?: readonly string[];
+  /** Re-apply missing filters. @default false */
+  readonly repairFilters?: boolean;
+  /** The bunq client, when shared with the failure poller. @default a client of its own */
+  readonly client?: BunqApiClient;
+  /** Time source (tests move it past the grace period). @default () => new Date() */
+  readonly now?: () => Date;
+  readonly dynamo: DynamoDBClient;
+  readonly tableName: string;
+  /** The runtime's callback queue (the normalizer's input). */
+  readonly queue: CallbackQueue;
+  /** Logger of the reconciler itself; the handler gets its own, as in AWS. */
+  readonly logger: Logger;
+}
+
+/** Totals over every run since start. */
+export interface ReconcilerStats {
+  readonly runs: number;
+  readonly missedByBunq: number;
+  readonly filterDrift: number;
+  readonly errors: number;
+  /** The latest run's report, or null before the first one ended. */
+  readonly last: ReconcileReport | null;
+}
+
+export interface LocalReconciler {
+  readonly intervalMs: number;
+  readonly graceMs: number;
+  stats(): ReconcilerStats;
+  /** Runs once now (after the run in progress, if any) and resolves with its report. */
+  runOnce(): Promise<ReconcileReport>;
+  /** Stops scheduling runs and waits for the one running, if any. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/** Starts at once, then every `intervalMs` after each run ends. */
+export function startReconciler(options: LocalReconcilerOptions): LocalReconciler {
+  // One client for the runtime's life: its installation, session and rate limits carry over between runs.
+  let client: BunqApiClient | undefined = options.client;
+  const clientFor = (logger: Logger): BunqApiClient => {
+    client ??= new BunqApiClient({
+      baseUrl: options.bunqBaseUrl,
+      stateStore: new InMemoryBunqStateStore({ apiKey: options.bunqApiKey }),
+      logger,
+    });
+    return client;
+  };
+  const callbackUrl = options.callbackUrl;
+  let categories: readonly string[] | undefined = options.categories;
+  const expected = async (): Promise<ExpectedFilters> => {
+    if (categories === undefined || categories.length === 0) {
+      const bunq = clientFor(options.logger);
+      const current = await bunq.getNotificationFilterUrls(await bunq.getUserId());
+      categories = [
+        ...new Set(current.filter((f) => f.notification_target === callbackUrl).map((f) => f.category)),
+      ];
+      options.logger.info('reconciler: registered categories taken from bunq', { categories });
+    }
+    return {
+      target: callbackUrl,
+      owns: (target) => target === callbackUrl,
+      scopes: [{ monetaryAccountId: null, categories }],
+    };
+  };
+  const handler = composeReconcile(
+    { graceMs: options.graceMs, repairFilters: options.repairFilters ?? false },
+    {
+      bunqClient: (logger) => reconcileBunqApi(clientFor(logger)),
+      arrivals: dynamoArrivalLog({ client: options.dynamo, tableName: options.tableName }),
+      cursors: dynamoCursorStore({ client: options.dynamo, tableName: options.tableName }),
+      sink: reconciledCallbackSink(options.queue),
+      expected,
+      now: options.now,
+    },
+  );
+
+  let totals: ReconcilerStats = { runs: 0, missedByBunq: 0, filterDrift: 0, errors: 0, last: null };
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  const run = async (): Promise<ReconcileReport | null> => {
+    let report: ReconcileReport;
+    try {
+      report = await handler();
+    } catch (error) {
+      options.logger.error('reconcile run failed', { error });
+      totals = { ...totals, runs: totals.runs + 1, errors: totals.errors + 1 };
+      return null;
+    }
+    totals = {
+      runs: totals.runs + 1,
+      missedByBunq: totals.missedByBunq + report.missedByBunq,
+      filterDrift: report.filterDrift,
+      errors: totals.errors + report.errors,
+      last: report,
+    };
+    return report;
+  };
+  // Runs never overlap: each starts after the previous one ended.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(task: () => Promise<T>): Promise<T> => {
+    const next = chain.then(task, task);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  const schedule = (delayMs: number): void => {
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (stopped) return;
+      running = serialized(run).then(() => {
+        running = undefined;
+        if (!stopped) schedule(options.intervalMs);
+      });
+    }, delayMs);
+  };
+  schedule(0);
+
+  return {
+    intervalMs: options.intervalMs,
+    graceMs: options.graceMs,
+    stats: () => totals,
+    async runOnce() {
+      const report = await serialized(run);
+      if (report === null) throw new Error('the reconcile run could not start; see the log');
+      return report;
+    },
+    async stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      await running;
+      await chain;
+    },
+  };
+}
