@@ -1,22 +1,25 @@
 /**
  * Lambda entry: API Gateway `POST /callbacks/{token}` -> verify -> SQS. Settings and clients are set up once
  * per instance; a missing environment variable fails the cold start with its name.
+ *
+ * Its two AWS calls (SQS SendMessage, Secrets Manager GetSecretValue) go through the lean signed client of
+ * `shared/aws/`, not the AWS SDK: the SDK's clients were about 300 KB of the bundle, loaded on every cold
+ * start before the first callback could be acknowledged (docs/COST.md, `npm run bench`).
  */
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { leanSecretsProvider } from '../shared/aws/secrets';
+import { leanSqsQueue } from '../shared/aws/sqs-queue';
 import { stateServerPublicKey } from '../shared/pipeline/ingest/server-public-key';
-import { sqsQueue } from './commons/aws-adapters';
 import { ingestEnvironment } from './commons/environment';
 import { secretTokenSource } from './commons/secret-token-source';
 import { composeIngest } from './compose/ingest';
 
 const env = ingestEnvironment();
-const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+// One cached reader for both secrets: the callback token and (when signatures are checked) the bunq state.
+const secrets = leanSecretsProvider();
 const stateSecret = env.signatureKeyStateSecretArn;
 
 export const handler = composeIngest(env.settings, {
-  queue: sqsQueue(new SQSClient({}), env.queueUrl),
+  queue: leanSqsQueue({ queueUrl: env.queueUrl }),
   tokens: secretTokenSource({
     provider: secrets,
     secretId: env.tokenSecretArn,

@@ -1,5 +1,5 @@
-// The ingest's floor: only the SDK clients it uses, constructed as its entry does.
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+// The ingest's floor: the smallest SDK bundle that can do its one essential call (SQS SendMessage), its
+// client constructed as an entry would.
 import { SQSClient } from '@aws-sdk/client-sqs';
 
-export const clients = [new SQSClient({}), new SecretsManagerClient({})];
+export const clients = [new SQSClient({})];

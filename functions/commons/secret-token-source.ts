@@ -1,8 +1,10 @@
 /**
- * The ingest's {@link TokenSource} in AWS: the Secrets Manager secret, read through Powertools Parameters
- * (cached for `maxAgeSeconds`), validated with zod so a hand-edited secret fails loudly.
+ * The ingest's {@link TokenSource} in AWS: the Secrets Manager secret, read through a cached JSON secret
+ * provider (`leanSecretsProvider` of `shared/aws/secrets.ts` in Lambda; Powertools Parameters'
+ * `SecretsProvider` has the same shape), cached for `maxAgeSeconds`, validated with zod so a hand-edited
+ * secret fails loudly.
  */
-import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { JsonSecretProvider } from '../../shared/aws/secrets';
 import { callbackTokenSecretSchema, validTokensAt } from '../../shared/pipeline/ingest/token';
 import type { TokenSource } from '../../shared/pipeline/ingest/token-source';
 
@@ -11,7 +13,7 @@ export class InvalidTokenSecretError extends Error {
 }
 
 export interface SecretTokenSourceOptions {
-  readonly provider: SecretsProvider;
+  readonly provider: JsonSecretProvider;
   readonly secretId: string;
   readonly maxAgeSeconds: number;
   readonly now?: () => Date;

@@ -163,6 +163,7 @@ export class BunqWebhooks extends Construct {
       eventBus: this.bus,
       eventSource: config.eventSource,
       batchSize: config.queue.batchSize,
+      maxBatchingWindow: Duration.seconds(config.queue.maxBatchingWindowSeconds),
       maxConcurrency: config.queue.maxConcurrency,
       claimCheckBucket: this.claimCheckBucket,
       recordArrivals: config.recovery.enabled,

@@ -13,10 +13,11 @@ import {
   SystemLogLevel,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../shared/wiring/metrics';
+import { cdkBundling } from './bundling';
 
 /** The repository root: where `functions/`, `shared/` and `package-lock.json` live. */
 export const PROJECT_ROOT = path.join(__dirname, '..', '..');
@@ -112,17 +113,8 @@ export class PipelineFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
-        // CJS bundles every dependency cleanly, including those that still `require` at run time.
-        format: OutputFormat.CJS,
-        // Bundle the AWS SDK too, so the deployed code runs the versions the tests ran.
-        externalModules: [],
-        logLevel: LogLevel.WARNING,
-      },
+      // One definition with the bench (infra/constructs/bundling.ts), so `npm run bench` measures what ships.
+      bundling: cdkBundling(),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName,

@@ -153,11 +153,17 @@ export const pipelineConfigSchema = z
         /** Deliveries of one message before SQS moves it to the dead-letter queue. */
         maxReceiveCount: z.number().int().min(1).max(1_000).default(5),
         /** Seconds a received message stays hidden; must exceed the normalize function's timeout. */
-        visibilityTimeoutSeconds: z.number().int().min(30).max(43_200).default(180),
+        visibilityTimeoutSeconds: z.number().int().min(30).max(43_200).default(190),
         /** Days an unprocessed message (and a dead-lettered one) is kept. */
         retentionDays: z.number().int().min(1).max(14).default(14),
         /** Records handed to one normalize invocation. */
         batchSize: z.number().int().min(1).max(10_000).default(10),
+        /**
+         * Seconds Lambda gathers records before invoking the normalizer (or until the batch is full). The
+         * longest extra delay an event can have; longer windows fill batches at low volume, which saves
+         * SQS requests, normalize invocations and log lines (docs/COST.md).
+         */
+        maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(10),
         /**
          * Most normalize invocations the SQS event source runs at once (its maximum concurrency). Beyond it
          * messages wait on the queue, which is durable: the cost is latency (`CallbackQueueAge`), not loss.
@@ -330,11 +336,20 @@ export const pipelineConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    if (config.queue.visibilityTimeoutSeconds < config.functions.normalizeTimeoutSeconds * 6) {
+    const minVisibility =
+      config.functions.normalizeTimeoutSeconds * 6 + config.queue.maxBatchingWindowSeconds;
+    if (config.queue.visibilityTimeoutSeconds < minVisibility) {
       ctx.addIssue({
         code: 'custom',
         path: ['queue', 'visibilityTimeoutSeconds'],
-        message: `must be at least 6 times functions.normalizeTimeoutSeconds (${config.functions.normalizeTimeoutSeconds * 6}), as AWS recommends for SQS event sources`,
+        message: `must be at least 6 times functions.normalizeTimeoutSeconds plus queue.maxBatchingWindowSeconds (${minVisibility}), as AWS recommends for SQS event sources`,
+      });
+    }
+    if (config.queue.batchSize > 10 && config.queue.maxBatchingWindowSeconds < 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['queue', 'maxBatchingWindowSeconds'],
+        message: `must be at least 1 when queue.batchSize is over 10 (${config.queue.batchSize}): Lambda requires a window for such batches`,
       });
     }
     if (config.queue.retryBackoffMaxSeconds < config.queue.retryBackoffBaseSeconds) {

@@ -163,7 +163,7 @@ describe('functions', () => {
       EventSourceArn: getAtt(callbackQueueId(template)),
       FunctionName: ref(normalizeFunctionId(template)),
       BatchSize: 10,
-      MaximumBatchingWindowInSeconds: 1,
+      MaximumBatchingWindowInSeconds: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
@@ -202,7 +202,7 @@ describe('queues', () => {
 
   test('moves a message to the dead-letter queue after the configured deliveries', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
-      VisibilityTimeout: 180,
+      VisibilityTimeout: 190,
       RedrivePolicy: { deadLetterTargetArn: getAtt(deadLetterQueueId(template)), maxReceiveCount: 5 },
     });
   });

@@ -11,7 +11,7 @@ beforeAll(() => {
     environment: 'production',
     eventSource: 'acme.bunq',
     ingest: { maxBodyBytes: 65_536, tokenCacheSeconds: 300, throttleRateLimit: 50, throttleBurstLimit: 100 },
-    queue: { maxReceiveCount: 3, visibilityTimeoutSeconds: 360, retentionDays: 7, batchSize: 50 },
+    queue: { maxReceiveCount: 3, visibilityTimeoutSeconds: 370, retentionDays: 7, batchSize: 50 },
     dedupe: { ttlHours: 24 },
     eventBus: { name: 'acme-bunq-events', archiveRetentionDays: 0 },
     functions: {
@@ -48,7 +48,7 @@ test('throttling follows the configuration', () => {
 test('queue settings reach both queues', () => {
   const resources = template.toJSON().Resources;
   expect(resources[callbackQueueId(template)].Properties).toMatchObject({
-    VisibilityTimeout: 360,
+    VisibilityTimeout: 370,
     MessageRetentionPeriod: 7 * 24 * 3600,
     RedrivePolicy: { maxReceiveCount: 3 },
   });
@@ -60,7 +60,7 @@ test('queue settings reach both queues', () => {
 test('batch size reaches the event source mapping', () => {
   template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
     BatchSize: 50,
-    MaximumBatchingWindowInSeconds: 1,
+    MaximumBatchingWindowInSeconds: 10,
   });
 });
 
