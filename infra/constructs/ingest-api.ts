@@ -217,10 +217,12 @@ export class IngestApi extends Construct {
 
   /**
    * Lets the ingest verify callback signatures with the installation's server public key, read from the
-   * failure poller's state secret; nothing is granted when signatures are off or a key is configured.
+   * failure poller's state secret. That secret also holds the bunq API key, so the internet-facing ingest
+   * is granted it only when the operator chose `enforce` without a configured key; in `log` mode without a
+   * key it counts `no-key` instead, and nothing is granted when signatures are off or a key is configured.
    */
   useServerPublicKeyFrom(stateSecret: ISecret): void {
-    if (this.signatureMode === 'off' || this.hasConfiguredKey) return;
+    if (this.signatureMode !== 'enforce' || this.hasConfiguredKey) return;
     this.function.addEnvironment(INGEST_ENV.signatureKeyStateSecretArn, stateSecret.secretArn);
     stateSecret.grantRead(this.function);
   }

@@ -3,6 +3,7 @@
  * read from a real Secrets Manager secret (rotation overlap included), callbacks enqueued on a real SQS
  * queue with their attributes, base64 bodies and SQS's size limit.
  */
+import { createHash } from 'node:crypto';
 import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DEFAULT_MAX_BODY_BYTES } from '../../shared/contract/limits';
@@ -87,6 +88,8 @@ describeAws.each(CODE_FORMS)('ingest (%s) on moto', (form) => {
       [MESSAGE_ATTRIBUTE.sourceIp]: '185.40.108.10',
       [MESSAGE_ATTRIBUTE.requestId]: event.requestContext.requestId,
       [MESSAGE_ATTRIBUTE.bodyEncoding]: 'utf8',
+      // The body carries no token, so the body as received is the body as stored.
+      [MESSAGE_ATTRIBUTE.receivedSha256]: createHash('sha256').update(body).digest('hex'),
     });
   });
 

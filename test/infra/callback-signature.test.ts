@@ -1,6 +1,7 @@
 /**
- * `ingest.callbackSignature` reaches the ingest: its mode, a configured key, or (with the failure poller and
- * no key) read access to the poller's state secret for the installation's server public key.
+ * `ingest.callbackSignature` reaches the ingest: its mode, a configured key, or (in enforce mode, with the
+ * failure poller and no key) read access to the poller's state secret for the installation's server public key.
+ * That secret also holds the bunq API key, so log mode (the default) never widens access to it.
  */
 
 import { generateKeyPairSync } from 'node:crypto';
@@ -12,10 +13,17 @@ const PEM = generateKeyPairSync('rsa', { modulusLength: 2048 })
   .publicKey.export({ type: 'spki', format: 'pem' })
   .toString();
 
-const templates = {} as Record<'defaults' | 'recovery' | 'configuredKey' | 'off', Template>;
+const templates = {} as Record<
+  'defaults' | 'recovery' | 'enforceFromState' | 'configuredKey' | 'off',
+  Template
+>;
 beforeAll(() => {
   templates.defaults = synthStack({}, { bundle: false }).template;
   templates.recovery = synthStack({ recovery: { enabled: true } }, { bundle: false }).template;
+  templates.enforceFromState = synthStack(
+    { recovery: { enabled: true }, ingest: { callbackSignature: { mode: 'enforce' } } },
+    { bundle: false },
+  ).template;
   templates.configuredKey = synthStack(
     {
       recovery: { enabled: true },
@@ -57,11 +65,16 @@ describe('callback signatures in the stack', () => {
     expect(ingestEnv(templates.defaults)[INGEST_ENV.signatureKeyStateSecretArn]).toBeUndefined();
   });
 
-  test('with the failure poller and no key configured, the ingest may read the state secret for the key', () => {
-    expect(ingestEnv(templates.recovery)[INGEST_ENV.signatureKeyStateSecretArn]).toEqual({
-      Ref: stateSecretId(templates.recovery),
+  test('in log mode with the failure poller and no key, the ingest gets no access to the state secret', () => {
+    expect(ingestEnv(templates.recovery)[INGEST_ENV.signatureKeyStateSecretArn]).toBeUndefined();
+    expect(readsStateSecret(templates.recovery)).toBe(false);
+  });
+
+  test('in enforce mode with the failure poller and no key, the ingest may read the state secret for the key', () => {
+    expect(ingestEnv(templates.enforceFromState)[INGEST_ENV.signatureKeyStateSecretArn]).toEqual({
+      Ref: stateSecretId(templates.enforceFromState),
     });
-    expect(readsStateSecret(templates.recovery)).toBe(true);
+    expect(readsStateSecret(templates.enforceFromState)).toBe(true);
   });
 
   test('a configured key goes to the ingest, which then gets no access to the state secret', () => {
