@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { freePort } from './runtime-process';
 
 export interface Moto {
   /** `http://127.0.0.1:<port>` */
@@ -16,18 +16,6 @@ export interface Moto {
 /** moto_server is not installed (or not on PATH). */
 export class MotoUnavailableError extends Error {
   override readonly name = 'MotoUnavailableError';
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function answers(port: number): Promise<boolean> {

@@ -3,7 +3,7 @@
  * loopback port, for the AWS tier's global setup and teardown.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../support/runtime-process';
 
 /** The environment variable the global setup passes the endpoint to the test workers in. */
 export const MOTO_ENDPOINT_ENV = 'BUNQ_WEBHOOKS_MOTO_ENDPOINT';
@@ -23,18 +23,6 @@ export class MotoServerError extends Error {
 /** Whether an executable is on PATH (`command -v`, so shims and aliases count as the shell sees them). */
 export function onPath(executable: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${executable}`], { stdio: 'ignore' }).status === 0;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RunningMoto {
