@@ -52,6 +52,13 @@ export interface BunqSimulatorOptions {
    */
   readonly rateLimits?: Partial<BunqRateLimits> | false;
   /**
+   * What the rate limits count per: the source address (bunq's documentation), or the
+   * `X-Bunq-Client-Authentication` token (session or installation), for testing clients that assume
+   * per-session limits (e.g. many users served from one address).
+   * @default 'address'
+   */
+  readonly rateLimitScope?: 'address' | 'session';
+  /**
    * Answer 400 when User-Agent, X-Bunq-Client-Request-Id or X-Bunq-Geolocation is missing or a request id
    * is reused.
    * @default true
