@@ -36,12 +36,16 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/** The AWS clients the commands use. */
+interface AwsClients {
+  cloudFormation: CloudFormationClient;
+  secretsManager: SecretsManagerClient;
+  sqs: SQSClient;
+  eventBridge: EventBridgeClient;
+}
+
 /** Injection points; every one has a default. */
-export interface CliDeps {
-  readonly cloudFormation?: CloudFormationClient;
-  readonly secretsManager?: SecretsManagerClient;
-  readonly sqs?: SQSClient;
-  readonly eventBridge?: EventBridgeClient;
+export interface CliDeps extends Readonly<Partial<AwsClients>> {
   /** Overrides for the bunq client (fetch, clock, backoff, rate limits, key generation). */
   readonly bunq?: Partial<
     Pick<BunqApiClientOptions, 'fetch' | 'clock' | 'backoff' | 'rateLimits' | 'generateKeyPair' | 'random'>
@@ -94,12 +98,7 @@ export class CliContext {
   readonly showUrl: UrlShower;
   private outputsPromise: Promise<ReadonlyMap<string, string>> | undefined;
   private bunqPromise: Promise<BunqSession> | undefined;
-  private clients: {
-    cloudFormation?: CloudFormationClient;
-    secretsManager?: SecretsManagerClient;
-    sqs?: SQSClient;
-    eventBridge?: EventBridgeClient;
-  } = {};
+  private clients: Partial<AwsClients> = {};
 
   constructor(
     readonly io: CliIo,
@@ -162,24 +161,31 @@ export class CliContext {
     return region === undefined ? {} : { region };
   }
 
+  /** An AWS client: the injected one, else one made once for `--region`. */
+  private client<K extends keyof AwsClients>(
+    kind: K,
+    make: (config: { region?: string }) => AwsClients[K],
+  ): AwsClients[K] {
+    const injected: Partial<AwsClients> = this.deps;
+    const client = this.clients[kind] ?? injected[kind] ?? make(this.awsConfig);
+    this.clients[kind] = client;
+    return client;
+  }
+
   cloudFormation(): CloudFormationClient {
-    this.clients.cloudFormation ??= this.deps.cloudFormation ?? new CloudFormationClient(this.awsConfig);
-    return this.clients.cloudFormation;
+    return this.client('cloudFormation', (config) => new CloudFormationClient(config));
   }
 
   secretsManager(): SecretsManagerClient {
-    this.clients.secretsManager ??= this.deps.secretsManager ?? new SecretsManagerClient(this.awsConfig);
-    return this.clients.secretsManager;
+    return this.client('secretsManager', (config) => new SecretsManagerClient(config));
   }
 
   sqs(): SQSClient {
-    this.clients.sqs ??= this.deps.sqs ?? new SQSClient(this.awsConfig);
-    return this.clients.sqs;
+    return this.client('sqs', (config) => new SQSClient(config));
   }
 
   eventBridge(): EventBridgeClient {
-    this.clients.eventBridge ??= this.deps.eventBridge ?? new EventBridgeClient(this.awsConfig);
-    return this.clients.eventBridge;
+    return this.client('eventBridge', (config) => new EventBridgeClient(config));
   }
 
   /** The outputs of `--stack` (empty without it), read once. */

@@ -1,7 +1,8 @@
 /**
- * Flags: one declaration per flag (value placeholder, help text, environment variable), parsed with
- * `node:util` `parseArgs` in strict mode, and read through {@link Flags}, which falls back to the environment
- * variable and turns every bad value into a {@link UsageError} naming the flag.
+ * Flags: one declaration per flag (value placeholder, help text, environment variable) in
+ * `cli/commands.json` (see `cli/command-table.ts`), parsed with `node:util` `parseArgs` in strict mode, and
+ * read through {@link Flags}, which falls back to the environment variable and turns every bad value into a
+ * {@link UsageError} naming the flag.
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors';
@@ -24,85 +25,6 @@ export interface OptionSection {
   readonly title: string;
   readonly options: OptionSpecs;
 }
-
-export const COMMON_OPTIONS = {
-  stack: {
-    type: 'string',
-    value: '<name>',
-    env: 'BUNQ_WEBHOOKS_STACK',
-    description: 'CloudFormation stack to read outputs from (queue, secret, bus, archive, callback URL)',
-  },
-  region: {
-    type: 'string',
-    value: '<region>',
-    description: 'AWS region (default: AWS_REGION or your profile)',
-  },
-  json: { type: 'boolean', description: 'print one JSON document on stdout instead of text' },
-  verbose: { type: 'boolean', description: 'log every bunq call on stderr' },
-  help: { type: 'boolean', description: 'show this help' },
-} as const satisfies OptionSpecs;
-
-export const BUNQ_OPTIONS = {
-  'bunq-base-url': {
-    type: 'string',
-    value: '<url>',
-    env: 'BUNQ_BASE_URL',
-    description:
-      '"production", "sandbox" or a URL such as the simulator http://127.0.0.1:3100 ("/v1" is added when the path is empty). Default: the base URL the failure poller stored, else production',
-  },
-  'api-key': {
-    type: 'string',
-    value: '<key>',
-    env: 'BUNQ_API_KEY',
-    description:
-      'bunq API key (prefer the BUNQ_API_KEY variable: flags show up in `ps` and shell history). Default: the stack secret BunqStateSecretArn',
-  },
-  'bunq-state-secret-arn': {
-    type: 'string',
-    value: '<arn>',
-    description:
-      'secret holding {"apiKey": ...} (default: stack output BunqStateSecretArn); read only, never written',
-  },
-  'allow-http': {
-    type: 'boolean',
-    description: 'allow http:// for the callback URL and a non-loopback bunq base URL (local testing only)',
-  },
-  'no-session-cache': {
-    type: 'boolean',
-    description:
-      'sign in to bunq afresh and keep nothing (default: reuse the session saved, 0600, under ~/.config/bunq-webhooks; BUNQ_WEBHOOKS_SESSION_CACHE=off does the same)',
-  },
-} as const satisfies OptionSpecs;
-
-export const TARGET_OPTIONS = {
-  'callback-url': {
-    type: 'string',
-    value: '<url>',
-    env: 'BUNQ_CALLBACK_URL',
-    description:
-      'the full callback URL, token included (default: stack output CallbackBaseUrl + the token in TokenSecretArn)',
-  },
-  'callback-base-url': {
-    type: 'string',
-    value: '<url>',
-    description:
-      'the URL without the token (default: stack output CallbackBaseUrl); filters under it are ours, whatever their token',
-  },
-  'token-secret-arn': {
-    type: 'string',
-    value: '<arn>',
-    description: 'secret holding {"token": ...} (default: stack output TokenSecretArn)',
-  },
-  'monetary-account': {
-    type: 'string',
-    value: '<id>',
-    description: 'work on the filters of this monetary account instead of the user-level ones',
-  },
-  'show-urls': {
-    type: 'boolean',
-    description: 'print callback URLs in full (by default long path segments such as tokens are shortened)',
-  },
-} as const satisfies OptionSpecs;
 
 type Value = string | boolean | Array<string | boolean> | undefined;
 
@@ -219,6 +141,17 @@ export function categoriesFlag(flags: Flags, name = 'categories'): string[] | un
     }
   }
   return [...new Set(items)];
+}
+
+/** `--categories` of a command that needs at least one (`register`, `listen`): else a usage error. */
+export function requiredCategories(flags: Flags, purpose: string): string[] {
+  const categories = categoriesFlag(flags);
+  if (categories === undefined || categories.length === 0) {
+    throw new UsageError(
+      `Missing --categories <list>: the bunq categories to ${purpose}, e.g. --categories MUTATION,PAYMENT.`,
+    );
+  }
+  return categories;
 }
 
 /** Help text of one flag section. */

@@ -16,61 +16,12 @@ import {
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
 import { isRouteRuleOutput, routeOutputKey, STACK_OUTPUTS } from '../../shared/wiring/stack-outputs';
-import type { Command } from '../command';
+import type { CommandOutput } from '../command';
+import { defineCommand } from '../command-table';
 import type { CliContext } from '../context';
 import { formatDuration, parseDuration, parseTimestamp } from '../duration';
 import { EXIT, NotFoundError, UsageError } from '../errors';
-import { COMMON_OPTIONS, categoriesFlag } from '../options';
-
-export const REPLAY_OPTIONS = {
-  from: {
-    type: 'string',
-    value: '<time>',
-    description: 'start of the window, RFC 3339, e.g. 2026-01-31T08:00:00Z (required)',
-  },
-  to: { type: 'string', value: '<time>', description: 'end of the window, RFC 3339, in the past (required)' },
-  categories: {
-    type: 'string',
-    value: '<list>',
-    description: 'replay only to the rules that route these categories (default: every rule on the bus)',
-  },
-  rules: {
-    type: 'string',
-    value: '<arn,...>',
-    description: 'replay to exactly these rule ARNs (with --categories: in addition to the matching ones)',
-  },
-  routes: {
-    type: 'string',
-    value: '<name,...>',
-    description:
-      'replay to these routes of the configuration (stack outputs Route<Name>RuleArn), like --rules',
-  },
-  name: {
-    type: 'string',
-    value: '<name>',
-    description: 'replay name (default: bunq-webhooks-<time>-<random>)',
-  },
-  'archive-arn': {
-    type: 'string',
-    value: '<arn>',
-    description: `archive to replay from (default: stack output ${STACK_OUTPUTS.eventArchiveArn})`,
-  },
-  'event-bus-arn': {
-    type: 'string',
-    value: '<arn>',
-    description: 'bus the archive belongs to (default: stack output EventBusArn)',
-  },
-  'no-wait': {
-    type: 'boolean',
-    description: 'start the replay and return; follow it with the AWS console or CLI',
-  },
-  'poll-interval': {
-    type: 'string',
-    value: '<duration>',
-    description: 'time between progress reads (default 5s)',
-  },
-  'dry-run': { type: 'boolean', description: 'print the plan (window, rules) without starting a replay' },
-} as const;
+import { categoriesFlag } from '../options';
 
 const FINISHED = new Set(['COMPLETED', 'CANCELLED', 'FAILED']);
 
@@ -199,163 +150,142 @@ function defaultReplayName(now: Date): string {
   return `bunq-webhooks-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-export const replayCommand: Command = {
-  name: 'replay',
-  summary: 'replay archived events of a time window (and categories) to the bus rules',
-  description:
-    "Starts an EventBridge replay from the stack's archive for --from..--to and follows it to the end. " +
-    'With --categories, the replay goes only to the rules on the bus whose pattern routes one of those ' +
-    'categories (Destination.FilterArns); EventBridge cannot replay by category otherwise, so a chosen rule ' +
-    'that also routes other categories receives those too (the plan names them). Rules that match every ' +
-    'category are left out unless named with --rules. Replayed events carry a "replay-name" field; consumers ' +
-    'should be idempotent on detail.dedupKey.',
-  sections: [
-    { title: 'Options', options: REPLAY_OPTIONS },
-    { title: 'Common', options: COMMON_OPTIONS },
-  ],
-  examples: [
-    'bunq-webhooks replay --stack BunqWebhooks --from 2026-01-31T08:00:00Z --to 2026-01-31T09:00:00Z --categories MUTATION --dry-run',
-    'bunq-webhooks replay --stack BunqWebhooks --from 2026-01-31T08:00:00Z --to 2026-01-31T09:00:00Z',
-  ],
-  exitCodes: [
-    '0  the replay completed (or started, with --no-wait; or dry run)',
-    '1  the replay failed or was cancelled, or AWS failed',
-    '2  a flag is missing or wrong (window, names)',
-    '3  the stack, an output, or any rule routing --categories does not exist',
-  ],
-  async run(context) {
-    const { flags } = context;
-    const fromText = flags.string('from');
-    const toText = flags.string('to');
-    if (fromText === undefined || toText === undefined) {
-      throw new UsageError(
-        'Missing the window: pass --from <time> and --to <time> (RFC 3339, e.g. 2026-01-31T08:00:00Z).',
-      );
-    }
-    const from = parseTimestamp(fromText, '--from');
-    const to = parseTimestamp(toText, '--to');
-    const now = context.now();
-    if (from >= to)
-      throw new UsageError(`--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`);
-    if (to > now)
-      throw new UsageError(`--to (${to.toISOString()}) is in the future; a replay window must have ended.`);
-    if (now.getTime() - to.getTime() < ARCHIVE_DELAY_MS) {
-      context.warn(
-        'events reach the archive a few minutes after they are published: the last minutes of the window may not replay.',
-      );
-    }
-    const categories = categoriesFlag(flags);
-    const routeRules = await routeRuleArns(context, flags.list('routes'));
-    const explicitRules =
-      flags.list('rules') === undefined && routeRules === undefined
-        ? undefined
-        : [...(flags.list('rules') ?? []), ...(routeRules ?? [])];
-    const name = flags.string('name') ?? defaultReplayName(now);
-    if (!/^[.\-_A-Za-z0-9]{1,64}$/.test(name)) {
-      throw new UsageError(`--name must be 1 to 64 of A-Z a-z 0-9 . - _, got "${name}"`);
-    }
-    const pollMs = parseDuration(flags.string('poll-interval') ?? '5s', '--poll-interval');
-    const archiveArn = await context.required(
-      'archive-arn',
-      STACK_OUTPUTS.eventArchiveArn,
-      'the event archive',
+async function replay(context: CliContext): Promise<CommandOutput> {
+  const { flags } = context;
+  const fromText = flags.string('from');
+  const toText = flags.string('to');
+  if (fromText === undefined || toText === undefined) {
+    throw new UsageError(
+      'Missing the window: pass --from <time> and --to <time> (RFC 3339, e.g. 2026-01-31T08:00:00Z).',
     );
-    const busArn = await context.required('event-bus-arn', STACK_OUTPUTS.eventBusArn, 'the event bus ARN');
+  }
+  const from = parseTimestamp(fromText, '--from');
+  const to = parseTimestamp(toText, '--to');
+  const now = context.now();
+  if (from >= to)
+    throw new UsageError(`--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`);
+  if (to > now)
+    throw new UsageError(`--to (${to.toISOString()}) is in the future; a replay window must have ended.`);
+  if (now.getTime() - to.getTime() < ARCHIVE_DELAY_MS) {
+    context.warn(
+      'events reach the archive a few minutes after they are published: the last minutes of the window may not replay.',
+    );
+  }
+  const categories = categoriesFlag(flags);
+  const routeRules = await routeRuleArns(context, flags.list('routes'));
+  const explicitRules =
+    flags.list('rules') === undefined && routeRules === undefined
+      ? undefined
+      : [...(flags.list('rules') ?? []), ...(routeRules ?? [])];
+  const name = flags.string('name') ?? defaultReplayName(now);
+  if (!/^[.\-_A-Za-z0-9]{1,64}$/.test(name)) {
+    throw new UsageError(`--name must be 1 to 64 of A-Z a-z 0-9 . - _, got "${name}"`);
+  }
+  const pollMs = parseDuration(flags.string('poll-interval') ?? '5s', '--poll-interval');
+  const archiveArn = await context.required(
+    'archive-arn',
+    STACK_OUTPUTS.eventArchiveArn,
+    'the event archive',
+  );
+  const busArn = await context.required('event-bus-arn', STACK_OUTPUTS.eventBusArn, 'the event bus ARN');
 
-    let filterArns: string[] | undefined;
-    let plan: RulePlan | null = null;
-    if (categories !== undefined) {
-      plan = chooseRules(await listRules(context, busNameOf(busArn)), categories);
-      filterArns = [...new Set([...plan.chosen.map((rule) => rule.arn), ...(explicitRules ?? [])])];
-      if (filterArns.length === 0) {
-        throw new NotFoundError(
-          `No rule on ${busNameOf(busArn)} routes ${categories.join(', ')}: a replay would reach nobody. ` +
-            `${plan.skipped.length > 0 ? `Left out: ${plan.skipped.map((rule) => `${rule.name} (${rule.reason})`).join('; ')}. ` : ''}` +
-            'Name rules with --rules, or replay without --categories.',
-        );
-      }
-    } else if (explicitRules !== undefined) {
-      filterArns = explicitRules;
-    }
-
-    const input = {
-      ReplayName: name,
-      Description: `bunq-webhooks replay${categories ? ` of ${categories.join(',')}` : ''}`.slice(0, 512),
-      EventSourceArn: archiveArn,
-      EventStartTime: from,
-      EventEndTime: to,
-      Destination: { Arn: busArn, ...(filterArns === undefined ? {} : { FilterArns: filterArns }) },
-    };
-    const planLines = [
-      `Replay ${name}: ${from.toISOString()} .. ${to.toISOString()} (${formatDuration(to.getTime() - from.getTime())}) from ${archiveArn}`,
-      filterArns === undefined ? '  to every rule on the bus' : `  to ${filterArns.length} rule(s):`,
-      ...(plan?.chosen ?? []).map(
-        (rule) =>
-          `    ${rule.name} (${rule.categories.join(', ')})${rule.alsoRoutes.length > 0 ? ` -- also gets ${rule.alsoRoutes.join(', ')} of the window` : ''}`,
-      ),
-      ...(explicitRules ?? []).map((arn) => `    ${arn} (named)`),
-      ...(plan?.skipped ?? []).map((rule) => `  left out: ${rule.name}: ${rule.reason}`),
-    ];
-    const planJson = {
-      name,
-      archiveArn,
-      eventBusArn: busArn,
-      from: from.toISOString(),
-      to: to.toISOString(),
-      categories: categories ?? null,
-      filterArns: filterArns ?? null,
-      rules: plan?.chosen ?? null,
-      skippedRules: plan?.skipped ?? null,
-    };
-    if (flags.boolean('dry-run')) {
-      return {
-        json: { command: 'replay', dryRun: true, ...planJson, state: null },
-        text: [...planLines, 'Dry run: no replay started.'].join('\n'),
-      };
-    }
-
-    for (const line of planLines) context.progress(line);
-    await context.eventBridge().send(new StartReplayCommand(input));
-    context.progress(`replay ${name} started`);
-    if (flags.boolean('no-wait')) {
-      return {
-        json: { command: 'replay', dryRun: false, ...planJson, state: 'STARTING' },
-        text: `Replay ${name} started; follow it with: aws events describe-replay --replay-name ${name}`,
-      };
-    }
-
-    let described: DescribeReplayCommandOutput;
-    for (;;) {
-      await context.sleep(pollMs);
-      described = await context.eventBridge().send(new DescribeReplayCommand({ ReplayName: name }));
-      const state = described.State ?? 'UNKNOWN';
-      const last = described.EventLastReplayedTime;
-      const percent =
-        last === undefined
-          ? 0
-          : Math.min(
-              100,
-              Math.round(((last.getTime() - from.getTime()) / (to.getTime() - from.getTime())) * 100),
-            );
-      context.progress(
-        `${state}: ${percent}% of the window replayed${last ? ` (up to ${last.toISOString()})` : ''}`,
+  let filterArns: string[] | undefined;
+  let plan: RulePlan | null = null;
+  if (categories !== undefined) {
+    plan = chooseRules(await listRules(context, busNameOf(busArn)), categories);
+    filterArns = [...new Set([...plan.chosen.map((rule) => rule.arn), ...(explicitRules ?? [])])];
+    if (filterArns.length === 0) {
+      throw new NotFoundError(
+        `No rule on ${busNameOf(busArn)} routes ${categories.join(', ')}: a replay would reach nobody. ` +
+          `${plan.skipped.length > 0 ? `Left out: ${plan.skipped.map((rule) => `${rule.name} (${rule.reason})`).join('; ')}. ` : ''}` +
+          'Name rules with --rules, or replay without --categories.',
       );
-      if (FINISHED.has(state)) break;
     }
-    const state = described.State as string;
-    const ok = state === 'COMPLETED';
+  } else if (explicitRules !== undefined) {
+    filterArns = explicitRules;
+  }
+
+  const input = {
+    ReplayName: name,
+    Description: `bunq-webhooks replay${categories ? ` of ${categories.join(',')}` : ''}`.slice(0, 512),
+    EventSourceArn: archiveArn,
+    EventStartTime: from,
+    EventEndTime: to,
+    Destination: { Arn: busArn, ...(filterArns === undefined ? {} : { FilterArns: filterArns }) },
+  };
+  const planLines = [
+    `Replay ${name}: ${from.toISOString()} .. ${to.toISOString()} (${formatDuration(to.getTime() - from.getTime())}) from ${archiveArn}`,
+    filterArns === undefined ? '  to every rule on the bus' : `  to ${filterArns.length} rule(s):`,
+    ...(plan?.chosen ?? []).map(
+      (rule) =>
+        `    ${rule.name} (${rule.categories.join(', ')})${rule.alsoRoutes.length > 0 ? ` -- also gets ${rule.alsoRoutes.join(', ')} of the window` : ''}`,
+    ),
+    ...(explicitRules ?? []).map((arn) => `    ${arn} (named)`),
+    ...(plan?.skipped ?? []).map((rule) => `  left out: ${rule.name}: ${rule.reason}`),
+  ];
+  const planJson = {
+    name,
+    archiveArn,
+    eventBusArn: busArn,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    categories: categories ?? null,
+    filterArns: filterArns ?? null,
+    rules: plan?.chosen ?? null,
+    skippedRules: plan?.skipped ?? null,
+  };
+  if (flags.boolean('dry-run')) {
     return {
-      exitCode: ok ? EXIT.ok : EXIT.failure,
-      json: {
-        command: 'replay',
-        dryRun: false,
-        ...planJson,
-        state,
-        stateReason: described.StateReason ?? null,
-      },
-      text: ok
-        ? `Replay ${name} completed.`
-        : `Replay ${name} ${state}: ${described.StateReason ?? 'no reason given'}`,
+      json: { command: 'replay', dryRun: true, ...planJson, state: null },
+      text: [...planLines, 'Dry run: no replay started.'].join('\n'),
     };
-  },
-};
+  }
+
+  for (const line of planLines) context.progress(line);
+  await context.eventBridge().send(new StartReplayCommand(input));
+  context.progress(`replay ${name} started`);
+  if (flags.boolean('no-wait')) {
+    return {
+      json: { command: 'replay', dryRun: false, ...planJson, state: 'STARTING' },
+      text: `Replay ${name} started; follow it with: aws events describe-replay --replay-name ${name}`,
+    };
+  }
+
+  let described: DescribeReplayCommandOutput;
+  for (;;) {
+    await context.sleep(pollMs);
+    described = await context.eventBridge().send(new DescribeReplayCommand({ ReplayName: name }));
+    const state = described.State ?? 'UNKNOWN';
+    const last = described.EventLastReplayedTime;
+    const percent =
+      last === undefined
+        ? 0
+        : Math.min(
+            100,
+            Math.round(((last.getTime() - from.getTime()) / (to.getTime() - from.getTime())) * 100),
+          );
+    context.progress(
+      `${state}: ${percent}% of the window replayed${last ? ` (up to ${last.toISOString()})` : ''}`,
+    );
+    if (FINISHED.has(state)) break;
+  }
+  const state = described.State as string;
+  const ok = state === 'COMPLETED';
+  return {
+    exitCode: ok ? EXIT.ok : EXIT.failure,
+    json: {
+      command: 'replay',
+      dryRun: false,
+      ...planJson,
+      state,
+      stateReason: described.StateReason ?? null,
+    },
+    text: ok
+      ? `Replay ${name} completed.`
+      : `Replay ${name} ${state}: ${described.StateReason ?? 'no reason given'}`,
+  };
+}
+
+export const replayCommand = defineCommand('replay', replay, {
+  eventArchiveArn: STACK_OUTPUTS.eventArchiveArn,
+});

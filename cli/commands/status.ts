@@ -19,19 +19,12 @@ import { METRICS_NAMESPACE, RECOVERY_METRICS, SERVICE_NAMES } from '../../shared
 import { ROUTE_OUTPUT_SUFFIXES, STACK_OUTPUTS } from '../../shared/wiring/stack-outputs';
 import { type CallbackTarget, readTokenSecret, resolveCallbackTarget } from '../callback-target';
 import { describeCertificate } from '../certificate-chain';
-import { type Command, type FilterScope, scopeLabel } from '../command';
+import { type CommandOutput, type FilterScope, scopeLabel } from '../command';
+import { defineCommand } from '../command-table';
 import type { CliContext } from '../context';
 import { EXIT, toCliError, UsageError } from '../errors';
 import { readScope, scopeOf } from '../filter-apply';
-import { BUNQ_OPTIONS, COMMON_OPTIONS, positiveInteger, TARGET_OPTIONS } from '../options';
-
-export const STATUS_OPTIONS = {
-  'dead-letter-queue-url': {
-    type: 'string',
-    value: '<url>',
-    description: 'dead-letter queue to count (default: every *DeadLetterQueueUrl output of the stack)',
-  },
-} as const;
+import { positiveInteger } from '../options';
 
 type Section<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
@@ -172,205 +165,184 @@ async function queueDepth(context: CliContext, output: string, url: string): Pro
   };
 }
 
-export const statusCommand: Command = {
-  name: 'status',
-  summary: 'our filters, failures at bunq, pins, queue depths, token and poller state',
-  description:
-    'Shows our filters at bunq (user level, or --monetary-account), the failed callbacks bunq lists (and how ' +
-    'many went to our URL), pinned certificates, the depth of every dead-letter queue and the callbacks queue ' +
-    '(SQS GetQueueAttributes), whether an old token is still valid, and when the failure poller last ran. ' +
-    'Parts that are not configured are skipped; a part that fails is reported and the rest still shows. ' +
-    "The poller's last run comes from its state secret's last-read date (day precision): the exact time is " +
-    `the ${RECOVERY_METRICS.heartbeat} metric (namespace ${METRICS_NAMESPACE}, dimension service=${SERVICE_NAMES.retryFailures}).`,
-  sections: [
-    { title: 'Options', options: STATUS_OPTIONS },
-    { title: 'Callback URL', options: TARGET_OPTIONS },
-    { title: 'bunq', options: BUNQ_OPTIONS },
-    { title: 'Common', options: COMMON_OPTIONS },
-  ],
-  examples: [
-    'bunq-webhooks status --stack BunqWebhooks',
-    'bunq-webhooks status --stack BunqWebhooks --json | jq .queues',
-  ],
-  exitCodes: [
-    '0  everything configured was read',
-    '1  a part could not be read (it says which; the others are shown)',
-    '2  nothing to show: give --stack, or bunq flags',
-    '3  the stack does not exist',
-  ],
-  async run(context) {
-    const { flags } = context;
-    const monetaryAccountId = positiveInteger(flags, 'monetary-account');
-    const outputs = await context.outputs();
-    const haveBunq = await bunqAvailable(context);
-    const haveTarget =
-      flags.string('callback-url') !== undefined ||
-      (await context.optional('callback-base-url', STACK_OUTPUTS.callbackBaseUrl)) !== undefined;
-    if (!haveBunq && outputs.size === 0 && flags.string('dead-letter-queue-url') === undefined) {
-      throw new UsageError(
-        'Nothing to show: pass --stack <name> (queues, secrets, callback URL) and/or a bunq API key (BUNQ_API_KEY or --api-key).',
-      );
-    }
+async function status(context: CliContext): Promise<CommandOutput> {
+  const { flags } = context;
+  const monetaryAccountId = positiveInteger(flags, 'monetary-account');
+  const outputs = await context.outputs();
+  const haveBunq = await bunqAvailable(context);
+  const haveTarget =
+    flags.string('callback-url') !== undefined ||
+    (await context.optional('callback-base-url', STACK_OUTPUTS.callbackBaseUrl)) !== undefined;
+  if (!haveBunq && outputs.size === 0 && flags.string('dead-letter-queue-url') === undefined) {
+    throw new UsageError(
+      'Nothing to show: pass --stack <name> (queues, secrets, callback URL) and/or a bunq API key (BUNQ_API_KEY or --api-key).',
+    );
+  }
 
-    const target = haveTarget ? await section(() => resolveCallbackTarget(context, false)) : null;
-    const owner = target?.ok ? target.value : null;
+  const target = haveTarget ? await section(() => resolveCallbackTarget(context, false)) : null;
+  const owner = target?.ok ? target.value : null;
 
-    const tokenSecretId = await context.optional('token-secret-arn', STACK_OUTPUTS.tokenSecretArn);
-    const token =
-      tokenSecretId === undefined
-        ? null
-        : await section(async () => {
-            const tokens = await readTokenSecret(context.secretsManager(), tokenSecretId);
-            const until = tokens.previousTokenValidUntil ?? null;
-            return {
-              previousToken: tokens.previousToken !== undefined,
-              previousTokenValidUntil: until,
-              previousTokenValid:
-                tokens.previousToken !== undefined &&
-                (until === null || Date.parse(until) > context.now().getTime()),
-            };
-          });
-
-    const bunq = !haveBunq
+  const tokenSecretId = await context.optional('token-secret-arn', STACK_OUTPUTS.tokenSecretArn);
+  const token =
+    tokenSecretId === undefined
       ? null
       : await section(async () => {
-          const session = await context.bunq();
-          const scope: FilterScope = scopeOf(session, monetaryAccountId);
-          const filters = (await readScope(session, scope)).flatMap((filter) =>
-            typeof filter.notification_target === 'string'
-              ? [{ category: filter.category, target: filter.notification_target }]
-              : [],
-          );
-          const failures = await session.client.listNotificationFilterFailures(session.userId);
-          const pins = await session.client.listCertificatesPinned(session.userId);
+          const tokens = await readTokenSecret(context.secretsManager(), tokenSecretId);
+          const until = tokens.previousTokenValidUntil ?? null;
           return {
-            session,
-            scope,
-            filters,
-            failures: summarizeFailures(failures, owner),
-            pins: describePins(pins, context.now()),
+            previousToken: tokens.previousToken !== undefined,
+            previousTokenValidUntil: until,
+            previousTokenValid:
+              tokens.previousToken !== undefined &&
+              (until === null || Date.parse(until) > context.now().getTime()),
           };
         });
 
-    const queues = await section(async () => {
-      const urls = await queueUrls(context);
-      return Promise.all(urls.map(({ output, url }) => queueDepth(context, output, url)));
-    });
-
-    const pollerSecret = await context.optional('bunq-state-secret-arn', STACK_OUTPUTS.bunqStateSecretArn);
-    const poller =
-      outputs.size === 0 && pollerSecret === undefined
-        ? null
-        : await section(async () => {
-            if (pollerSecret === undefined) return { enabled: false as const };
-            const described = await context
-              .secretsManager()
-              .send(new DescribeSecretCommand({ SecretId: pollerSecret }));
-            return {
-              enabled: true as const,
-              stateSecretLastReadOn: described.LastAccessedDate?.toISOString().slice(0, 10) ?? null,
-              stateSecretLastChangedAt: described.LastChangedDate?.toISOString() ?? null,
-              precision: 'day' as const,
-              exactSource: `CloudWatch metric ${METRICS_NAMESPACE}/${RECOVERY_METRICS.heartbeat} (service=${SERVICE_NAMES.retryFailures})`,
-            };
-          });
-
-    const failed = [target, token, bunq, queues, poller].some((part) => part !== null && !part.ok);
-    const show = context.showUrl;
-    const lines: string[] = [];
-    if (context.stackName !== undefined) lines.push(`Stack ${context.stackName}`);
-    if (target !== null) {
-      lines.push(
-        target.ok
-          ? `Callback URL: ${show(target.value.url ?? `${target.value.baseUrl}<token>`)}`
-          : `Callback URL: ERROR ${target.error}`,
-      );
-    }
-    if (token !== null) {
-      lines.push(
-        !token.ok
-          ? `  token secret: ERROR ${token.error}`
-          : token.value.previousTokenValid
-            ? `  token: rotated; the previous token is still accepted until ${token.value.previousTokenValidUntil ?? 'further notice'}`
-            : '  token: one token valid (no rotation overlap running)',
-      );
-    }
-    if (bunq === null)
-      lines.push('bunq: skipped (no API key: BUNQ_API_KEY, --api-key, or a stack with failure recovery)');
-    else if (!bunq.ok) lines.push(`bunq: ERROR ${bunq.error}`);
-    else {
-      const { session, scope, filters, failures, pins } = bunq.value;
-      const ours = owner === null ? null : filters.filter((pair) => owner.owns(pair.target));
-      lines.push(`bunq ${session.baseUrl}, user ${session.userId}`);
-      lines.push(
-        `  filters, ${scopeLabel(scope)}: ${filters.length}${ours === null ? '' : ` (${ours.length} ours)`}`,
-      );
-      const width = Math.max(0, ...filters.map((pair) => pair.category.length));
-      for (const pair of filters) {
-        const note = owner === null ? '' : owner.owns(pair.target) ? '  (ours)' : '  (another integration)';
-        lines.push(`    ${pair.category.padEnd(width)} -> ${show(pair.target)}${note}`);
-      }
-      lines.push(
-        `  failed callbacks bunq lists: ${failures.total}` +
-          (failures.ours === null ? '' : ` (${failures.ours} to our URL)`) +
-          (failures.total === 0
-            ? ''
-            : `, oldest ${failures.oldest}; by category ${Object.entries(failures.byCategory)
-                .map(([category, count]) => `${category} ${count}`)
-                .join(', ')}`),
-      );
-      lines.push(`  pinned certificates: ${pins.length === 0 ? 'none' : pins.length}`);
-      for (const pin of pins) lines.push(`    ${pinLine(pin)}`);
-    }
-    if (!queues.ok) lines.push(`Queues: ERROR ${queues.error}`);
-    else if (queues.value.length > 0) {
-      lines.push('Queues');
-      for (const queue of queues.value) {
-        lines.push(
-          `  ${queue.output}: ${queue.waiting} waiting, ${queue.inFlight} in flight${queue.delayed > 0 ? `, ${queue.delayed} delayed` : ''}`,
+  const bunq = !haveBunq
+    ? null
+    : await section(async () => {
+        const session = await context.bunq();
+        const scope: FilterScope = scopeOf(session, monetaryAccountId);
+        const filters = (await readScope(session, scope)).flatMap((filter) =>
+          typeof filter.notification_target === 'string'
+            ? [{ category: filter.category, target: filter.notification_target }]
+            : [],
         );
-      }
+        const failures = await session.client.listNotificationFilterFailures(session.userId);
+        const pins = await session.client.listCertificatesPinned(session.userId);
+        return {
+          session,
+          scope,
+          filters,
+          failures: summarizeFailures(failures, owner),
+          pins: describePins(pins, context.now()),
+        };
+      });
+
+  const queues = await section(async () => {
+    const urls = await queueUrls(context);
+    return Promise.all(urls.map(({ output, url }) => queueDepth(context, output, url)));
+  });
+
+  const pollerSecret = await context.optional('bunq-state-secret-arn', STACK_OUTPUTS.bunqStateSecretArn);
+  const poller =
+    outputs.size === 0 && pollerSecret === undefined
+      ? null
+      : await section(async () => {
+          if (pollerSecret === undefined) return { enabled: false as const };
+          const described = await context
+            .secretsManager()
+            .send(new DescribeSecretCommand({ SecretId: pollerSecret }));
+          return {
+            enabled: true as const,
+            stateSecretLastReadOn: described.LastAccessedDate?.toISOString().slice(0, 10) ?? null,
+            stateSecretLastChangedAt: described.LastChangedDate?.toISOString() ?? null,
+            precision: 'day' as const,
+            exactSource: `CloudWatch metric ${METRICS_NAMESPACE}/${RECOVERY_METRICS.heartbeat} (service=${SERVICE_NAMES.retryFailures})`,
+          };
+        });
+
+  const failed = [target, token, bunq, queues, poller].some((part) => part !== null && !part.ok);
+  const show = context.showUrl;
+  const lines: string[] = [];
+  if (context.stackName !== undefined) lines.push(`Stack ${context.stackName}`);
+  if (target !== null) {
+    lines.push(
+      target.ok
+        ? `Callback URL: ${show(target.value.url ?? `${target.value.baseUrl}<token>`)}`
+        : `Callback URL: ERROR ${target.error}`,
+    );
+  }
+  if (token !== null) {
+    lines.push(
+      !token.ok
+        ? `  token secret: ERROR ${token.error}`
+        : token.value.previousTokenValid
+          ? `  token: rotated; the previous token is still accepted until ${token.value.previousTokenValidUntil ?? 'further notice'}`
+          : '  token: one token valid (no rotation overlap running)',
+    );
+  }
+  if (bunq === null)
+    lines.push('bunq: skipped (no API key: BUNQ_API_KEY, --api-key, or a stack with failure recovery)');
+  else if (!bunq.ok) lines.push(`bunq: ERROR ${bunq.error}`);
+  else {
+    const { session, scope, filters, failures, pins } = bunq.value;
+    const ours = owner === null ? null : filters.filter((pair) => owner.owns(pair.target));
+    lines.push(`bunq ${session.baseUrl}, user ${session.userId}`);
+    lines.push(
+      `  filters, ${scopeLabel(scope)}: ${filters.length}${ours === null ? '' : ` (${ours.length} ours)`}`,
+    );
+    const width = Math.max(0, ...filters.map((pair) => pair.category.length));
+    for (const pair of filters) {
+      const note = owner === null ? '' : owner.owns(pair.target) ? '  (ours)' : '  (another integration)';
+      lines.push(`    ${pair.category.padEnd(width)} -> ${show(pair.target)}${note}`);
     }
-    if (poller !== null) {
+    lines.push(
+      `  failed callbacks bunq lists: ${failures.total}` +
+        (failures.ours === null ? '' : ` (${failures.ours} to our URL)`) +
+        (failures.total === 0
+          ? ''
+          : `, oldest ${failures.oldest}; by category ${Object.entries(failures.byCategory)
+              .map(([category, count]) => `${category} ${count}`)
+              .join(', ')}`),
+    );
+    lines.push(`  pinned certificates: ${pins.length === 0 ? 'none' : pins.length}`);
+    for (const pin of pins) lines.push(`    ${pinLine(pin)}`);
+  }
+  if (!queues.ok) lines.push(`Queues: ERROR ${queues.error}`);
+  else if (queues.value.length > 0) {
+    lines.push('Queues');
+    for (const queue of queues.value) {
       lines.push(
-        !poller.ok
-          ? `Failure poller: ERROR ${poller.error}`
-          : !poller.value.enabled
-            ? 'Failure poller: not enabled (the stack has no BunqStateSecretArn output)'
-            : `Failure poller: last read its state secret on ${poller.value.stateSecretLastReadOn ?? 'never'} ` +
-              `(day precision; the exact last run is the ${RECOVERY_METRICS.heartbeat} metric in CloudWatch)`,
+        `  ${queue.output}: ${queue.waiting} waiting, ${queue.inFlight} in flight${queue.delayed > 0 ? `, ${queue.delayed} delayed` : ''}`,
       );
     }
+  }
+  if (poller !== null) {
+    lines.push(
+      !poller.ok
+        ? `Failure poller: ERROR ${poller.error}`
+        : !poller.value.enabled
+          ? 'Failure poller: not enabled (the stack has no BunqStateSecretArn output)'
+          : `Failure poller: last read its state secret on ${poller.value.stateSecretLastReadOn ?? 'never'} ` +
+            `(day precision; the exact last run is the ${RECOVERY_METRICS.heartbeat} metric in CloudWatch)`,
+    );
+  }
 
-    const value = <T>(part: Section<T> | null, map: (value: T) => unknown) =>
-      part === null ? null : part.ok ? map(part.value) : { error: part.error };
-    return {
-      exitCode: failed ? EXIT.failure : EXIT.ok,
-      json: {
-        command: 'status',
-        stack: context.stackName ?? null,
-        callback: value(target, (t) => ({
-          url: t.url === undefined ? null : show(t.url),
-          baseUrl: t.baseUrl ?? null,
+  const value = <T>(part: Section<T> | null, map: (value: T) => unknown) =>
+    part === null ? null : part.ok ? map(part.value) : { error: part.error };
+  return {
+    exitCode: failed ? EXIT.failure : EXIT.ok,
+    json: {
+      command: 'status',
+      stack: context.stackName ?? null,
+      callback: value(target, (t) => ({
+        url: t.url === undefined ? null : show(t.url),
+        baseUrl: t.baseUrl ?? null,
+      })),
+      token: value(token, (t) => t),
+      bunq: value(bunq, (b) => ({
+        baseUrl: b.session.baseUrl,
+        userId: b.session.userId,
+        monetaryAccountId: b.scope.monetaryAccountId ?? null,
+        filters: b.filters.map((pair) => ({
+          category: pair.category,
+          target: show(pair.target),
+          ours: owner === null ? null : owner.owns(pair.target),
         })),
-        token: value(token, (t) => t),
-        bunq: value(bunq, (b) => ({
-          baseUrl: b.session.baseUrl,
-          userId: b.session.userId,
-          monetaryAccountId: b.scope.monetaryAccountId ?? null,
-          filters: b.filters.map((pair) => ({
-            category: pair.category,
-            target: show(pair.target),
-            ours: owner === null ? null : owner.owns(pair.target),
-          })),
-          failures: b.failures,
-          pinnedCertificateIds: b.pins.map((pin) => pin.id),
-          pinnedCertificates: b.pins,
-        })),
-        queues: value(queues, (q) => q),
-        poller: value(poller, (p) => p),
-      },
-      text: lines.join('\n'),
-    };
-  },
-};
+        failures: b.failures,
+        pinnedCertificateIds: b.pins.map((pin) => pin.id),
+        pinnedCertificates: b.pins,
+      })),
+      queues: value(queues, (q) => q),
+      poller: value(poller, (p) => p),
+    },
+    text: lines.join('\n'),
+  };
+}
+
+export const statusCommand = defineCommand('status', status, {
+  heartbeatMetric: RECOVERY_METRICS.heartbeat,
+  metricsNamespace: METRICS_NAMESPACE,
+  pollerService: SERVICE_NAMES.retryFailures,
+});

@@ -7,10 +7,10 @@
 import { primaryAmount } from '../../shared/bunq/callback/amount';
 import { CALLBACK_CATEGORIES } from '../../shared/bunq/callback/categories';
 import { resolveCallbackTarget } from '../callback-target';
-import type { Command, CommandOutput } from '../command';
+import type { CommandOutput } from '../command';
+import { defineCommand } from '../command-table';
 import type { CliContext } from '../context';
 import { EXIT, OperationError, UsageError } from '../errors';
-import { COMMON_OPTIONS, TARGET_OPTIONS } from '../options';
 import {
   type CallbackFixture,
   fixtureFor,
@@ -19,22 +19,6 @@ import {
   projectRoot,
   readFixture,
 } from '../trigger-fixtures';
-
-const OPTIONS = {
-  url: {
-    type: 'string',
-    value: '<url>',
-    env: 'BUNQ_CALLBACK_URL',
-    description:
-      'where to send it, token included: the URL `npm start` prints, or a deployed callback URL (default: --stack outputs CallbackBaseUrl + the token in TokenSecretArn)',
-  },
-  fixture: {
-    type: 'string',
-    value: '<file>',
-    description: 'send this bunq callback body instead of the project fixture for the category',
-  },
-  list: { type: 'boolean', description: 'list the categories and the fixture each one sends, then exit' },
-} as const;
 
 /** What an answer means for the sender, by status (the endpoint's contract). */
 function meaning(status: number): string {
@@ -82,122 +66,81 @@ async function targetUrl(context: CliContext): Promise<string> {
   return url.toString();
 }
 
-export const triggerCommand: Command = {
-  name: 'trigger',
-  summary: 'send a realistic bunq callback of one category to the local runtime or a deployed endpoint',
-  description:
-    'Sends one bunq callback of <CATEGORY> as bunq would: the project fixture for that category (or --fixture), ' +
-    'with a new object id and created/updated set to now, so the pipeline treats it as a new callback and ' +
-    'publishes an event. Prints the callback it sent, the answer and what the answer means. A deployed ' +
-    "endpoint accepts only bunq's source range: from your machine it answers 403 unless " +
-    'ingest.allowedSourceCidrs allows you.',
-  positional: { name: '<CATEGORY>', description: 'the bunq category, e.g. MUTATION (--list shows them all)' },
-  sections: [
-    { title: 'Options', options: OPTIONS },
-    {
-      title: 'Deployed endpoint',
-      options: {
-        'callback-url': TARGET_OPTIONS['callback-url'],
-        'callback-base-url': TARGET_OPTIONS['callback-base-url'],
-        'token-secret-arn': TARGET_OPTIONS['token-secret-arn'],
-        'allow-http': {
-          type: 'boolean',
-          description:
-            'accept an http:// callback URL from --callback-url or the stack (--url takes http anyway)',
-        },
-        'show-urls': TARGET_OPTIONS['show-urls'],
-      },
-    },
-    { title: 'Common', options: COMMON_OPTIONS },
-  ],
-  examples: [
-    "bunq-webhooks trigger MUTATION --url 'http://127.0.0.1:3000/callbacks/<token>'",
-    'bunq-webhooks trigger CARD_TRANSACTION_FAILED --url "$URL" --fixture my-callback.json',
-    'bunq-webhooks trigger PAYMENT --stack BunqWebhooks',
-    'bunq-webhooks trigger --list',
-  ],
-  exitCodes: [
-    '0  the endpoint answered 200 (accepted)',
-    '1  the endpoint refused it or could not be reached',
-    '2  no category, an unknown category without --fixture, or a bad URL',
-    '3  the fixture file does not exist',
-  ],
-  async run(context) {
-    const root = projectRoot();
-    const fixtures = projectFixtures(root);
-    if (context.flags.boolean('list')) return listing(fixtures);
-    const [category, ...extra] = context.positionals;
-    if (category === undefined || extra.length > 0) {
-      throw new UsageError(
-        'Give one category: bunq-webhooks trigger <CATEGORY> --url <url>, e.g. MUTATION (bunq-webhooks trigger --list shows them).',
-      );
-    }
-    if (!/^[A-Z][A-Z0-9_]*$/.test(category)) {
-      throw new UsageError(
-        `"${category}" is not a bunq category; they are capitals as bunq sends them (did you mean ${category.toUpperCase()}?).`,
-      );
-    }
-    const fixtureFile = context.flags.string('fixture');
-    const chosen =
-      fixtureFile === undefined
-        ? fixtureFor(category, fixtures)
-        : readFixture(fixtureFile, process.cwd(), '--fixture');
-    if (chosen === undefined) {
-      throw new UsageError(
-        `No fixture for ${category}: bunq documents no object for it. Pass --fixture <file> with a bunq callback body.`,
-      );
-    }
-    const fixture: CallbackFixture =
-      chosen.category === category
-        ? chosen
-        : { ...chosen, category, body: { NotificationUrl: { ...chosen.body.NotificationUrl, category } } };
-    const url = await targetUrl(context);
-    const fresh = freshCallback(fixture, url, context.now());
-    const object = (fresh.body.NotificationUrl.object as Record<string, unknown>)[fixture.objectType];
-    const amount = primaryAmount(fixture.objectType, object);
-    const what = `${category} ${fixture.objectType}${fresh.objectId === null ? '' : ` ${fresh.objectId}`}${amount === null ? '' : `, ${amount.value} ${amount.currency}`}`;
-    context.progress(`sending ${what} (from ${fixture.file})`);
+async function trigger(context: CliContext): Promise<CommandOutput> {
+  const root = projectRoot();
+  const fixtures = projectFixtures(root);
+  if (context.flags.boolean('list')) return listing(fixtures);
+  const [category, ...extra] = context.positionals;
+  if (category === undefined || extra.length > 0) {
+    throw new UsageError(
+      'Give one category: bunq-webhooks trigger <CATEGORY> --url <url>, e.g. MUTATION (bunq-webhooks trigger --list shows them).',
+    );
+  }
+  if (!/^[A-Z][A-Z0-9_]*$/.test(category)) {
+    throw new UsageError(
+      `"${category}" is not a bunq category; they are capitals as bunq sends them (did you mean ${category.toUpperCase()}?).`,
+    );
+  }
+  const fixtureFile = context.flags.string('fixture');
+  const chosen =
+    fixtureFile === undefined
+      ? fixtureFor(category, fixtures)
+      : readFixture(fixtureFile, process.cwd(), '--fixture');
+  if (chosen === undefined) {
+    throw new UsageError(
+      `No fixture for ${category}: bunq documents no object for it. Pass --fixture <file> with a bunq callback body.`,
+    );
+  }
+  const fixture: CallbackFixture =
+    chosen.category === category
+      ? chosen
+      : { ...chosen, category, body: { NotificationUrl: { ...chosen.body.NotificationUrl, category } } };
+  const url = await targetUrl(context);
+  const fresh = freshCallback(fixture, url, context.now());
+  const object = (fresh.body.NotificationUrl.object as Record<string, unknown>)[fixture.objectType];
+  const amount = primaryAmount(fixture.objectType, object);
+  const what = `${category} ${fixture.objectType}${fresh.objectId === null ? '' : ` ${fresh.objectId}`}${amount === null ? '' : `, ${amount.value} ${amount.currency}`}`;
+  context.progress(`sending ${what} (from ${fixture.file})`);
 
-    const started = Date.now();
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'bunq-webhooks-trigger' },
-        body: JSON.stringify(fresh.body),
-      });
-    } catch (error) {
-      const reason =
-        error instanceof Error
-          ? ((error.cause as Error | undefined)?.message ?? error.message)
-          : String(error);
-      throw new OperationError(
-        `POST ${context.showUrl(url)} failed: ${reason}. Is the endpoint running (npm start prints its URL)?`,
-        { cause: error },
-      );
-    }
-    const answer = (await response.text()).slice(0, 500);
-    const ms = Date.now() - started;
-    const ok = response.status === 200;
-    const json = {
-      command: 'trigger',
-      category,
-      eventType: fresh.body.NotificationUrl.event_type ?? null,
-      objectType: fixture.objectType,
-      objectId: fresh.objectId,
-      amount,
-      fixture: fixture.file,
-      url: context.showUrl(url),
-      status: response.status,
-      answer,
-      meaning: meaning(response.status),
-    };
-    const text = [
-      `POST ${context.showUrl(url)} -> ${response.status} ${response.statusText} (${ms} ms)`,
-      `  ${what}, updated ${fresh.time}`,
-      `  ${meaning(response.status)}`,
-      ...(ok || answer === '' ? [] : [`  answer: ${answer}`]),
-    ].join('\n');
-    return { json, text, exitCode: ok ? EXIT.ok : EXIT.failure };
-  },
-};
+  const started = Date.now();
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'bunq-webhooks-trigger' },
+      body: JSON.stringify(fresh.body),
+    });
+  } catch (error) {
+    const reason =
+      error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+    throw new OperationError(
+      `POST ${context.showUrl(url)} failed: ${reason}. Is the endpoint running (npm start prints its URL)?`,
+      { cause: error },
+    );
+  }
+  const answer = (await response.text()).slice(0, 500);
+  const ms = Date.now() - started;
+  const ok = response.status === 200;
+  const json = {
+    command: 'trigger',
+    category,
+    eventType: fresh.body.NotificationUrl.event_type ?? null,
+    objectType: fixture.objectType,
+    objectId: fresh.objectId,
+    amount,
+    fixture: fixture.file,
+    url: context.showUrl(url),
+    status: response.status,
+    answer,
+    meaning: meaning(response.status),
+  };
+  const text = [
+    `POST ${context.showUrl(url)} -> ${response.status} ${response.statusText} (${ms} ms)`,
+    `  ${what}, updated ${fresh.time}`,
+    `  ${meaning(response.status)}`,
+    ...(ok || answer === '' ? [] : [`  answer: ${answer}`]),
+  ].join('\n');
+  return { json, text, exitCode: ok ? EXIT.ok : EXIT.failure };
+}
+
+export const triggerCommand = defineCommand('trigger', trigger);

@@ -3,39 +3,26 @@
  * schedule, with the bunq state secret it signs in with.
  */
 import { Duration, SecretValue } from 'aws-cdk-lib';
-import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { API_KEY_PLACEHOLDER } from '../../shared/pipeline/recovery/state-guard';
 import { RETRY_FAILURES_ENV } from '../../shared/wiring/function-env';
-import {
-  METRIC_DIMENSIONS,
-  METRICS_NAMESPACE,
-  type RecoveryMetricName,
-  SERVICE_NAMES,
-} from '../../shared/wiring/metrics';
-import { functionEntry, PipelineFunction } from './pipeline-function';
+import { type RecoveryMetricName, SERVICE_NAMES } from '../../shared/wiring/metrics';
+import { pipelineMetric } from './monitoring-metrics';
+import { functionEntry } from './pipeline-function';
+import { type ScheduledFunctionSettings, scheduledFunction } from './scheduled-function';
 
 /** The poller's DynamoDB calls: look up arrivals and attempts, count attempts. Nothing more. */
 export const RECOVERY_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] as const;
-/** The poller reads the bunq state and writes back the installation and sessions it creates. */
-export const BUNQ_STATE_SECRET_ACTIONS = [
-  'secretsmanager:GetSecretValue',
-  'secretsmanager:PutSecretValue',
-] as const;
 
-export interface FailureRecoveryProps {
+/** The interval is between two polls; a poll takes less than the interval. */
+export interface FailureRecoveryProps extends ScheduledFunctionSettings {
   /** The dedupe table, where the normalizer records arrivals and the poller keeps its attempts. */
   readonly table: ITable;
-  /** Time between two polls. Between 1 minute and 1 day. */
-  readonly interval: Duration;
   /** Retries per failure before giving up on it. */
   readonly maxAttempts: number;
   /**
@@ -47,17 +34,6 @@ export interface FailureRecoveryProps {
   readonly bunqBaseUrl: string;
   /** How long a failure's attempt record lives after its last change. */
   readonly attemptTtl: Duration;
-  /** Memory of the function, in MiB. */
-  readonly memorySize: number;
-  /** Longest time one poll may take; less than {@link interval}. */
-  readonly timeout: Duration;
-  /** How long the function's log group keeps events. */
-  readonly logRetention: RetentionDays;
-  /**
-   * X-Ray tracing mode.
-   * @default Tracing.DISABLED
-   */
-  readonly tracing?: Tracing;
 }
 
 /**
@@ -79,17 +55,6 @@ export class FailureRecovery extends Construct {
 
   constructor(scope: Construct, id: string, props: FailureRecoveryProps) {
     super(scope, id);
-    const intervalSeconds = props.interval.toSeconds();
-    const intervalMinutes = intervalSeconds / 60;
-    if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1 || intervalMinutes > 1_440) {
-      throw new Error(
-        `FailureRecovery interval must be whole minutes from 1 to 1440; got ${props.interval.toHumanString()}.`,
-      );
-    }
-    if (props.timeout.toSeconds() >= props.interval.toSeconds()) {
-      throw new Error('FailureRecovery timeout must be less than the interval, so polls never overlap.');
-    }
-
     // The placeholder is not a secret; the operator's key replaces it outside CloudFormation, which leaves
     // the value alone as long as this template value does not change.
     this.stateSecret = new Secret(this, 'BunqState', {
@@ -98,15 +63,13 @@ export class FailureRecovery extends Construct {
       secretObjectValue: { apiKey: SecretValue.unsafePlainText(API_KEY_PLACEHOLDER) },
     });
 
-    const poller = new PipelineFunction(this, 'RetryFailures', {
+    const poller = scheduledFunction(this, 'RetryFailures', props, {
+      owner: 'FailureRecovery',
+      stateSecret: this.stateSecret,
+      scheduleDescription: (minutes) => `Polls bunq for failed callbacks every ${minutes} minute(s)`,
       entry: functionEntry('retry-failures'),
       description: 'Re-triggers the bunq callbacks bunq gave up on; gives up after the configured attempts',
       serviceName: SERVICE_NAMES.retryFailures,
-      memorySize: props.memorySize,
-      timeout: props.timeout,
-      logRetention: props.logRetention,
-      tracing: props.tracing,
-      reservedConcurrentExecutions: 1,
       environment: {
         [RETRY_FAILURES_ENV.bunqStateSecretArn]: this.stateSecret.secretArn,
         [RETRY_FAILURES_ENV.bunqBaseUrl]: props.bunqBaseUrl,
@@ -118,42 +81,13 @@ export class FailureRecovery extends Construct {
           : { [RETRY_FAILURES_ENV.certificateCheckHost]: props.certificateCheckHost }),
       },
     });
-    this.function = poller.function;
-
-    // A poll that is late by a whole interval is stale (the next one is due); a failed one is not retried
-    // by Lambda (the next one runs anyway).
-    this.function.configureAsyncInvoke({
-      retryAttempts: 0,
-      maxEventAge: Duration.seconds(Math.min(Math.max(props.interval.toSeconds(), 60), 21_600)),
-    });
-
-    poller.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: [...BUNQ_STATE_SECRET_ACTIONS],
-        resources: [this.stateSecret.secretArn],
-      }),
-    );
+    this.function = poller.pipelineFunction.function;
+    this.schedule = poller.schedule;
     props.table.grant(this.function, ...RECOVERY_TABLE_ACTIONS);
-
-    this.schedule = new Schedule(this, 'Schedule', {
-      description: `Polls bunq for failed callbacks every ${intervalMinutes} minute(s)`,
-      schedule: ScheduleExpression.rate(props.interval),
-      target: new LambdaInvoke(this.function, {
-        retryAttempts: 0,
-        maxEventAge: Duration.seconds(60),
-      }),
-    });
   }
 
   /** One of the function's metrics (namespace `BunqWebhooks`, dimension `service`), for alarms. */
   metric(name: RecoveryMetricName, options: MetricOptions = {}): Metric {
-    return new Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: name,
-      dimensionsMap: { [METRIC_DIMENSIONS.service]: SERVICE_NAMES.retryFailures },
-      statistic: 'Sum',
-      period: Duration.minutes(5),
-      ...options,
-    });
+    return pipelineMetric(SERVICE_NAMES.retryFailures, name, Duration.minutes(5)).with(options);
   }
 }

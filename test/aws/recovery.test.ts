@@ -3,7 +3,6 @@
  * stack keeps it: the bunq session in a real Secrets Manager secret, arrivals and attempts in a real DynamoDB
  * table (moto). One poll per invocation, as EventBridge Scheduler would run it.
  */
-import { createServer } from 'node:net';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
@@ -12,6 +11,7 @@ import type { RecoveryReport } from '../../shared/pipeline/recovery/recover-fail
 import { RETRY_FAILURES_ENV } from '../../shared/wiring/function-env';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../simulator/server';
 import { lambdaContext } from '../support/lambda';
+import { freePort } from '../support/runtime-process';
 import { type AwsClients, awsClients, describeAws, destroyClients, uniqueName } from './support/aws';
 import { CODE_FORMS, loadHandler } from './support/bundles';
 import { createPipelineResources } from './support/pipeline-resources';
@@ -29,12 +29,7 @@ describeAws.each(CODE_FORMS)('retry-failures (%s) on moto and the bunq simulator
   beforeAll(async () => {
     clients = awsClients();
     sim = await startBunqSimulator({ port: 0, retryIntervalMs: 20, rateLimits: false });
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    refusedTarget = `http://127.0.0.1:${address.port}/callbacks/token`;
+    refusedTarget = `http://127.0.0.1:${await freePort()}/callbacks/token`;
   });
   afterAll(async () => {
     await sim.stop();

@@ -10,46 +10,31 @@ import {
   signBytes,
 } from '../../shared/bunq/api/crypto';
 import { parsePipelineConfig } from '../../shared/config/pipeline-config';
-import { type RunningBunqSimulator, startBunqSimulator } from '../../simulator/server';
-import { distinctCallback, startTestRuntime, type TestRuntime } from './helpers';
+import { distinctCallback, simulatorControl, startedPerTest } from './helpers';
 
 jest.setTimeout(30_000);
 
-let simulator: RunningBunqSimulator | undefined;
-let local: TestRuntime | undefined;
+const start = startedPerTest();
 let bunqKeys: RsaKeyPair;
 let otherKeys: RsaKeyPair;
 beforeAll(async () => {
   [bunqKeys, otherKeys] = await Promise.all([generateRsaKeyPair(), generateRsaKeyPair()]);
 });
-afterEach(async () => {
-  await local?.dispose();
-  await simulator?.stop();
-  local = undefined;
-  simulator = undefined;
-});
 
 describe('callback signatures, enforced', () => {
   it('publishes what bunq signed and refuses the right token without a valid signature', async () => {
-    local = await startTestRuntime({
+    const local = await start.runtime({
       config: parsePipelineConfig({
         ingest: { callbackSignature: { mode: 'enforce', serverPublicKeyPem: bunqKeys.publicKeyPem } },
       }),
     });
-    const sim = await startBunqSimulator({
+    const sim = await start.simulator({
       port: 0,
       retryIntervalMs: 50,
       signCallbacks: true,
       keyPair: bunqKeys,
     });
-    simulator = sim;
-    const control = async (method: string, path: string, body?: unknown) => {
-      const answer = await fetch(`${sim.origin}/_simulator${path}`, {
-        method,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return (await answer.json()) as unknown;
-    };
+    const control = simulatorControl(sim.origin);
     const user = (await control('POST', '/users', {})) as { userId: number };
     await control('PUT', `/users/${user.userId}/notification-filters`, [
       { category: 'PARTNER_USER_PROVISION', notification_target: local.runtime.callbackUrl },

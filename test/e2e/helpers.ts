@@ -10,6 +10,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime';
 import { callbackEventDetailSchema } from '../../shared/contract/callback-event';
+import {
+  type RunningBunqSimulator,
+  type StartBunqSimulatorOptions,
+  startBunqSimulator,
+} from '../../simulator/server';
 
 export const FIXTURE_PATH = join(__dirname, '..', 'fixtures', 'partner-user-provision.json');
 /** The seed's PARTNER_USER_PROVISION body, byte for byte. */
@@ -128,5 +133,46 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
       await runtime.stop();
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Start functions for the bunq simulator and the test runtime whose results are stopped after each test
+ * (runtimes first, then simulators), so a failed test leaves nothing listening.
+ */
+export function startedPerTest(): {
+  simulator(options: StartBunqSimulatorOptions): Promise<RunningBunqSimulator>;
+  runtime(options?: Partial<LocalRuntimeOptions>): Promise<TestRuntime>;
+} {
+  const runtimes: TestRuntime[] = [];
+  const simulators: RunningBunqSimulator[] = [];
+  afterEach(async () => {
+    for (const local of runtimes.splice(0)) await local.dispose();
+    for (const simulator of simulators.splice(0)) await simulator.stop();
+  });
+  return {
+    async simulator(options) {
+      const simulator = await startBunqSimulator(options);
+      simulators.push(simulator);
+      return simulator;
+    },
+    async runtime(options) {
+      const local = await startTestRuntime(options);
+      runtimes.push(local);
+      return local;
+    },
+  };
+}
+
+/** Calls the simulator's control API (`/_simulator…`) and returns its JSON answer. */
+export function simulatorControl(
+  origin: string,
+): (method: string, path: string, body?: unknown) => Promise<unknown> {
+  return async (method, path, body) => {
+    const answer = await fetch(`${origin}/_simulator${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return (await answer.json()) as unknown;
   };
 }

@@ -3,67 +3,25 @@
  * clobbered filter set) and the local runtime with its reconciler pointed at it. The reconciler's clock is
  * the test's, moved past the grace period by hand; runs are triggered with `runOnce` (the schedule is a day).
  */
-import { createServer } from 'node:net';
 import type { LocalReconciler } from '../../local/reconciler';
-import { type RunningBunqSimulator, startBunqSimulator } from '../../simulator/server';
-import { startTestRuntime, TEST_TOKEN, type TestRuntime } from './helpers';
+import { paymentCallback } from '../support/fixtures';
+import { freePort, until } from '../support/runtime-process';
+import { startedPerTest, TEST_TOKEN } from './helpers';
 
 jest.setTimeout(30_000);
 
 const GRACE_MS = 10 * 60_000;
+const WAIT_MS = 15_000;
 const FOREIGN = 'https://other-integration.example/hook';
 
-let simulator: RunningBunqSimulator | undefined;
-let local: TestRuntime | undefined;
-afterEach(async () => {
-  await local?.dispose();
-  await simulator?.stop();
-  local = undefined;
-  simulator = undefined;
-});
+const start = startedPerTest();
 
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-function mutation(id: number) {
-  return {
-    NotificationUrl: {
-      target_url: 'https://placeholder.invalid/',
-      category: 'MUTATION',
-      event_type: 'MUTATION_RECEIVED',
-      object: {
-        Payment: {
-          id,
-          created: '2026-01-02 03:04:05.678901',
-          updated: '2026-01-02 03:04:05.678901',
-          monetary_account_id: 7,
-          amount: { value: `${id}.00`, currency: 'EUR' },
-          description: `payment ${id}`,
-        },
-      },
-    },
-  };
-}
+const mutation = (id: number) => paymentCallback({ id, value: `${id}.00`, description: `payment ${id}` });
 
 async function setup(repairFilters = false) {
-  const sim = await startBunqSimulator({ port: 0, retryIntervalMs: 20 });
-  simulator = sim;
+  const sim = await start.simulator({ port: 0, retryIntervalMs: 20 });
   const user = sim.simulator.createUser();
-  const port = await unusedPort();
+  const port = await freePort();
   const callbackUrl = `http://127.0.0.1:${port}/callbacks/${TEST_TOKEN}`;
   // What `register` would have set up, next to another integration's filter.
   sim.simulator.setNotificationFilters(user.id, [
@@ -71,7 +29,7 @@ async function setup(repairFilters = false) {
     { category: 'PAYMENT', notification_target: FOREIGN },
   ]);
   let offsetMs = 0;
-  local = await startTestRuntime({
+  const local = await start.runtime({
     port,
     bunqBaseUrl: sim.baseUrl,
     bunqApiKey: user.apiKey,
@@ -85,16 +43,20 @@ async function setup(repairFilters = false) {
   const reconciler = runtime.reconciler as LocalReconciler;
   expect(reconciler).toBeDefined();
   // The scheduled first run sets the cursor at the newest event (there is none yet).
-  await until('the first reconciler run', () => reconciler.stats().runs >= 1);
+  await until('the first reconciler run', () => reconciler.stats().runs >= 1, WAIT_MS);
   const handled = async () => {
     await sim.idle();
-    await until('the queue to drain', () => {
-      const queue = runtime.stats().queue;
-      return queue.visible === 0 && queue.inFlight === 0 && queue.delayed === 0;
-    });
+    await until(
+      'the queue to drain',
+      () => {
+        const queue = runtime.stats().queue;
+        return queue.visible === 0 && queue.inFlight === 0 && queue.delayed === 0;
+      },
+      WAIT_MS,
+    );
   };
   const events = async (objectId: number) =>
-    (await (local as TestRuntime).events()).filter((event) => event.detail.objectId === objectId);
+    (await local.events()).filter((event) => event.detail.objectId === objectId);
   return {
     sim,
     user,

@@ -5,10 +5,10 @@
  * bunq gave up on ends as exactly one event, and one whose target keeps failing is given up on
  * (`RetriesExhausted`).
  */
-import { createServer } from 'node:net';
 import { parsePipelineConfig } from '../../shared/config/pipeline-config';
-import { type RunningBunqSimulator, startBunqSimulator } from '../../simulator/server';
-import { startTestRuntime, TEST_TOKEN, type TestRuntime } from './helpers';
+import { paymentCallback } from '../support/fixtures';
+import { freePort, until } from '../support/runtime-process';
+import { simulatorControl, startedPerTest, TEST_TOKEN } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -16,67 +16,24 @@ const RETRY_INTERVAL_MS = 100;
 const POLL_INTERVAL_MS = 250;
 const MAX_ATTEMPTS = 2;
 
-let simulator: RunningBunqSimulator | undefined;
-let local: TestRuntime | undefined;
-afterEach(async () => {
-  await local?.dispose();
-  await simulator?.stop();
-  local = undefined;
-  simulator = undefined;
-});
+const start = startedPerTest();
 
-/** A loopback port nothing listens on (yet): bound by the OS, then released. */
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function payment(category: string, id: number) {
-  return {
-    NotificationUrl: {
-      target_url: 'https://placeholder.invalid/',
-      category,
-      event_type: `${category}_CREATED`,
-      object: {
-        Payment: {
-          id,
-          created: '2026-01-02 03:04:05.678901',
-          updated: '2026-01-02 03:04:05.678901',
-          monetary_account_id: 7,
-          amount: { value: `-${id}.00`, currency: 'EUR' },
-          description: `payment ${id}`,
-        },
-      },
-    },
-  };
-}
+const payment = (category: string, id: number) =>
+  paymentCallback({
+    id,
+    value: `-${id}.00`,
+    category,
+    eventType: `${category}_CREATED`,
+    description: `payment ${id}`,
+  });
 
 describe('failure recovery end to end', () => {
   it('turns every callback bunq gave up on into exactly one event, and gives up on one that keeps failing', async () => {
-    const sim = await startBunqSimulator({ port: 0, retryIntervalMs: RETRY_INTERVAL_MS });
-    simulator = sim;
-    const control = async (method: string, path: string, body?: unknown) => {
-      const answer = await fetch(`${sim.origin}/_simulator${path}`, {
-        method,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return (await answer.json()) as unknown;
-    };
+    const sim = await start.simulator({ port: 0, retryIntervalMs: RETRY_INTERVAL_MS });
+    const control = simulatorControl(sim.origin);
 
     // The runtime's address, not listening yet. PAYMENT callbacks go to a wrong token there: 403 for ever.
-    const port = await unusedPort();
+    const port = await freePort();
     const callbackUrl = `http://127.0.0.1:${port}/callbacks/${TEST_TOKEN}`;
     const wrongTokenUrl = `http://127.0.0.1:${port}/callbacks/${'x'.repeat(TEST_TOKEN.length)}`;
     const user = (await control('POST', '/users', {})) as { userId: number; apiKey: string };
@@ -96,7 +53,7 @@ describe('failure recovery end to end', () => {
     const failures = (await control('GET', `/users/${user.userId}/failures`)) as Array<{ object_id: number }>;
     expect(failures.map((failure) => failure.object_id).sort()).toEqual([101, 101, 102, 103, 104, 900]);
 
-    local = await startTestRuntime({
+    const local = await start.runtime({
       port,
       bunqBaseUrl: sim.baseUrl,
       bunqApiKey: user.apiKey,
@@ -106,10 +63,14 @@ describe('failure recovery end to end', () => {
     const runtime = local.runtime;
     expect(runtime.callbackUrl).toBe(callbackUrl);
 
-    await until('the MUTATION failures to be delivered and the PAYMENT one given up on', async () => {
-      const left = (await control('GET', `/users/${user.userId}/failures`)) as unknown[];
-      return runtime.stats().failurePoller?.retriesExhausted === 1 && left.length === 1;
-    });
+    await until(
+      'the MUTATION failures to be delivered and the PAYMENT one given up on',
+      async () => {
+        const left = (await control('GET', `/users/${user.userId}/failures`)) as unknown[];
+        return runtime.stats().failurePoller?.retriesExhausted === 1 && left.length === 1;
+      },
+      60_000,
+    );
     await runtime.stop();
 
     const events = await local.events();

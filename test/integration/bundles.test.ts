@@ -10,25 +10,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { SQSEvent } from 'aws-lambda';
 import { build } from 'esbuild';
 import { BUNDLE_FILE, esbuildOptions } from '../../infra/constructs/bundling';
 import { INGEST_ENV, NORMALIZE_ENV } from '../../shared/wiring/function-env';
+import {
+  type AwsClients,
+  awsClients,
+  createQueue,
+  destroyClients,
+  queueDepth,
+  receive,
+  waitFor,
+} from '../aws/support/aws';
 import { fixtureText } from '../support/fixtures';
 import { apiGatewayEvent, lambdaContext } from '../support/lambda';
 import { type Moto, startMoto } from '../support/moto';
@@ -70,50 +67,39 @@ async function invoke(bundle: string, env: Record<string, string>, event: unknow
   return JSON.parse(line.slice('ANSWER '.length));
 }
 
-async function receiveOne(sqs: SQSClient, queueUrl: string): Promise<Message> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MessageAttributeNames: ['All'],
-        AttributeNames: ['All'],
-        WaitTimeSeconds: 1,
-      }),
-    );
-    if (Messages?.[0] !== undefined) return Messages[0];
-  }
-  throw new Error(`nothing arrived on ${queueUrl}`);
-}
+/** The first message that arrives on the queue at `url`. */
+const receiveOne = (clients: AwsClients, url: string) =>
+  waitFor(
+    `a message on ${url}`,
+    async () => (await receive(clients.sqs, url, { max: 1, waitSeconds: 1 }))[0],
+  );
 
 describe('deployable bundles against moto', () => {
   let moto: Moto;
   let dir: string;
-  let sqs: SQSClient;
+  let clients: AwsClients;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bunq-bundles-'));
     moto = await startMoto();
-    sqs = new SQSClient({ endpoint: moto.endpoint, region, credentials });
+    clients = awsClients(moto.endpoint);
     for (const name of ['ingest', 'normalize']) {
       await build(esbuildOptions(join(ROOT, 'functions', `${name}.ts`), join(dir, name, BUNDLE_FILE)));
     }
   }, 120_000);
   afterAll(async () => {
-    sqs?.destroy();
+    if (clients !== undefined) destroyClients(clients);
     await moto?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('ingest: answers 200 only with the body on the queue, and 403 for a wrong token', async () => {
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'bundle-callbacks' }));
-    const secrets = new SecretsManagerClient({ endpoint: moto.endpoint, region, credentials });
-    const { ARN } = await secrets.send(
+    const { url: QueueUrl } = await createQueue(clients.sqs, 'bundle-callbacks');
+    const { ARN } = await clients.secrets.send(
       new CreateSecretCommand({ Name: 'bundle-token', SecretString: JSON.stringify({ token: TOKEN }) }),
     );
-    secrets.destroy();
     const env = {
       AWS_ENDPOINT_URL: moto.endpoint,
-      [INGEST_ENV.queueUrl]: QueueUrl as string,
+      [INGEST_ENV.queueUrl]: QueueUrl,
       [INGEST_ENV.tokenSecretArn]: ARN as string,
       [INGEST_ENV.allowedSourceCidrs]: '185.40.108.0/22',
       [INGEST_ENV.maxBodyBytes]: '1044480',
@@ -124,21 +110,16 @@ describe('deployable bundles against moto', () => {
     await expect(
       invoke(bundle, env, apiGatewayEvent({ token: TOKEN, body, sourceIp: '185.40.108.10' })),
     ).resolves.toMatchObject({ statusCode: 200 });
-    const message = await receiveOne(sqs, QueueUrl as string);
+    const message = await receiveOne(clients, QueueUrl);
     expect(message.Body).toBe(body);
     await expect(
       invoke(bundle, env, apiGatewayEvent({ token: `${TOKEN}x`, body, sourceIp: '185.40.108.10' })),
     ).resolves.toMatchObject({ statusCode: 403 });
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-    );
-    expect(Attributes?.ApproximateNumberOfMessages).toBe('0');
+    expect((await queueDepth(clients.sqs, QueueUrl)).visible).toBe(0);
   }, 120_000);
 
   it('normalize: publishes the queued callback as one event, delivered by a rule', async () => {
-    const config = { endpoint: moto.endpoint, region, credentials };
-    const dynamo = new DynamoDBClient(config);
-    const events = new EventBridgeClient(config);
+    const { dynamo, events } = clients;
     await dynamo.send(
       new CreateTableCommand({
         TableName: 'bundle-dedupe',
@@ -148,8 +129,8 @@ describe('deployable bundles against moto', () => {
       }),
     );
     await events.send(new CreateEventBusCommand({ Name: 'bundle-bus' }));
-    const { QueueUrl: targetUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'bundle-team' }));
-    const { QueueUrl: dlqUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'bundle-dlq' }));
+    const target = await createQueue(clients.sqs, 'bundle-team');
+    const { url: dlqUrl } = await createQueue(clients.sqs, 'bundle-dlq');
     await events.send(
       new PutRuleCommand({
         Name: 'all-bunq',
@@ -161,11 +142,9 @@ describe('deployable bundles against moto', () => {
       new PutTargetsCommand({
         Rule: 'all-bunq',
         EventBusName: 'bundle-bus',
-        Targets: [{ Id: 'team', Arn: `arn:aws:sqs:${region}:123456789012:bundle-team` }],
+        Targets: [{ Id: 'team', Arn: target.arn }],
       }),
     );
-    dynamo.destroy();
-    events.destroy();
     const body = fixtureText('mutation-payment');
     const event: SQSEvent = {
       Records: [
@@ -197,8 +176,8 @@ describe('deployable bundles against moto', () => {
         [NORMALIZE_ENV.dedupeTtlSeconds]: '259200',
         [NORMALIZE_ENV.eventBusName]: 'bundle-bus',
         [NORMALIZE_ENV.eventSource]: 'bunq',
-        [NORMALIZE_ENV.deadLetterQueueUrl]: dlqUrl as string,
-        [NORMALIZE_ENV.callbackQueueUrl]: targetUrl as string,
+        [NORMALIZE_ENV.deadLetterQueueUrl]: dlqUrl,
+        [NORMALIZE_ENV.callbackQueueUrl]: target.url,
         [NORMALIZE_ENV.retryBackoffBaseSeconds]: '10',
         [NORMALIZE_ENV.retryBackoffMaxSeconds]: '300',
         [NORMALIZE_ENV.claimCheckBucket]: 'bundle-claims',
@@ -207,7 +186,7 @@ describe('deployable bundles against moto', () => {
       event,
     );
     expect(answer).toEqual({ batchItemFailures: [] });
-    const delivered = JSON.parse((await receiveOne(sqs, targetUrl as string)).Body ?? '{}');
+    const delivered = JSON.parse((await receiveOne(clients, target.url)).Body ?? '{}');
     expect(delivered).toMatchObject({
       source: 'bunq',
       'detail-type': 'MUTATION',

@@ -2,7 +2,6 @@
  * The retry-failures handler against the bunq simulator (real signatures, pagination, the 100-id limit) and
  * dynalite: one poll at a time, so each step is deterministic.
  */
-import { createServer } from 'node:net';
 import { dynamoArrivalLog, dynamoArrivalRecorder } from '../../functions/commons/arrival-store';
 import { dynamoAttemptStore } from '../../functions/commons/attempt-store';
 import { createDedupeTable } from '../../functions/commons/dedupe-store';
@@ -13,6 +12,7 @@ import { API_KEY_PLACEHOLDER, guardPlaceholderApiKey } from '../../shared/pipeli
 import { type RunningBunqSimulator, startBunqSimulator } from '../../simulator/server';
 import { type LocalDynamo, startDynalite } from '../support/dynalite';
 import { capturingLogger, silentMetrics } from '../support/pipeline';
+import { freePort } from '../support/runtime-process';
 
 jest.setTimeout(60_000);
 
@@ -29,12 +29,7 @@ beforeAll(async () => {
     startDynalite(),
   ]);
   // Redeliveries go to a loopback port nothing listens on: refused at once, never leaving the machine.
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  refusedTarget = `http://127.0.0.1:${address.port}/callbacks/token`;
+  refusedTarget = `http://127.0.0.1:${await freePort()}/callbacks/token`;
 });
 afterAll(async () => {
   await sim.stop();

@@ -25,6 +25,35 @@ export function fixtureObject(name: FixtureName): Record<string, unknown> {
   return object;
 }
 
+/** A callback of a Payment as bunq sends it for MUTATION and PAYMENT, for the simulator to emit. */
+export function paymentCallback(payment: {
+  readonly id: number;
+  /** `amount.value`, e.g. "-12.00". */
+  readonly value: string;
+  readonly category?: string;
+  readonly eventType?: string;
+  readonly description?: string;
+}) {
+  const { id, value, category = 'MUTATION', eventType = 'MUTATION_RECEIVED', description } = payment;
+  return {
+    NotificationUrl: {
+      target_url: 'https://placeholder.invalid/',
+      category,
+      event_type: eventType,
+      object: {
+        Payment: {
+          id,
+          created: '2026-01-02 03:04:05.678901',
+          updated: '2026-01-02 03:04:05.678901',
+          monetary_account_id: 7,
+          amount: { value, currency: 'EUR' },
+          ...(description === undefined ? {} : { description }),
+        },
+      },
+    },
+  };
+}
+
 /** The seed's secrets that must never appear in a log line. */
 export const PARTNER_SECRETS = [
   'b967643d4c76956b550553a0ebd94f1024c734d0ebaefdca00d42d1f1bfae274',

@@ -5,8 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../bench/free-port';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -20,17 +20,7 @@ export interface RuntimeProcess {
   signal(signal: NodeJS.Signals): void;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 const groupAlive = (group: number): boolean => {
   try {
@@ -54,6 +44,15 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Polls `check` until it holds; fails after `timeoutMs` naming `what`. */
+export function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+): Promise<true> {
+  return waitFor(async () => ((await check()) ? true : undefined), timeoutMs, what);
 }
 
 /**

@@ -26,20 +26,20 @@ export const REGION = 'eu-west-1';
 /** moto's default account. */
 export const ACCOUNT_ID = '123456789012';
 
-const clientConfig = () => ({
-  endpoint: motoEndpoint as string,
+const clientConfig = (endpoint: string) => ({
+  endpoint,
   region: REGION,
   credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
 });
 
-/** One client of each kind the pipeline uses, all on moto. */
-export function awsClients() {
+/** One client of each kind the pipeline uses, all on moto (the tier's, or the one at `endpoint`). */
+export function awsClients(endpoint: string = motoEndpoint as string) {
   return {
-    sqs: new SQSClient(clientConfig()),
-    dynamo: new DynamoDBClient(clientConfig()),
-    events: new EventBridgeClient(clientConfig()),
-    s3: new S3Client({ ...clientConfig(), forcePathStyle: true }),
-    secrets: new SecretsManagerClient(clientConfig()),
+    sqs: new SQSClient(clientConfig(endpoint)),
+    dynamo: new DynamoDBClient(clientConfig(endpoint)),
+    events: new EventBridgeClient(clientConfig(endpoint)),
+    s3: new S3Client({ ...clientConfig(endpoint), forcePathStyle: true }),
+    secrets: new SecretsManagerClient(clientConfig(endpoint)),
   };
 }
 

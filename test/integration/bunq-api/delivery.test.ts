@@ -6,6 +6,7 @@
 import { BunqApiClient } from '../../../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../../../shared/bunq/api/state';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../../simulator/server';
+import { paymentCallback } from '../../support/fixtures';
 import { type Receiver, startReceiver } from './loopback';
 
 const RETRY_INTERVAL_MS = 20;
@@ -43,22 +44,7 @@ async function control(
   return { status: answer.status, json: await answer.json() };
 }
 
-const callback = {
-  NotificationUrl: {
-    target_url: 'https://placeholder.invalid/',
-    category: 'MUTATION',
-    event_type: 'MUTATION_RECEIVED',
-    object: {
-      Payment: {
-        id: 90210,
-        created: '2026-01-02 03:04:05.678901',
-        updated: '2026-01-02 03:04:05.678901',
-        monetary_account_id: 7,
-        amount: { value: '24.95', currency: 'EUR' },
-      },
-    },
-  },
-};
+const callback = paymentCallback({ id: 90210, value: '24.95' });
 
 describe('simulator callback delivery over loopback', () => {
   it('tries 6 times at the retry interval against a failing receiver, then lists one failure; a retry redelivers', async () => {

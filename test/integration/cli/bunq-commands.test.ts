@@ -42,9 +42,25 @@ afterAll(async () => {
   await sim.stop();
 });
 
-function newUser(): SimUser {
-  return sim.simulator.createUser();
+/** A new simulator user with these filters registered: [category, target] each. */
+function newUser(...filters: Array<[category: string, target: string]>): SimUser {
+  const user = sim.simulator.createUser();
+  if (filters.length > 0) {
+    sim.simulator.setNotificationFilters(
+      user.id,
+      filters.map(([category, target]) => ({ category, notification_target: target })),
+    );
+  }
+  return user;
 }
+
+/** Runs `command` against the simulator as `user`, with `args` after the bunq flags. */
+const cli = (user: SimUser, command: string, ...args: string[]) =>
+  runCli([command, ...bunqFlags(user), ...args], deps);
+
+/** `register` of our (http) callback URL for `categories`, as `user`. */
+const registerOurs = (user: SimUser, categories: string, ...args: string[]) =>
+  cli(user, 'register', '--callback-url', OURS, '--categories', categories, '--allow-http', ...args);
 
 const bunqFlags = (user: SimUser) => ['--bunq-base-url', sim.origin, '--api-key', user.apiKey];
 
@@ -65,20 +81,9 @@ const filterPosts = () =>
 
 describe('register and unregister', () => {
   it("keeps another integration's filter, reads bunq's list-shaped answer, and is idempotent", async () => {
-    const user = newUser();
-    sim.simulator.setNotificationFilters(user.id, [{ category: 'MUTATION', notification_target: FOREIGN }]);
+    const user = newUser(['MUTATION', FOREIGN]);
     const before = filterPosts().length;
-    const args = [
-      'register',
-      ...bunqFlags(user),
-      '--callback-url',
-      OURS,
-      '--categories',
-      'MUTATION,PAYMENT',
-      '--allow-http',
-    ];
-
-    const first = await runCli(args, deps);
+    const first = await registerOurs(user, 'MUTATION,PAYMENT');
     expect(first.code).toBe(0);
     expect(filtersOf(user)).toEqual([
       { category: 'MUTATION', target: OURS, account: null },
@@ -95,7 +100,7 @@ describe('register and unregister', () => {
     );
     expect(first.stdout).toContain('+ PAYMENT  -> http://127.0.0.1:3000/callbacks/nnnn…');
 
-    const again = await runCli([...args, '--json'], deps);
+    const again = await registerOurs(user, 'MUTATION,PAYMENT', '--json');
     expect(again.code).toBe(0);
     expect(filterPosts().length).toBe(before + 1);
     expect(again.json()).toMatchObject({
@@ -105,22 +110,9 @@ describe('register and unregister', () => {
   });
 
   it('--dry-run prints the change and writes nothing', async () => {
-    const user = newUser();
-    sim.simulator.setNotificationFilters(user.id, [{ category: 'PAYMENT', notification_target: FOREIGN }]);
+    const user = newUser(['PAYMENT', FOREIGN]);
     const before = filterPosts().length;
-    const result = await runCli(
-      [
-        'register',
-        ...bunqFlags(user),
-        '--callback-url',
-        OURS,
-        '--categories',
-        'MUTATION',
-        '--allow-http',
-        '--dry-run',
-      ],
-      deps,
-    );
+    const result = await registerOurs(user, 'MUTATION', '--dry-run');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('would add 1, would remove 0');
     expect(result.stdout).toContain('Dry run: nothing was written.');
@@ -131,10 +123,7 @@ describe('register and unregister', () => {
   it('refuses an http:// callback URL without --allow-http before any call to bunq (exit 4)', async () => {
     const user = newUser();
     const calls = sim.simulator.requestLog.length;
-    const result = await runCli(
-      ['register', ...bunqFlags(user), '--callback-url', OURS, '--categories', 'MUTATION'],
-      deps,
-    );
+    const result = await cli(user, 'register', '--callback-url', OURS, '--categories', 'MUTATION');
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('is not HTTPS');
     expect(result.stderr).toContain('--allow-http');
@@ -142,23 +131,12 @@ describe('register and unregister', () => {
   });
 
   it('unregister removes only ours (any token under the base URL); the foreign filter survives', async () => {
-    const user = newUser();
-    sim.simulator.setNotificationFilters(user.id, [
-      { category: 'MUTATION', notification_target: FOREIGN },
-      { category: 'MUTATION', notification_target: OURS },
-      { category: 'PAYMENT', notification_target: OLD },
-    ]);
-    const result = await runCli(
-      ['unregister', ...bunqFlags(user), '--callback-base-url', BASE, '--allow-http', '--json'],
-      deps,
-    );
+    const user = newUser(['MUTATION', FOREIGN], ['MUTATION', OURS], ['PAYMENT', OLD]);
+    const result = await cli(user, 'unregister', '--callback-base-url', BASE, '--allow-http', '--json');
     expect(result.code).toBe(0);
     expect(filtersOf(user)).toEqual([{ category: 'MUTATION', target: FOREIGN, account: null }]);
     expect((result.json().scopes as Array<{ removed: unknown[] }>)[0]?.removed).toHaveLength(2);
-    const again = await runCli(
-      ['unregister', ...bunqFlags(user), '--callback-base-url', BASE, '--allow-http'],
-      deps,
-    );
+    const again = await cli(user, 'unregister', '--callback-base-url', BASE, '--allow-http');
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('none of our filters registered, nothing written');
   });
@@ -169,20 +147,7 @@ describe('register and unregister', () => {
       { category: 'MUTATION', notification_target: FOREIGN },
       { category: 'MUTATION', notification_target: FOREIGN, monetaryAccountId: 77 },
     ]);
-    const result = await runCli(
-      [
-        'register',
-        ...bunqFlags(user),
-        '--callback-url',
-        OURS,
-        '--categories',
-        'MUTATION',
-        '--allow-http',
-        '--monetary-account',
-        '77',
-      ],
-      deps,
-    );
+    const result = await registerOurs(user, 'MUTATION', '--monetary-account', '77');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`user ${user.id}, monetary account 77: added 1`);
     expect(filtersOf(user)).toEqual([
@@ -193,16 +158,9 @@ describe('register and unregister', () => {
   });
 
   it('refuses a third URL for a category, as bunq would, and writes nothing (exit 4)', async () => {
-    const user = newUser();
-    sim.simulator.setNotificationFilters(user.id, [
-      { category: 'MUTATION', notification_target: FOREIGN },
-      { category: 'MUTATION', notification_target: 'https://second.example/hook' },
-    ]);
+    const user = newUser(['MUTATION', FOREIGN], ['MUTATION', 'https://second.example/hook']);
     const before = filterPosts().length;
-    const result = await runCli(
-      ['register', ...bunqFlags(user), '--callback-url', OURS, '--categories', 'MUTATION', '--allow-http'],
-      deps,
-    );
+    const result = await registerOurs(user, 'MUTATION');
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('at most 2 callback URLs per category');
     expect(filterPosts().length).toBe(before);
@@ -244,20 +202,13 @@ describe('429 from bunq', () => {
 
 describe('status', () => {
   it('shows our filters, the failures bunq lists (ours counted) and the pins', async () => {
-    const user = newUser();
-    sim.simulator.setNotificationFilters(user.id, [
-      { category: 'MUTATION', notification_target: FOREIGN },
-      { category: 'MUTATION', notification_target: OURS },
-    ]);
+    const user = newUser(['MUTATION', FOREIGN], ['MUTATION', OURS]);
     sim.simulator.seedFailures(user.id, [
       { category: 'MUTATION', notification_target: OURS },
       { category: 'MUTATION', notification_target: OURS },
       { category: 'MUTATION', notification_target: FOREIGN },
     ]);
-    const result = await runCli(
-      ['status', ...bunqFlags(user), '--callback-url', OURS, '--allow-http', '--json'],
-      deps,
-    );
+    const result = await cli(user, 'status', '--callback-url', OURS, '--allow-http', '--json');
     expect(result.code).toBe(0);
     expect(result.json().bunq).toMatchObject({
       userId: user.id,
@@ -268,7 +219,7 @@ describe('status', () => {
       failures: { total: 3, ours: 2, byCategory: { MUTATION: 3 } },
       pinnedCertificateIds: [],
     });
-    const text = await runCli(['status', ...bunqFlags(user), '--callback-url', OURS, '--allow-http'], deps);
+    const text = await cli(user, 'status', '--callback-url', OURS, '--allow-http');
     expect(text.stdout).toContain('failed callbacks bunq lists: 3 (2 to our URL)');
   });
 });
@@ -279,25 +230,17 @@ describe('rotate-token', () => {
   afterEach(() => secrets.reset());
 
   it('moves our categories to the new URL (old token replaced, foreign kept) after writing the secret', async () => {
-    const user = newUser();
-    sim.simulator.setNotificationFilters(user.id, [
-      { category: 'MUTATION', notification_target: FOREIGN },
-      { category: 'MUTATION', notification_target: OLD },
-      { category: 'PAYMENT', notification_target: OLD },
-    ]);
+    const user = newUser(['MUTATION', FOREIGN], ['MUTATION', OLD], ['PAYMENT', OLD]);
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: 'o'.repeat(43) }) });
     secrets.on(PutSecretValueCommand).resolves({});
-    const result = await runCli(
-      [
-        'rotate-token',
-        ...bunqFlags(user),
-        '--token-secret-arn',
-        TOKEN_SECRET,
-        '--callback-base-url',
-        BASE,
-        '--allow-http',
-      ],
-      deps,
+    const result = await cli(
+      user,
+      'rotate-token',
+      '--token-secret-arn',
+      TOKEN_SECRET,
+      '--callback-base-url',
+      BASE,
+      '--allow-http',
     );
     expect(result.code).toBe(0);
     const written = JSON.parse(
@@ -393,49 +336,40 @@ describe('pin-certificate and unpin', () => {
     expect(again.stdout).toContain(`already pinned for user ${user.id} (id ${json.id})`);
 
     const leafValidTo = new Date(new X509Certificate(leaf).validTo).toISOString();
-    const status = await runCli(['status', ...bunqFlags(user), '--json'], deps);
+    const status = await cli(user, 'status', '--json');
     expect(status.json().bunq).toMatchObject({
       pinnedCertificateIds: [json.id],
       pinnedCertificates: [
         { id: json.id, subject: 'CN=localhost', validTo: leafValidTo, daysToExpiry: expect.any(Number) },
       ],
     });
-    const statusText = await runCli(['status', ...bunqFlags(user)], deps);
+    const statusText = await cli(user, 'status');
     expect(statusText.stdout).toContain(`id ${json.id}: CN=localhost, expires ${leafValidTo} (`);
 
-    const unknown = await runCli(['unpin', ...bunqFlags(user), '--id', '999999'], deps);
+    const unknown = await cli(user, 'unpin', '--id', '999999');
     expect(unknown.code).toBe(3);
-    const unpin = await runCli(['unpin', ...bunqFlags(user), '--id', String(json.id)], deps);
+    const unpin = await cli(user, 'unpin', '--id', String(json.id));
     expect(unpin.code).toBe(0);
     expect(unpin.stdout).toContain(`Removed pin(s) ${json.id}`);
-    expect((await runCli(['unpin', ...bunqFlags(user), '--all'], deps)).stdout).toContain('Nothing pinned');
+    expect((await cli(user, 'unpin', '--all')).stdout).toContain('Nothing pinned');
   });
 
   it('refuses an untrusted chain unless --insecure, and AWS-managed hosts unless --force (exit 4)', async () => {
     const user = newUser();
-    const untrusted = await runCli(['pin-certificate', ...bunqFlags(user), '--host', host], deps);
+    const untrusted = await cli(user, 'pin-certificate', '--host', host);
     expect(untrusted.code).toBe(4);
     expect(untrusted.stderr).toContain('does not verify');
-    const insecure = await runCli(
-      ['pin-certificate', ...bunqFlags(user), '--host', host, '--insecure', '--dry-run'],
-      deps,
-    );
+    const insecure = await cli(user, 'pin-certificate', '--host', host, '--insecure', '--dry-run');
     expect(insecure.code).toBe(0);
     expect(insecure.stdout).toContain('Would pin this chain');
-    const aws = await runCli(
-      ['pin-certificate', ...bunqFlags(user), '--host', 'abc123.execute-api.eu-west-1.amazonaws.com'],
-      deps,
-    );
+    const aws = await cli(user, 'pin-certificate', '--host', 'abc123.execute-api.eu-west-1.amazonaws.com');
     expect(aws.code).toBe(4);
     expect(aws.stderr).toContain('AWS renews without notice');
   });
 
   it('pins a chain from --certificate-file', async () => {
     const user = newUser();
-    const result = await runCli(
-      ['pin-certificate', ...bunqFlags(user), '--certificate-file', join(FIXTURES, 'leaf.pem')],
-      deps,
-    );
+    const result = await cli(user, 'pin-certificate', '--certificate-file', join(FIXTURES, 'leaf.pem'));
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Pinned for user \d+ as id \d+/);
   });

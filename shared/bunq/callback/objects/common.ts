@@ -129,3 +129,21 @@ export const identity = {
   created: maybe(bunqTime),
   updated: maybe(bunqTime),
 };
+
+/**
+ * Who paid whom how much, and why: the fields a payment shares with the entries that make one
+ * (`PaymentRead`, `SchedulePaymentEntry`, `DraftPaymentEntry`).
+ */
+export const paymentParties = {
+  amount: maybe(bunqAmount),
+  alias: maybe(labelMonetaryAccount),
+  counterparty_alias: maybe(labelMonetaryAccount),
+  description: maybeString(),
+};
+
+/** Where a payment or a request ships and bills to, and where it was made (`PaymentRead`, `RequestInquiryRead`). */
+export const shippingAndPlace = {
+  address_shipping: maybe(address),
+  address_billing: maybe(address),
+  geolocation: maybe(geolocation),
+};

@@ -117,6 +117,8 @@ const chatMessageReaders = {
 
 const account = { movesMoney: false, description: topLevel.description, status: topLevel.status } as const;
 
+const counterpartyAndStatus = { counterparty: topLevel.counterparty, status: topLevel.status } as const;
+
 /**
  * The known object types, keyed as they appear under `NotificationUrl.object`. Aliases share a schema:
  * `ShareInviteBank*` and `ShareInviteMonetaryAccount*` (renamed in late 2020), `ScheduledPayment` and
@@ -174,17 +176,11 @@ export const BUNQ_OBJECTS = {
   ChatMessageAnnouncement: define({ schema: chatMessageVariantSchema, ...chatMessageReaders }),
   ChatMessageStatus: define({ schema: chatMessageVariantSchema, ...chatMessageReaders }),
   ChatMessageUser: define({ schema: chatMessageVariantSchema, ...chatMessageReaders }),
-  Invoice: define({
-    schema: invoiceSchema,
-    movesMoney: false,
-    counterparty: (o) => o.counterparty_alias,
-    status: (o) => o.status,
-  }),
+  Invoice: define({ schema: invoiceSchema, movesMoney: false, ...counterpartyAndStatus }),
   IdealMerchantTransaction: define({
     schema: idealMerchantTransactionSchema,
     movesMoney: true,
-    counterparty: (o) => o.counterparty_alias,
-    status: (o) => o.status,
+    ...counterpartyAndStatus,
   }),
   MonetaryAccount: define({
     schema: monetaryAccountSchema,
@@ -200,13 +196,13 @@ export const BUNQ_OBJECTS = {
   PartnerUserProvision: define({
     schema: partnerUserProvisionSchema,
     movesMoney: false,
-    status: (o) => o.status,
+    status: topLevel.status,
   }),
   UserInformationInquiry: define({
     schema: userInformationInquirySchema,
     movesMoney: false,
     description: (o) => o.title,
-    status: (o) => o.status,
+    status: topLevel.status,
   }),
 } as const;
 

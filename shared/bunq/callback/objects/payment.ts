@@ -4,18 +4,17 @@
  */
 import * as z from 'zod';
 import {
-  address,
   anyObject,
   attachments,
   bunqAmount,
   bunqId,
-  geolocation,
   identity,
-  labelMonetaryAccount,
   labelUser,
   maybe,
   maybeString,
+  paymentParties,
   requestReferences,
+  shippingAndPlace,
 } from './common';
 
 /** `PaymentRead`. `amount` is negative when money left `monetary_account_id`. */
@@ -23,10 +22,7 @@ export const paymentSchema = z
   .looseObject({
     ...identity,
     monetary_account_id: maybe(bunqId),
-    amount: maybe(bunqAmount),
-    alias: maybe(labelMonetaryAccount),
-    counterparty_alias: maybe(labelMonetaryAccount),
-    description: maybeString(),
+    ...paymentParties,
     type: maybeString(),
     sub_type: maybeString(),
     payment_arrival_expected: maybe(anyObject),
@@ -39,9 +35,7 @@ export const paymentSchema = z
     merchant_reference: maybeString(),
     batch_id: maybe(bunqId),
     scheduled_id: maybe(bunqId),
-    address_shipping: maybe(address),
-    address_billing: maybe(address),
-    geolocation: maybe(geolocation),
+    ...shippingAndPlace,
     request_reference_split_the_bill: maybe(requestReferences),
     balance_after_mutation: maybe(bunqAmount),
     payment_auto_allocate_instance: maybe(anyObject),
@@ -82,10 +76,7 @@ const schedule = z
 
 const draftPaymentEntry = z.looseObject({
   id: maybe(bunqId),
-  amount: maybe(bunqAmount),
-  alias: maybe(labelMonetaryAccount),
-  counterparty_alias: maybe(labelMonetaryAccount),
-  description: maybeString(),
+  ...paymentParties,
   merchant_reference: maybeString(),
   attachment: maybe(attachments),
   type: maybeString(),
@@ -114,10 +105,7 @@ export const scheduledPaymentSchema = z
     monetary_account_id: maybe(bunqId),
     payment: maybe(
       z.looseObject({
-        amount: maybe(bunqAmount),
-        alias: maybe(labelMonetaryAccount),
-        counterparty_alias: maybe(labelMonetaryAccount),
-        description: maybeString(),
+        ...paymentParties,
         attachment: maybe(attachments),
         merchant_reference: maybeString(),
       }),

@@ -14,6 +14,7 @@ import {
   maybe,
   maybeString,
   requestReferences,
+  shippingAndPlace,
 } from './common';
 
 /** `RequestInquiryRead`: a request for money this account sent. */
@@ -38,9 +39,7 @@ export const requestInquirySchema = z
     require_address: maybeString(),
     bunqme_share_url: maybeString(),
     redirect_url: maybeString(),
-    address_shipping: maybe(address),
-    address_billing: maybe(address),
-    geolocation: maybe(geolocation),
+    ...shippingAndPlace,
     reference_split_the_bill: maybe(anyObject),
   })
   .meta({ id: 'RequestInquiry', description: 'A bunq payment request sent (spec: RequestInquiryRead).' });

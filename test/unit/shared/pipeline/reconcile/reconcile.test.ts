@@ -3,11 +3,10 @@
  * failures), with a small in-process pipeline behind it: the normalize core, a dedupe set on `dedupKey`,
  * and the arrival log the normalizer writes. Time is the harness's manual clock.
  */
-import type { BunqApiClient } from '../../../../../shared/bunq/api/client';
-import { listEventsSince } from '../../../../../shared/bunq/api/events';
+import { reconcileBunqApi } from '../../../../../functions/commons/reconcile-bunq';
 import type { CallbackEventDetail, RecoveredBy } from '../../../../../shared/contract/callback-event';
 import { normalizeCallback } from '../../../../../shared/pipeline/normalize/normalize-callback';
-import type { ExpectedFilters, ReconcileBunqApi } from '../../../../../shared/pipeline/reconcile/ports';
+import type { ExpectedFilters } from '../../../../../shared/pipeline/reconcile/ports';
 import { reconcile } from '../../../../../shared/pipeline/reconcile/reconcile';
 import { MemoryRecoveryStore } from '../../../../support/recovery';
 import { createHarness, type Harness, mutationCallback } from '../../bunq/api/harness';
@@ -42,18 +41,6 @@ class Pipeline {
   }
 }
 
-function bunqApi(client: BunqApiClient): ReconcileBunqApi {
-  return {
-    getUserId: () => client.getUserId(),
-    listEventsSince: (userId, afterId, options) => listEventsSince(client, userId, afterId, options),
-    getNotificationFilterUrls: (userId, account) => client.getNotificationFilterUrls(userId, account),
-    setNotificationFilterUrls: (userId, filters, account) =>
-      client.setNotificationFilterUrls(userId, filters, account),
-    listNotificationFilterFailures: (userId) => client.listNotificationFilterFailures(userId),
-    retryNotificationFilterFailures: (userId, ids) => client.retryNotificationFilterFailures(userId, ids),
-  };
-}
-
 async function setup(categories: readonly string[] = ['MUTATION'], target: string | null = OURS) {
   const pipeline = new Pipeline();
   let deliver = true;
@@ -81,7 +68,7 @@ async function setup(categories: readonly string[] = ['MUTATION'], target: strin
   };
   const run = (repairFilters = false) =>
     reconcile({
-      bunq: bunqApi(harness.client),
+      bunq: reconcileBunqApi(harness.client),
       arrivals: pipeline.arrivals,
       cursors: {
         load: async (userId) => cursors.get(userId) ?? null,
