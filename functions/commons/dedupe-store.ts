@@ -1,15 +1,22 @@
 /**
- * The dedupe store: Powertools Idempotency's DynamoDB persistence layer on the dedupe table. A callback's
- * record is claimed IN_PROGRESS (with an expiry tied to the Lambda's remaining time, so a crash frees it) and
- * marked COMPLETED only after its event was published.
+ * The dedupe store on DynamoDB (`shared/pipeline/normalize/dedupe.ts`): a claim item per callback
+ * (`status` CLAIMED, its `batch`, `in_progress_expiration` in ms, TTL `expiration`) and one item per batch
+ * listing the published keys with their event ids. Item ids and attribute names are Powertools
+ * Idempotency's, so its COMPLETED markers (and claims in flight at an upgrade) keep working.
  */
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
   CreateTableCommand,
+  DeleteItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
   ResourceInUseException,
+  UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { ClaimWrite, DedupeStore, StoredClaim } from '../../shared/pipeline/normalize/dedupe';
 import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/wiring/function-env';
 
 export interface DedupeStoreOptions {
@@ -17,13 +24,145 @@ export interface DedupeStoreOptions {
   readonly client: DynamoDBClient;
 }
 
-export function createDedupeStore(options: DedupeStoreOptions): DynamoDBPersistenceLayer {
-  return new DynamoDBPersistenceLayer({
-    tableName: options.tableName,
-    keyAttr: DEDUPE_TABLE_KEY,
-    expiryAttr: DEDUPE_TABLE_TTL_ATTRIBUTE,
-    awsSdkV3Client: options.client,
+type Item = Record<string, AttributeValue>;
+const S = (value: string): AttributeValue => ({ S: value });
+const N = (value: number): AttributeValue => ({ N: String(value) });
+const ATTRIBUTES: Record<string, string> = {
+  id: DEDUPE_TABLE_KEY,
+  exp: DEDUPE_TABLE_TTL_ATTRIBUTE,
+  status: 'status',
+  batch: 'batch',
+  ipe: 'in_progress_expiration',
+};
+/** `#name` placeholders for the attributes an expression uses (DynamoDB refuses unused ones). */
+const names = (...used: string[]) =>
+  Object.fromEntries(used.map((name) => [`#${name}`, ATTRIBUTES[name] ?? name]));
+/** Batch items list keys without the prefix all record keys share (fewer bytes: one write unit at 10). */
+const KEY_PREFIX = 'bunq-callback#';
+const short = (key: string) => (key.startsWith(KEY_PREFIX) ? key.slice(KEY_PREFIX.length) : key);
+const batchId = (batch: string) => `bunq-callback-batch#${batch}`;
+const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
+
+function heldBy(item: Item | undefined, nowMs: number): StoredClaim {
+  const status = item?.status?.S;
+  if (status === 'COMPLETED') {
+    const legacy =
+      item?.data?.S === undefined ? undefined : (JSON.parse(item.data.S) as { eventId?: string });
+    return { state: 'completed', eventId: item?.eventId?.S ?? legacy?.eventId ?? null };
+  }
+  // A Powertools claim (INPROGRESS) has no batch; one that vanished meanwhile is retried as in progress.
+  const until = Number(item?.in_progress_expiration?.N ?? nowMs);
+  return { state: 'claimed', batch: item?.batch?.S ?? null, inProgressUntilMs: until };
+}
+
+export function createDedupeStore({ tableName, client }: DedupeStoreOptions): DedupeStore {
+  const key = (id: string): Item => ({ [DEDUPE_TABLE_KEY]: S(id) });
+  const claimItem = (write: ClaimWrite): Item => ({
+    ...key(write.key),
+    status: S('CLAIMED'),
+    batch: S(write.batch),
+    in_progress_expiration: N(write.inProgressUntilMs),
+    [DEDUPE_TABLE_TTL_ATTRIBUTE]: N(write.expiresAtSeconds),
   });
+  const get = async (id: string) =>
+    (await client.send(new GetItemCommand({ TableName: tableName, Key: key(id), ConsistentRead: true })))
+      .Item;
+
+  return {
+    async claim(write, nowMs) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: claimItem(write),
+            ConditionExpression:
+              'attribute_not_exists(#id) OR #exp < :nowS OR (#status = :legacy AND #ipe < :nowMs)',
+            ExpressionAttributeNames: names('id', 'exp', 'status', 'ipe'),
+            ExpressionAttributeValues: {
+              ':nowS': N(Math.floor(nowMs / 1_000)),
+              ':nowMs': N(nowMs),
+              ':legacy': S('INPROGRESS'),
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return null;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        return heldBy(error.Item ?? (await get(write.key)), nowMs);
+      }
+    },
+    async takeOver(write, from) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: claimItem(write),
+            ConditionExpression: '#status = :claimed AND #batch = :from',
+            ExpressionAttributeNames: names('status', 'batch'),
+            ExpressionAttributeValues: { ':claimed': S('CLAIMED'), ':from': S(from) },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+    async readBatch(batch) {
+      const item = await get(batchId(batch));
+      if (item === undefined || Number(item.expiration?.N) < Date.now() / 1_000) return undefined;
+      const listed = Object.entries(item.published?.M ?? {});
+      return new Map(listed.map(([name, value]) => [`${KEY_PREFIX}${name}`, value.S ?? '']));
+    },
+    async release(recordKey, batch) {
+      try {
+        await client.send(
+          new DeleteItemCommand({
+            TableName: tableName,
+            Key: key(recordKey),
+            ConditionExpression: '#batch = :batch',
+            ExpressionAttributeNames: names('batch'),
+            ExpressionAttributeValues: { ':batch': S(batch) },
+          }),
+        );
+      } catch (error) {
+        // Another copy took the claim over: it is no longer ours to release.
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+    async commitBatch(batch, published, expiresAtSeconds) {
+      const listed = Object.fromEntries(published.map((one) => [short(one.key), S(one.eventId)]));
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            ...key(batchId(batch)),
+            status: S('BATCH'),
+            published: { M: listed },
+            [DEDUPE_TABLE_TTL_ATTRIBUTE]: N(expiresAtSeconds),
+          },
+        }),
+      );
+    },
+    async complete(published, batch, expiresAtSeconds) {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: key(published.key),
+          UpdateExpression: 'SET #status = :completed, eventId = :eventId, #exp = :exp REMOVE #batch, #ipe',
+          ConditionExpression: '#batch = :batch',
+          ExpressionAttributeNames: names('status', 'exp', 'batch', 'ipe'),
+          ExpressionAttributeValues: {
+            ':completed': S('COMPLETED'),
+            ':eventId': S(published.eventId),
+            ':exp': N(expiresAtSeconds),
+            ':batch': S(batch),
+          },
+        }),
+      );
+    },
+  };
 }
 
 /**
@@ -52,6 +191,6 @@ export async function createDedupeTable(client: DynamoDBClient, tableName: strin
       }),
     );
   } catch {
-    // dynalite does not implement TTL; DynamoDB does. Expiry is also checked on read by Powertools.
+    // dynalite does not implement TTL; DynamoDB does. Expiry is also checked on every claim and read.
   }
 }
