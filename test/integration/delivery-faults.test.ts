@@ -1,32 +1,30 @@
 /**
- * Fault injection around the batch-commit dedupe store, against dynalite where it can play the part: a crash
- * or a failed commit between publish and marker may repeat an event but never loses one; a failed batch
- * commit falls back to one marker per record; concurrent copies publish once; expired records free their
- * key; markers Powertools Idempotency wrote before keep holding; an unavailable or throttled DynamoDB holds
- * records back for redelivery and publishes nothing unmarked.
+ * Fault injection around the dedupe store against dynalite: the batch-commit cases of
+ * `test/support/dedupe-cases.ts`, and an unavailable or throttled DynamoDB holding records back for
+ * redelivery and publishing nothing unmarked.
  */
 import {
   DynamoDBClient,
   ProvisionedThroughputExceededException,
   PutItemCommand,
-  ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createDedupeStore } from '../../functions/commons/dedupe-store';
-import { type DedupeStore, dedupeRecordKey } from '../../shared/pipeline/normalize/dedupe';
+import type { DedupeStore } from '../../shared/pipeline/normalize/dedupe';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
+import { dedupeStoreCases } from '../support/dedupe-cases';
 import { useDynalite } from '../support/dynalite';
-import { type FixtureName, fixtureText } from '../support/fixtures';
+import { fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';
 import { normalizeHandlerOver, RecordingBus } from '../support/pipeline';
 
 const db = useDynalite('faults');
 
-const record = (name: FixtureName = 'mutation-payment'): SQSRecord =>
+const record = (): SQSRecord =>
   sqsRecord(
     encodeQueuedCallback({
-      body: Buffer.from(fixtureText(name)),
+      body: Buffer.from(fixtureText('mutation-payment')),
       receivedAt: '2026-01-01T00:00:00.000Z',
       sourceIp: '185.40.108.1',
       requestId: 'r',
@@ -35,169 +33,15 @@ const record = (name: FixtureName = 'mutation-payment'): SQSRecord =>
 const batch = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
 function handlerWith(dedupe: DedupeStore, bus = new RecordingBus()) {
-  const { handler, lines } = normalizeHandlerOver({ dedupe, dedupeTtlSeconds: 86_400, bus });
-  return { handler, bus, lines };
+  const { handler } = normalizeHandlerOver({ dedupe, dedupeTtlSeconds: 86_400, bus });
+  return { handler, bus };
 }
 
-/** The store on a fresh table, with its batch commit (and optionally its per-record fallback) failing. */
-async function failingCommits(fallbackFails: boolean) {
-  const tableName = await db.freshTable();
-  const store = createDedupeStore({ tableName, client: db.dynamo.client });
-  const failing: DedupeStore = {
-    ...store,
-    commitBatch: async () => {
-      throw new Error('batch item write failed');
-    },
-    complete: fallbackFails
-      ? async () => {
-          throw new Error('process died before the marker was written');
-        }
-      : store.complete,
-  };
-  return { tableName, store, failing };
-}
-
-const items = async (tableName: string) =>
-  (await db.dynamo.client.send(new ScanCommand({ TableName: tableName }))).Items ?? [];
-
-/** Waits until the claim's in-progress expiry (its invocation's deadline) has passed. */
-async function deadlinePassed(tableName: string): Promise<void> {
-  const [claim] = (await items(tableName)).filter((item) => item.status?.S === 'CLAIMED');
-  const until = Number(claim?.in_progress_expiration?.N);
-  expect(Number.isFinite(until)).toBe(true);
-  while (Date.now() <= until) await new Promise((resolve) => setImmediate(resolve));
-}
+describe('batch-commit dedupe on dynalite', () => {
+  dedupeStoreCases({ client: () => db.dynamo.client, freshTable: () => db.freshTable() });
+});
 
 describe('delivery under faults', () => {
-  it('commits a batch in one item beside its claims', async () => {
-    const tableName = await db.freshTable();
-    const { handler, bus } = handlerWith(createDedupeStore({ tableName, client: db.dynamo.client }));
-    const names: FixtureName[] = ['mutation-payment', 'request-inquiry', 'card-transaction'];
-    const result = await handler(batch(...names.map((name) => record(name))), lambdaContext());
-    expect(result.batchItemFailures).toEqual([]);
-    expect(bus.published).toHaveLength(3);
-    const stored = await items(tableName);
-    expect(stored.map((item) => item.status?.S).sort()).toEqual(['BATCH', 'CLAIMED', 'CLAIMED', 'CLAIMED']);
-    const batchItem = stored.find((item) => item.status?.S === 'BATCH');
-    expect(Object.keys(batchItem?.published?.M ?? {})).toHaveLength(3);
-    // The redelivery reads the batch item: suppressed, nothing published again.
-    expect((await handler(batch(record('request-inquiry')), lambdaContext())).batchItemFailures).toEqual([]);
-    expect(bus.published).toHaveLength(3);
-  });
-
-  it('falls back to one marker per record when the batch commit fails, and the redelivery publishes nothing', async () => {
-    const { tableName, failing } = await failingCommits(false);
-    const { handler, bus } = handlerWith(failing);
-    const message = record();
-    expect((await handler(batch(message), lambdaContext())).batchItemFailures).toEqual([]);
-    expect((await items(tableName)).map((item) => item.status?.S)).toEqual(['COMPLETED']);
-    expect((await handler(batch(message), lambdaContext())).batchItemFailures).toEqual([]);
-    expect(bus.published).toHaveLength(1);
-  });
-
-  it('may repeat, but never loses, an event when no marker could be committed after its publish', async () => {
-    const { tableName, store, failing } = await failingCommits(true);
-    const bus = new RecordingBus();
-    const message = record();
-    // The invocation's claim expires with its deadline (the Lambda timeout, shorter than the visibility timeout).
-    const first = await handlerWith(failing, bus).handler(
-      batch(message),
-      lambdaContext({ remainingMs: 100 }),
-    );
-    expect(bus.published).toHaveLength(1);
-    expect(first.batchItemFailures).toEqual([{ itemIdentifier: message.messageId }]);
-
-    // Redelivered before the deadline: the claim is live, so it waits (retried, not published).
-    const { handler } = handlerWith(store, bus);
-    expect((await handler(batch(message), lambdaContext())).batchItemFailures).toHaveLength(1);
-    expect(bus.published).toHaveLength(1);
-
-    // After the deadline with no batch item, the copy takes the claim over and publishes again.
-    await deadlinePassed(tableName);
-    expect((await handler(batch(message), lambdaContext())).batchItemFailures).toEqual([]);
-    expect(bus.published).toHaveLength(2);
-
-    // From now on the marker holds.
-    await handler(batch(message), lambdaContext());
-    expect(bus.published).toHaveLength(2);
-  });
-
-  it('publishes a callback whose invocation died between claim and publish, once its deadline passed', async () => {
-    const tableName = await db.freshTable();
-    const store = createDedupeStore({ tableName, client: db.dynamo.client });
-    const bus = new RecordingBus();
-    // A publisher that never answers: the process died before (or while) publishing.
-    const dead = normalizeHandlerOver({
-      dedupe: store,
-      dedupeTtlSeconds: 86_400,
-      bus: Object.assign(new RecordingBus(), { publish: () => new Promise<never>(() => undefined) }),
-    });
-    const message = record();
-    void dead.handler(batch(message), lambdaContext({ remainingMs: 100 }));
-    while ((await items(tableName)).length === 0) await new Promise((resolve) => setImmediate(resolve));
-    await deadlinePassed(tableName);
-    const { handler } = handlerWith(store, bus);
-    expect((await handler(batch(message), lambdaContext())).batchItemFailures).toEqual([]);
-    expect(bus.published).toHaveLength(1);
-  });
-
-  it('publishes once when eight invocations race on copies of one callback', async () => {
-    const tableName = await db.freshTable();
-    const { handler, bus } = handlerWith(createDedupeStore({ tableName, client: db.dynamo.client }));
-    const pending = new Set(Array.from({ length: 8 }, () => record('request-inquiry')));
-    // Copies that lost to a live claim are redelivered until each finds the committed batch.
-    while (pending.size > 0) {
-      const results = await Promise.all([...pending].map((copy) => handler(batch(copy), lambdaContext())));
-      results.forEach((result, index) => {
-        if (result.batchItemFailures.length === 0) pending.delete([...pending][index] as SQSRecord);
-      });
-    }
-    expect(bus.published).toHaveLength(1);
-  });
-
-  it('frees the key of an expired marker and of an expired batch (DynamoDB TTL deletes lazily)', async () => {
-    const tableName = await db.freshTable();
-    const { handler, bus } = handlerWith(createDedupeStore({ tableName, client: db.dynamo.client }));
-    const message = record();
-    await handler(batch(message), lambdaContext());
-    const past = { N: String(Math.floor(Date.now() / 1_000) - 1) };
-    for (const item of await items(tableName)) {
-      await db.dynamo.client.send(
-        new PutItemCommand({ TableName: tableName, Item: { ...item, expiration: past } }),
-      );
-    }
-    expect((await handler(batch(message), lambdaContext())).batchItemFailures).toEqual([]);
-    expect(bus.published).toHaveLength(2);
-  });
-
-  it('keeps suppressing a callback that Powertools Idempotency marked COMPLETED before the upgrade', async () => {
-    // The callback's dedupe key, from publishing it once elsewhere.
-    const elsewhere = handlerWith(
-      createDedupeStore({ tableName: await db.freshTable(), client: db.dynamo.client }),
-    );
-    await elsewhere.handler(batch(record()), lambdaContext());
-    const { dedupKey } = elsewhere.bus.details()[0] as { dedupKey: string };
-    // What Powertools wrote: `bunq-callback#` + MD5 (base64) of the JSON of the key, the response as JSON.
-    const id = dedupeRecordKey(dedupKey);
-    expect(id).toMatch(/^bunq-callback#[A-Za-z0-9+/]{22}==$/);
-    const tableName = await db.freshTable();
-    await db.dynamo.client.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: {
-          id: { S: id },
-          status: { S: 'COMPLETED' },
-          data: { S: '{"eventId":"evt-legacy"}' },
-          expiration: { N: String(Math.floor(Date.now() / 1_000) + 3_600) },
-        },
-      }),
-    );
-    const { handler, bus, lines } = handlerWith(createDedupeStore({ tableName, client: db.dynamo.client }));
-    expect((await handler(batch(record()), lambdaContext())).batchItemFailures).toEqual([]);
-    expect(bus.published).toHaveLength(0);
-    expect(lines.find((line) => line.includes('duplicate callback suppressed'))).toContain('evt-legacy');
-  });
-
   it('publishes nothing while DynamoDB is unreachable, and the redelivery publishes once it is back', async () => {
     const unreachable = new DynamoDBClient({
       endpoint: 'http://127.0.0.1:9',
