@@ -5,54 +5,29 @@
  * Idempotency's, so its COMPLETED markers (and claims in flight at an upgrade) keep working.
  */
 import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  CreateTableCommand,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  ResourceInUseException,
   UpdateItemCommand,
-  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { ClaimWrite, DedupeStore, StoredClaim } from '../../shared/pipeline/normalize/dedupe';
+import type { ClaimWrite, DedupeStore } from '../../shared/pipeline/normalize/dedupe';
 import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/wiring/function-env';
+import {
+  batchId,
+  heldBy,
+  type Item,
+  isConditionFailure,
+  KEY_PREFIX,
+  N,
+  names,
+  S,
+  short,
+} from './dedupe-items';
 
 export interface DedupeStoreOptions {
   readonly tableName: string;
   readonly client: DynamoDBClient;
-}
-
-type Item = Record<string, AttributeValue>;
-const S = (value: string): AttributeValue => ({ S: value });
-const N = (value: number): AttributeValue => ({ N: String(value) });
-const ATTRIBUTES: Record<string, string> = {
-  id: DEDUPE_TABLE_KEY,
-  exp: DEDUPE_TABLE_TTL_ATTRIBUTE,
-  status: 'status',
-  batch: 'batch',
-  ipe: 'in_progress_expiration',
-};
-/** `#name` placeholders for the attributes an expression uses (DynamoDB refuses unused ones). */
-const names = (...used: string[]) =>
-  Object.fromEntries(used.map((name) => [`#${name}`, ATTRIBUTES[name] ?? name]));
-/** Batch items list keys without the prefix all record keys share (fewer bytes: one write unit at 10). */
-const KEY_PREFIX = 'bunq-callback#';
-const short = (key: string) => (key.startsWith(KEY_PREFIX) ? key.slice(KEY_PREFIX.length) : key);
-const batchId = (batch: string) => `bunq-callback-batch#${batch}`;
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
-
-function heldBy(item: Item | undefined, nowMs: number): StoredClaim {
-  const status = item?.status?.S;
-  if (status === 'COMPLETED') {
-    const legacy =
-      item?.data?.S === undefined ? undefined : (JSON.parse(item.data.S) as { eventId?: string });
-    return { state: 'completed', eventId: item?.eventId?.S ?? legacy?.eventId ?? null };
-  }
-  // A Powertools claim (INPROGRESS) has no batch; one that vanished meanwhile is retried as in progress.
-  const until = Number(item?.in_progress_expiration?.N ?? nowMs);
-  return { state: 'claimed', batch: item?.batch?.S ?? null, inProgressUntilMs: until };
 }
 
 export function createDedupeStore({ tableName, client }: DedupeStoreOptions): DedupeStore {
@@ -163,34 +138,4 @@ export function createDedupeStore({ tableName, client }: DedupeStoreOptions): De
       );
     },
   };
-}
-
-/**
- * Creates the dedupe table as the CDK stack does (for the local runtime and tests on dynalite). Succeeds if
- * it exists already.
- */
-export async function createDedupeTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: DEDUPE_TABLE_KEY, AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: DEDUPE_TABLE_KEY, KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ResourceInUseException) return;
-    throw error;
-  }
-  try {
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: DEDUPE_TABLE_TTL_ATTRIBUTE, Enabled: true },
-      }),
-    );
-  } catch {
-    // dynalite does not implement TTL; DynamoDB does. Expiry is also checked on every claim and read.
-  }
 }

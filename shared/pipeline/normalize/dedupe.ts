@@ -71,8 +71,11 @@ export type ClaimOutcome =
  * Powertools Idempotency gave them (`keyPrefix` `bunq-callback`), so markers written before this store
  * replaced it still suppress their callbacks.
  */
+export const RECORD_KEY_PREFIX = 'bunq-callback#';
+
+/** The record key of a callback's dedupe key (see {@link RECORD_KEY_PREFIX}). */
 export function dedupeRecordKey(dedupKey: string): string {
-  return `bunq-callback#${createHash('md5').update(JSON.stringify(dedupKey)).digest('base64')}`;
+  return `${RECORD_KEY_PREFIX}${createHash('md5').update(JSON.stringify(dedupKey)).digest('base64')}`;
 }
 
 /** Claims `write.key`, resolving a claim held by another batch through that batch's item. */

@@ -271,7 +271,6 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
       eventType: detail.eventType,
       objectType: detail.objectType,
       objectId: detail.objectId,
-      dedupKey: detail.dedupKey,
     };
     let result: { published: boolean; eventId: string | null };
     try {
@@ -283,13 +282,18 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
     }
     const { published } = batch;
     if (result.published) {
+      // Without the dedupe key, unlike the other lines: the event carries it, and the event id joins them.
       logger.info('event published', { ...log, eventId: result.eventId });
       // Counted per batch and category: one metric document per category instead of one per event.
       // Bounded dimension: the body names the category, so an invented one counts as OTHER.
       const dimension = metricCategory(detail.category);
       published.set(dimension, (published.get(dimension) ?? 0) + 1);
     } else {
-      logger.info('duplicate callback suppressed', { ...log, eventId: result.eventId });
+      logger.info('duplicate callback suppressed', {
+        ...log,
+        dedupKey: detail.dedupKey,
+        eventId: result.eventId,
+      });
       metrics.addMetric(NORMALIZE_METRICS.duplicatesSuppressed, MetricUnit.Count, 1);
     }
     if (deps.arrivals !== undefined && detail.objectId !== null) {
@@ -301,7 +305,11 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
           objectId: detail.objectId,
         })
         .catch((error: unknown) =>
-          logger.warn('arrival not recorded for the failure poller', { ...log, error }),
+          logger.warn('arrival not recorded for the failure poller', {
+            ...log,
+            dedupKey: detail.dedupKey,
+            error,
+          }),
         );
     }
   }
