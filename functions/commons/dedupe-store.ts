@@ -39,6 +39,16 @@ export function createDedupeStore({ tableName, client }: DedupeStoreOptions): De
     in_progress_expiration: N(write.inProgressUntilMs),
     [DEDUPE_TABLE_TTL_ATTRIBUTE]: N(write.expiresAtSeconds),
   });
+  /** Sends a conditional write; false when its condition failed. */
+  const conditional = async (write: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  };
   const get = async (id: string) =>
     (await client.send(new GetItemCommand({ TableName: tableName, Key: key(id), ConsistentRead: true })))
       .Item;
@@ -67,9 +77,9 @@ export function createDedupeStore({ tableName, client }: DedupeStoreOptions): De
         return heldBy(error.Item ?? (await get(write.key)), nowMs);
       }
     },
-    async takeOver(write, from) {
-      try {
-        await client.send(
+    takeOver: (write, from) =>
+      conditional(() =>
+        client.send(
           new PutItemCommand({
             TableName: tableName,
             Item: claimItem(write),
@@ -77,13 +87,8 @@ export function createDedupeStore({ tableName, client }: DedupeStoreOptions): De
             ExpressionAttributeNames: names('status', 'batch'),
             ExpressionAttributeValues: { ':claimed': S('CLAIMED'), ':from': S(from) },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-    },
+        ),
+      ),
     async readBatch(batch) {
       const item = await get(batchId(batch));
       if (item === undefined || Number(item.expiration?.N) < Date.now() / 1_000) return undefined;
@@ -91,8 +96,9 @@ export function createDedupeStore({ tableName, client }: DedupeStoreOptions): De
       return new Map(listed.map(([name, value]) => [`${KEY_PREFIX}${name}`, value.S ?? '']));
     },
     async release(recordKey, batch) {
-      try {
-        await client.send(
+      // False when another copy took the claim over: it is no longer ours to release.
+      await conditional(() =>
+        client.send(
           new DeleteItemCommand({
             TableName: tableName,
             Key: key(recordKey),
@@ -100,11 +106,8 @@ export function createDedupeStore({ tableName, client }: DedupeStoreOptions): De
             ExpressionAttributeNames: names('batch'),
             ExpressionAttributeValues: { ':batch': S(batch) },
           }),
-        );
-      } catch (error) {
-        // Another copy took the claim over: it is no longer ours to release.
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
     },
     async commitBatch(batch, published, expiresAtSeconds) {
       const listed = Object.fromEntries(published.map((one) => [short(one.key), S(one.eventId)]));
