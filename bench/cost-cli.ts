@@ -4,7 +4,7 @@
  *
  * Flags: `--config <file>` (a deploy configuration; default: the defaults), `--window <s>` (batching
  * window), `--batch <n>` (largest batch), `--archive-days <d>` (0 = no archive), `--ingest-mb`,
- * `--normalize-mb`, `--dedupe claim|mark-after-publish`, `--record-arrivals`, `--event-kb <kb>` (your
+ * `--normalize-mb`, `--dedupe batch-commit|claim|mark-after-publish`, `--record-arrivals`, `--event-kb <kb>` (your
  * callbacks' event size instead of the fixtures'), `--results <file>`, `--markdown`, `--write-doc`
  * (regenerate the measured blocks of docs/COST.md from the results).
  */
@@ -14,6 +14,7 @@ import { parsePipelineConfig } from '../shared/config/pipeline-config';
 import {
   costPerMillion,
   costTable,
+  DEDUPE_STRATEGIES,
   DEFAULT_ASSUMPTIONS,
   DEFAULT_DEPLOYMENT,
   type Deployment,
@@ -32,7 +33,8 @@ from the results of \`npm run bench\` (bench/results/latest.json). Fails when th
   --archive-days <d>     days the archive keeps events; 0 = no archive
   --ingest-mb <mb>       ingest memory
   --normalize-mb <mb>    normalize memory
-  --dedupe <strategy>    claim (default) or mark-after-publish (modelled, not built)
+  --dedupe <strategy>    batch-commit (default), claim (one completion per record, as before) or
+                         mark-after-publish (modelled, not built)
   --record-arrivals      the failure poller is on (one more write per callback)
   --event-kb <kb>        your callbacks' event size instead of the fixtures'
   --results <file>       bench results to read (default bench/results/latest.json)
@@ -84,9 +86,11 @@ function parseArgs(argv: readonly string[]): {
         deployment = { ...deployment, normalizeMemoryMb: number(flag, next()) };
         break;
       case '--dedupe': {
-        const strategy = next();
-        if (strategy !== 'claim' && strategy !== 'mark-after-publish') {
-          throw new Error(`--dedupe is claim or mark-after-publish, got ${JSON.stringify(strategy)}`);
+        const strategy = DEDUPE_STRATEGIES.find((known) => known === next());
+        if (strategy === undefined) {
+          throw new Error(
+            `--dedupe is one of ${DEDUPE_STRATEGIES.join(', ')}, got ${JSON.stringify(argv[i])}`,
+          );
         }
         deployment = { ...deployment, dedupe: strategy };
         break;

@@ -11,6 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
+import { typicalAccessLogBytes } from '../shared/wiring/access-log';
 
 /** us-east-1 list prices (USD), checked 2026-11; other regions differ by a few percent. */
 export const PRICES = {
@@ -45,6 +46,9 @@ export interface Measured {
   readonly source: string;
 }
 
+export const DEDUPE_STRATEGIES = ['batch-commit', 'claim', 'mark-after-publish'] as const;
+export type DedupeStrategy = (typeof DEDUPE_STRATEGIES)[number];
+
 /** How the pipeline is deployed: the configuration's cost levers. */
 export interface Deployment {
   readonly ingestMemoryMb: number;
@@ -55,8 +59,12 @@ export interface Deployment {
   readonly batchingWindowSeconds: number;
   /** `eventBus.archiveRetentionDays`; 0 here means no archive (the config's 0 is "forever"). */
   readonly archiveDays: number;
-  /** `dedupe.strategy`: `claim` (default: claim, publish, complete) or `mark-after-publish` (opt-in). */
-  readonly dedupe: 'claim' | 'mark-after-publish';
+  /**
+   * How dedupe writes: `batch-commit` (what is built: a claim per record, one item per batch for the
+   * completions), `claim` (the previous design: a claim and a completion per record), or
+   * `mark-after-publish` (modelled only: read, publish, then one write; no claim).
+   */
+  readonly dedupe: DedupeStrategy;
   /** The failure poller is on: the normalizer writes one arrival record per callback. */
   readonly recordArrivals: boolean;
 }
@@ -80,7 +88,7 @@ export function deploymentOf(config: PipelineConfig): Deployment {
     batchingWindowSeconds: config.queue.maxBatchingWindowSeconds,
     // The config's 0 is an archive kept forever: priced here as a year.
     archiveDays: config.eventBus.archiveRetentionDays === 0 ? 365 : config.eventBus.archiveRetentionDays,
-    dedupe: 'claim',
+    dedupe: 'batch-commit',
     recordArrivals: config.recovery.enabled,
   };
 }
@@ -91,8 +99,30 @@ export const DEFAULT_DEPLOYMENT: Deployment = deploymentOf(parsePipelineConfig({
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
   sqsRoundTripMs: 8,
   awsCallMs: 6,
-  accessLogBytes: 300,
+  // The deployed format's typical line, plus CloudWatch's 26 bytes per log event.
+  accessLogBytes: typicalAccessLogBytes() + 26,
 };
+
+/** Published keys per batch item (as `shared/pipeline/normalize/normalizer.ts` chunks them). */
+const KEYS_PER_BATCH_ITEM = 100;
+
+/**
+ * Write units of one batch's commit of `records` keys: DynamoDB bills 1 per KB of item. An item is its id,
+ * status and expiry (about 104 bytes) and per key its 24-byte name, its 36-byte event id and a byte.
+ */
+export function batchCommitWriteUnits(records: number): number {
+  const units = (keys: number) => Math.ceil((104 + 61 * keys) / 1_024);
+  const full = Math.floor(records / KEYS_PER_BATCH_ITEM);
+  const rest = records - full * KEYS_PER_BATCH_ITEM;
+  return full * units(KEYS_PER_BATCH_ITEM) + (rest > 0 ? units(rest) : 0);
+}
+
+/** Dedupe writes and reads per callback at batches of `batch` (duplicates, rare, read one item more). */
+function dedupeUnits(strategy: DedupeStrategy, batch: number): { writes: number; reads: number } {
+  if (strategy === 'claim') return { writes: 2, reads: 0 };
+  if (strategy === 'mark-after-publish') return { writes: 1, reads: 1 };
+  return { writes: 1 + batchCommitWriteUnits(batch) / batch, reads: 0 };
+}
 
 export const MONTHLY_VOLUMES = [100_000, 1_000_000, 10_000_000, 100_000_000] as const;
 
@@ -136,8 +166,8 @@ export function costPerMillion(
   const ingestMs = Math.ceil(
     measured.ingestCpuMs / vcpuShare(deployment.ingestMemoryMb) + assumptions.sqsRoundTripMs,
   );
-  // Claim, PutEvents, complete (or read, PutEvents, mark): three calls in sequence per record, the batch's
-  // records in parallel.
+  // Claim, PutEvents, then the batch's commit (or claim, PutEvents, complete; or read, PutEvents, mark):
+  // three calls in sequence, the batch's records in parallel.
   const callsPerRecord = 3;
   const normalizeMs = Math.ceil(
     (fixedCpu + perRecordCpu * batch) / vcpuShare(deployment.normalizeMemoryMb) +
@@ -145,8 +175,9 @@ export function costPerMillion(
   );
   const invocationsPerMillion = million / batch;
 
-  const writes = (deployment.dedupe === 'claim' ? 2 : 1) + (deployment.recordArrivals ? 1 : 0);
-  const reads = deployment.dedupe === 'claim' ? 0 : 1;
+  const dedupe = dedupeUnits(deployment.dedupe, batch);
+  const writes = dedupe.writes + (deployment.recordArrivals ? 1 : 0);
+  const { reads } = dedupe;
   const eventGb = (measured.eventKb * million) / 1_048_576;
   const logBytes = measured.ingestLogBytes + assumptions.accessLogBytes + perRecordLog + fixedLog / batch;
   const apiPrice =
@@ -178,7 +209,7 @@ export function costPerMillion(
     {
       line: 'DynamoDB on-demand',
       usd: writes * PRICES.dynamoWritePerMillionWru + reads * PRICES.dynamoReadPerMillionRru,
-      basis: `${writes} write${writes === 1 ? '' : 's'}${reads > 0 ? ` + ${reads} read` : ''} per callback (${deployment.dedupe}${deployment.recordArrivals ? ', arrivals recorded' : ''})`,
+      basis: `${Number(writes.toFixed(2))} write${writes === 1 ? '' : 's'}${reads > 0 ? ` + ${reads} read` : ''} per callback (${deployment.dedupe}${deployment.recordArrivals ? ', arrivals recorded' : ''})`,
     },
     {
       line: 'EventBridge PutEvents',

@@ -3,11 +3,16 @@
  * SQS client), against the loopback stub `bench/aws-stub.ts` (real serialization, signing, digests, HTTP).
  * Floor: the same client sending the same body and nothing else. Reference: the AWS SDK's SQS client
  * sending the same message (what the ingest used before), so the lean client's saving is measured too.
- * Also counts the log bytes one accepted callback writes (the cost model's ingest log line).
+ * Also counts the log bytes one accepted callback writes (the cost model's ingest log line). Composed as
+ * the default configuration deploys it: signatures checked in `log` mode, with no key (the ingest reads
+ * the bunq state only in `enforce` mode), on requests carrying bunq's signature header.
  */
+import { randomBytes } from 'node:crypto';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { composeIngest } from '../functions/compose/ingest';
 import { leanSqsQueue } from '../shared/aws/sqs-queue';
+import { parsePipelineConfig } from '../shared/config/pipeline-config';
+import { CALLBACK_SIGNATURE_HEADER } from '../shared/pipeline/ingest/callback-signature';
 import { staticTokenSource } from '../shared/pipeline/ingest/token-source';
 import { encodeQueuedCallback } from '../shared/pipeline/queued-callback';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
@@ -36,8 +41,13 @@ export async function benchIngestCpu(samples = 15, perSample = 300): Promise<Fig
   try {
     const observed = countingObservability(SERVICE_NAMES.ingest);
     // Composed as the Lambda entry composes it, with the queue client it ships with.
+    const defaults = parsePipelineConfig({}).ingest;
     const handler = composeIngest(
-      { allowedSourceCidrs: ['185.40.108.0/22'], maxBodyBytes: 1_044_480 },
+      {
+        allowedSourceCidrs: ['185.40.108.0/22'],
+        maxBodyBytes: defaults.maxBodyBytes,
+        callbackSignature: { mode: defaults.callbackSignature.mode },
+      },
       {
         queue,
         tokens: staticTokenSource({ token: BENCH_TOKEN }),
@@ -47,8 +57,15 @@ export async function benchIngestCpu(samples = 15, perSample = 300): Promise<Fig
     );
     const bodies = callbackBodies(64);
     let i = 0;
+    // What bunq sends beside each body: an RSA-2048 signature, base64.
+    const headers = { [CALLBACK_SIGNATURE_HEADER]: randomBytes(256).toString('base64') };
     const request = () =>
-      apiGatewayEvent({ token: BENCH_TOKEN, body: bodies[i++ % bodies.length], sourceIp: '185.40.108.10' });
+      apiGatewayEvent({
+        token: BENCH_TOKEN,
+        body: bodies[i++ % bodies.length],
+        sourceIp: '185.40.108.10',
+        headers,
+      });
     const real = async () => {
       const response = await handler(request());
       if (response.statusCode !== 200) throw new Error(`ingest answered ${response.statusCode}`);

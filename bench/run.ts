@@ -4,8 +4,8 @@
  *
  *  - ingest: warm CPU per callback, real handler and its lean SQS client against a loopback stub
  *    (`bench/ingest-cpu.ts`), and the log bytes one callback writes;
- *  - normalize: CPU per record with its three SDK calls, at batches of 1 and 10 (`bench/normalize-io.ts`),
- *    and its log bytes;
+ *  - normalize: CPU per record with its SDK calls (claim, PutEvents, the batch commit), at batches of 1
+ *    and 10 (`bench/normalize-io.ts`), and its log bytes;
  *  - events: the size of the events the spec-shaped fixtures become (`bench/event-size.ts`);
  *  - bundles: size and cold import with `--enable-source-maps` of every function, bundled as the stack
  *    bundles it (`bench/bundles.ts`);

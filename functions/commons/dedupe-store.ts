@@ -1,57 +1,144 @@
 /**
- * The dedupe store: Powertools Idempotency's DynamoDB persistence layer on the dedupe table. A callback's
- * record is claimed IN_PROGRESS (with an expiry tied to the Lambda's remaining time, so a crash frees it) and
- * marked COMPLETED only after its event was published.
+ * The dedupe store on DynamoDB (`shared/pipeline/normalize/dedupe.ts`): a claim item per callback
+ * (`status` CLAIMED, its `batch`, `in_progress_expiration` in ms, TTL `expiration`) and one item per batch
+ * listing the published keys with their event ids. Item ids and attribute names are Powertools
+ * Idempotency's, so its COMPLETED markers (and claims in flight at an upgrade) keep working.
  */
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import {
-  CreateTableCommand,
+  DeleteItemCommand,
   type DynamoDBClient,
-  ResourceInUseException,
-  UpdateTimeToLiveCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { ClaimWrite, DedupeStore } from '../../shared/pipeline/normalize/dedupe';
 import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/wiring/function-env';
+import {
+  batchId,
+  heldBy,
+  type Item,
+  isConditionFailure,
+  KEY_PREFIX,
+  N,
+  names,
+  S,
+  short,
+} from './dedupe-items';
 
 export interface DedupeStoreOptions {
   readonly tableName: string;
   readonly client: DynamoDBClient;
 }
 
-export function createDedupeStore(options: DedupeStoreOptions): DynamoDBPersistenceLayer {
-  return new DynamoDBPersistenceLayer({
-    tableName: options.tableName,
-    keyAttr: DEDUPE_TABLE_KEY,
-    expiryAttr: DEDUPE_TABLE_TTL_ATTRIBUTE,
-    awsSdkV3Client: options.client,
+export function createDedupeStore({ tableName, client }: DedupeStoreOptions): DedupeStore {
+  const key = (id: string): Item => ({ [DEDUPE_TABLE_KEY]: S(id) });
+  const claimItem = (write: ClaimWrite): Item => ({
+    ...key(write.key),
+    status: S('CLAIMED'),
+    batch: S(write.batch),
+    in_progress_expiration: N(write.inProgressUntilMs),
+    [DEDUPE_TABLE_TTL_ATTRIBUTE]: N(write.expiresAtSeconds),
   });
-}
+  /** Sends a conditional write; false when its condition failed. */
+  const conditional = async (write: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  };
+  const get = async (id: string) =>
+    (await client.send(new GetItemCommand({ TableName: tableName, Key: key(id), ConsistentRead: true })))
+      .Item;
 
-/**
- * Creates the dedupe table as the CDK stack does (for the local runtime and tests on dynalite). Succeeds if
- * it exists already.
- */
-export async function createDedupeTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: DEDUPE_TABLE_KEY, AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: DEDUPE_TABLE_KEY, KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ResourceInUseException) return;
-    throw error;
-  }
-  try {
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: DEDUPE_TABLE_TTL_ATTRIBUTE, Enabled: true },
-      }),
-    );
-  } catch {
-    // dynalite does not implement TTL; DynamoDB does. Expiry is also checked on read by Powertools.
-  }
+  return {
+    async claim(write, nowMs) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: claimItem(write),
+            ConditionExpression:
+              'attribute_not_exists(#id) OR #exp < :nowS OR (#status = :legacy AND #ipe < :nowMs)',
+            ExpressionAttributeNames: names('id', 'exp', 'status', 'ipe'),
+            ExpressionAttributeValues: {
+              ':nowS': N(Math.floor(nowMs / 1_000)),
+              ':nowMs': N(nowMs),
+              ':legacy': S('INPROGRESS'),
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return null;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        return heldBy(error.Item ?? (await get(write.key)), nowMs);
+      }
+    },
+    takeOver: (write, from) =>
+      conditional(() =>
+        client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: claimItem(write),
+            ConditionExpression: '#status = :claimed AND #batch = :from',
+            ExpressionAttributeNames: names('status', 'batch'),
+            ExpressionAttributeValues: { ':claimed': S('CLAIMED'), ':from': S(from) },
+          }),
+        ),
+      ),
+    async readBatch(batch) {
+      const item = await get(batchId(batch));
+      if (item === undefined || Number(item.expiration?.N) < Date.now() / 1_000) return undefined;
+      const listed = Object.entries(item.published?.M ?? {});
+      return new Map(listed.map(([name, value]) => [`${KEY_PREFIX}${name}`, value.S ?? '']));
+    },
+    async release(recordKey, batch) {
+      // False when another copy took the claim over: it is no longer ours to release.
+      await conditional(() =>
+        client.send(
+          new DeleteItemCommand({
+            TableName: tableName,
+            Key: key(recordKey),
+            ConditionExpression: '#batch = :batch',
+            ExpressionAttributeNames: names('batch'),
+            ExpressionAttributeValues: { ':batch': S(batch) },
+          }),
+        ),
+      );
+    },
+    async commitBatch(batch, published, expiresAtSeconds) {
+      const listed = Object.fromEntries(published.map((one) => [short(one.key), S(one.eventId)]));
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            ...key(batchId(batch)),
+            status: S('BATCH'),
+            published: { M: listed },
+            [DEDUPE_TABLE_TTL_ATTRIBUTE]: N(expiresAtSeconds),
+          },
+        }),
+      );
+    },
+    async complete(published, batch, expiresAtSeconds) {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: key(published.key),
+          UpdateExpression: 'SET #status = :completed, eventId = :eventId, #exp = :exp REMOVE #batch, #ipe',
+          ConditionExpression: '#batch = :batch',
+          ExpressionAttributeNames: names('status', 'exp', 'batch', 'ipe'),
+          ExpressionAttributeValues: {
+            ':completed': S('COMPLETED'),
+            ':eventId': S(published.eventId),
+            ':exp': N(expiresAtSeconds),
+            ':batch': S(batch),
+          },
+        }),
+      );
+    },
+  };
 }

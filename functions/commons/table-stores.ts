@@ -2,8 +2,8 @@
  * The DynamoDB side of each function's ports, on the one dedupe table (dedupe markers, arrivals, retry
  * attempts), for any DynamoDB client: AWS in Lambda, dynalite locally and in tests.
  */
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DedupeStore } from '../../shared/pipeline/normalize/dedupe';
 import type { ArrivalLog, ArrivalRecorder, AttemptStore } from '../../shared/pipeline/recovery/ports';
 import { dynamoArrivalLog, dynamoArrivalRecorder } from './arrival-store';
 import { dynamoAttemptStore } from './attempt-store';
@@ -14,7 +14,7 @@ export function normalizeTableStores(
   client: DynamoDBClient,
   tableName: string,
   dedupeTtlSeconds: number,
-): { readonly dedupe: BasePersistenceLayer; readonly arrivals: ArrivalRecorder } {
+): { readonly dedupe: DedupeStore; readonly arrivals: ArrivalRecorder } {
   return {
     dedupe: createDedupeStore({ tableName, client }),
     arrivals: dynamoArrivalRecorder({ client, tableName, ttlSeconds: dedupeTtlSeconds }),

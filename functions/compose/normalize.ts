@@ -2,11 +2,11 @@
  * The one composition of the normalize function, used by the Lambda entry (`functions/normalize.ts`) and
  * the local runtime alike.
  */
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createLogger, createMetrics } from '../../shared/logging/observability';
 import type { BackoffPolicy } from '../../shared/pipeline/backoff';
+import type { DedupeStore } from '../../shared/pipeline/normalize/dedupe';
 import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
 import type {
   DeadLetterQueue,
@@ -37,8 +37,8 @@ export interface NormalizeSettings {
 export interface NormalizePorts {
   readonly publisher: EventPublisher;
   readonly deadLetters: DeadLetterQueue;
-  /** Powertools Idempotency persistence layer holding the dedupe markers. */
-  readonly dedupe: BasePersistenceLayer;
+  /** The dedupe claims and batch markers (DynamoDB: `createDedupeStore`; SQLite locally). */
+  readonly dedupe: DedupeStore;
   /** Where arrivals are recorded when `settings.recordArrivals` (the dedupe table, same lifetime). */
   readonly arrivals?: ArrivalRecorder;
   /** Claim-check store for objects too large for an event. @default none: such callbacks are dead-lettered */

@@ -79,15 +79,10 @@ export function createIngestHandler(deps: IngestHandlerDependencies): IngestHand
     }
 
     // Debug, not info: the API access log already records every request, and at one line per callback this
-    // would be most of the ingest's log bill. Rejections and failures stay at warn and error.
+    // would be most of the ingest's log bill. No metric document either: API Gateway's own metrics count the
+    // accepted callbacks (Count less 4XXError and 5XXError: 200 only once queued) and their time to
+    // acknowledge (Latency), at no log cost. Rejections and failures stay at warn and error, and counted.
     logger.debug('callback accepted', { ...log, bytes: admission.bodyBytes });
-    metrics.addMetric(INGEST_METRICS.callbacksAccepted, MetricUnit.Count, 1);
-    metrics.addMetric(
-      INGEST_METRICS.timeToAcknowledge,
-      MetricUnit.Milliseconds,
-      Math.max(0, now().getTime() - Date.parse(receivedAt)),
-    );
-    metrics.publishStoredMetrics();
     return respond(200, 'Accepted');
   };
 }

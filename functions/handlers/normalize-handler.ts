@@ -1,7 +1,7 @@
 /**
  * The normalize Lambda's handler: maps an SQS batch to the normalizer core
  * (`shared/pipeline/normalize/normalizer.ts`, the effectively-once rule) and the messages it could not
- * finish to batch item failures, which SQS redelivers.
+ * finish, or whose dedupe marker the batch could not commit, to batch item failures, which SQS redelivers.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -27,16 +27,22 @@ export function toReceivedMessage(record: SQSRecord): ReceivedMessage {
 export function createNormalizeHandler(normalizer: Normalizer): NormalizeHandler {
   return async function normalizeHandler(event, context) {
     const batch = normalizer.startBatch(() => context.getRemainingTimeInMillis());
+    let response: SQSBatchResponse = { batchItemFailures: [] };
     try {
       // Records run concurrently; one that rejects is reported as a batch item failure, not thrown.
-      return await processPartialResponse(
+      response = await processPartialResponse(
         event,
         (record: SQSRecord) => batch.process(toReceivedMessage(record)),
         new BatchProcessor(EventType.SQS),
         { context, throwOnFullBatchFailure: false },
       );
     } finally {
-      batch.end();
+      // After every record settled: the batch's dedupe markers are committed in one write.
+      const uncommitted = await batch.end();
+      const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+      for (const messageId of uncommitted) failed.add(messageId);
+      response = { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
     }
+    return response;
   };
 }

@@ -22,6 +22,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CallbackSignatureMode } from '../../shared/pipeline/ingest/callback-signature';
+import { ACCESS_LOG_FIELDS } from '../../shared/wiring/access-log';
 import { INGEST_ENV } from '../../shared/wiring/function-env';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { functionEntry, PipelineFunction } from './pipeline-function';
@@ -32,26 +33,8 @@ export const CALLBACK_ROUTE_PATH = '/callbacks/{token}';
 /** The ingest only verifies and enqueues: a few seconds at most, well inside bunq's request timeout. */
 const INGEST_TIMEOUT = Duration.seconds(10);
 
-/**
- * One JSON line per request. Deliberately without `$context.path`: the path holds the callback token, which
- * must never reach a log. The route key (`POST /callbacks/{token}`) is logged instead. Nothing that is the
- * same on every line (protocol) or fixed by the function (response length): at one line per callback, every
- * field is a share of the log bill (docs/COST.md).
- */
-const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: '$context.requestId',
-    requestTime: '$context.requestTime',
-    sourceIp: '$context.identity.sourceIp',
-    userAgent: '$context.identity.userAgent',
-    routeKey: '$context.routeKey',
-    status: '$context.status',
-    responseLatency: '$context.responseLatency',
-    integrationStatus: '$context.integrationStatus',
-    integrationLatency: '$context.integrationLatency',
-    integrationError: '$context.integrationErrorMessage',
-  }),
-);
+/** One JSON line per request (`shared/wiring/access-log.ts`: the fields, and why these). */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS));
 
 export interface IngestApiProps {
   /** The queue accepted callback bodies are put on. */

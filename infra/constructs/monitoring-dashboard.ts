@@ -70,7 +70,17 @@ export function createDashboard(scope: Construct, input: DashboardInput): Dashbo
     new GraphWidget({
       title: 'Callbacks in',
       left: [
-        metric(ingest, INGEST_METRICS.callbacksAccepted).with({ label: 'accepted' }),
+        // 200 only once queued: API Gateway's requests less its 4xx and 5xx answers.
+        new MathExpression({
+          expression: 'requests - rejected - failed',
+          usingMetrics: {
+            requests: props.api.metricCount({ statistic: Stats.SUM, period }),
+            rejected: props.api.metricClientError({ statistic: Stats.SUM, period }),
+            failed: props.api.metricServerError({ statistic: Stats.SUM, period }),
+          },
+          label: 'accepted',
+          period,
+        }),
         metric(ingest, INGEST_METRICS.callbacksRejected).with({ label: 'rejected' }),
         metric(ingest, INGEST_METRICS.enqueueFailed).with({ label: 'enqueue failed (503)' }),
       ],
@@ -99,8 +109,9 @@ export function createDashboard(scope: Construct, input: DashboardInput): Dashbo
     }),
     new GraphWidget({
       title: 'Time to acknowledge (ms)',
+      // API Gateway's Latency: from its receipt of the request to its answer (the queue accepted it first).
       left: [Stats.p(50), Stats.p(99), Stats.MAXIMUM].map((statistic) =>
-        metric(ingest, INGEST_METRICS.timeToAcknowledge, statistic).with({ label: statistic }),
+        props.api.metricLatency({ statistic, period }).with({ label: statistic }),
       ),
       ...third,
     }),

@@ -1,22 +1,27 @@
 /**
- * The dedupe store of the local runtime: a Powertools Idempotency persistence layer on the runtime's SQLite
- * database, with the DynamoDB layer's semantics (`DynamoDBPersistenceLayer`): a claim succeeds when no
- * record exists, when the record expired, or when it is IN_PROGRESS past its in-progress expiry; otherwise
- * the existing record is handed back (COMPLETED: the stored response; IN_PROGRESS: try again later).
+ * The dedupe store of the local runtime (`shared/pipeline/normalize/dedupe.ts`) on the runtime's SQLite
+ * database. A claim is a row IN_PROGRESS until its in-progress expiry; a batch's published keys are marked
+ * COMPLETED in one transaction (one commit to disk), so locally there are no batch items to read: a claim is
+ * either live, or free at its in-progress expiry, or completed. Rows keep the layout (and ids) the
+ * Powertools Idempotency layer this store replaced wrote, so an existing data directory keeps its markers.
  *
- * The normalize handler runs unchanged on it. What the local runtime adds is crash recovery: a claim left
- * IN_PROGRESS by a killed process is settled before the first claim of the new process, from the event
- * outbox in the same database (see {@link OrphanedClaimSettlement}), so a restart neither publishes such a
- * callback again nor waits out its in-progress expiry.
+ * What the local runtime adds is crash recovery: a claim left IN_PROGRESS by a killed process is settled
+ * before the first claim of the new process, from the event outbox in the same database (see
+ * {@link OrphanedClaimSettlement}), so a restart neither publishes such a callback again nor waits out its
+ * in-progress expiry.
  */
-import {
-  IdempotencyItemAlreadyExistsError,
-  IdempotencyItemNotFoundError,
-  IdempotencyRecordStatus,
-} from '@aws-lambda-powertools/idempotency';
-import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Statement } from 'better-sqlite3';
+import {
+  type ClaimWrite,
+  type DedupeStore,
+  dedupeRecordKey,
+  type PublishedKey,
+  type StoredClaim,
+} from '../../shared/pipeline/normalize/dedupe';
 import type { LocalDatabase } from './database';
+
+const IN_PROGRESS = 'INPROGRESS';
+const COMPLETED = 'COMPLETED';
 
 interface Row {
   key: string;
@@ -35,14 +40,14 @@ interface Row {
 export interface OrphanedClaimSettlement {
   /** The events published at or after `since` (epoch ms), by the callback's dedupe key. */
   readonly published: (since: number) => Iterable<{ readonly dedupKey: string; readonly eventId: string }>;
-  /** The stored result of a completed claim, as the idempotent function returns it. */
+  /** The stored result of a completed claim (its `eventId` is read back for duplicates). */
   readonly response: (eventId: string) => Record<string, unknown>;
 }
 
 /** How often expired records are deleted (DynamoDB's TTL does this in AWS). */
 const PURGE_INTERVAL_MS = 60_000;
 
-export class SqliteDedupeStore extends BasePersistenceLayer {
+export class SqliteDedupeStore implements DedupeStore {
   readonly #database: LocalDatabase;
   readonly #get: Statement<[string], Row>;
   readonly #upsert: Statement;
@@ -58,7 +63,6 @@ export class SqliteDedupeStore extends BasePersistenceLayer {
    * their in-progress expiry, as in AWS
    */
   constructor(database: LocalDatabase, settlement?: OrphanedClaimSettlement) {
-    super();
     this.#database = database;
     this.#settlement = settlement;
     const { db } = database;
@@ -70,19 +74,8 @@ export class SqliteDedupeStore extends BasePersistenceLayer {
     this.#update = db.prepare(
       'UPDATE dedupe SET status = ?, expires_at = ?, response = ?, in_progress_expires_at = NULL WHERE key = ?',
     );
-    this.#delete = db.prepare('DELETE FROM dedupe WHERE key = ?');
+    this.#delete = db.prepare(`DELETE FROM dedupe WHERE key = ? AND status = '${IN_PROGRESS}'`);
     this.#purge = db.prepare('DELETE FROM dedupe WHERE expires_at < ?');
-  }
-
-  #toRecord(row: Row): IdempotencyRecord {
-    return new IdempotencyRecord({
-      idempotencyKey: row.key,
-      status: row.status as IdempotencyRecord['status'],
-      expiryTimestamp: row.expires_at,
-      inProgressExpiryTimestamp: row.in_progress_expires_at ?? undefined,
-      responseData: row.response === null ? undefined : (JSON.parse(row.response) as never),
-      payloadHash: row.payload_hash ?? undefined,
-    });
   }
 
   /** What the settlement of orphaned claims did (undefined before the first claim of this process). */
@@ -90,57 +83,51 @@ export class SqliteDedupeStore extends BasePersistenceLayer {
     return this.#settled;
   }
 
-  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
-    // At the first claim, not at start: only by now has the handler configured the key prefix and path.
+  async claim(write: ClaimWrite, nowMs: number): Promise<StoredClaim | null> {
     if (this.#settlement !== undefined && this.#settled === undefined) {
       this.#settled = this.#settleOrphanedClaims(this.#settlement);
     }
-    const now = Date.now();
-    this.#maybePurge(now);
-    this.#database.run(() => {
-      const existing = this.#get.get(record.idempotencyKey);
+    this.#maybePurge(nowMs);
+    return this.#database.run(() => {
+      const existing = this.#get.get(write.key);
       const free =
         existing === undefined ||
-        existing.expires_at < now / 1_000 ||
-        (existing.status === IdempotencyRecordStatus.INPROGRESS &&
+        existing.expires_at < nowMs / 1_000 ||
+        (existing.status === IN_PROGRESS &&
           existing.in_progress_expires_at !== null &&
-          existing.in_progress_expires_at < now);
-      if (!free) {
-        throw new IdempotencyItemAlreadyExistsError(
-          `Failed to put record for already existing idempotency key: ${record.idempotencyKey}`,
-          this.#toRecord(existing),
-        );
-      }
-      this.#upsert.run(
-        record.idempotencyKey,
-        record.getStatus(),
-        record.expiryTimestamp ?? Number.MAX_SAFE_INTEGER,
-        record.inProgressExpiryTimestamp ?? null,
-        this.isPayloadValidationEnabled() ? (record.payloadHash ?? null) : null,
-        now,
-      );
+          existing.in_progress_expires_at < nowMs);
+      if (!free) return heldBy(existing, nowMs);
+      this.#upsert.run(write.key, IN_PROGRESS, write.expiresAtSeconds, write.inProgressUntilMs, null, nowMs);
+      return null;
     });
   }
 
-  protected async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
-    const row = this.#get.get(idempotencyKey);
-    if (row === undefined) throw new IdempotencyItemNotFoundError('Item does not exist in persistence store');
-    return this.#toRecord(row);
+  /** Locally a claim names no batch item, so there is never one to take over or read. */
+  async takeOver(): Promise<boolean> {
+    return false;
   }
 
-  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    this.#database.run(() =>
-      this.#update.run(
-        record.getStatus(),
-        record.expiryTimestamp ?? Number.MAX_SAFE_INTEGER,
-        record.responseData === undefined ? null : JSON.stringify(record.responseData),
-        record.idempotencyKey,
-      ),
-    );
+  async readBatch(): Promise<undefined> {
+    return undefined;
   }
 
-  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    this.#database.run(() => this.#delete.run(record.idempotencyKey));
+  async release(key: string): Promise<void> {
+    this.#database.run(() => this.#delete.run(key));
+  }
+
+  async commitBatch(_batch: string, published: readonly PublishedKey[], expiresAtSeconds: number) {
+    this.#database.run(() => {
+      for (const one of published) this.#complete(one.key, one.eventId, expiresAtSeconds);
+    });
+  }
+
+  async complete(published: PublishedKey, _batch: string, expiresAtSeconds: number): Promise<void> {
+    this.#database.run(() => this.#complete(published.key, published.eventId, expiresAtSeconds));
+  }
+
+  #complete(key: string, eventId: string, expiresAtSeconds: number): void {
+    const response = this.#settlement?.response(eventId) ?? { eventId };
+    this.#update.run(COMPLETED, expiresAtSeconds, JSON.stringify(response), key);
   }
 
   #maybePurge(now: number): void {
@@ -154,29 +141,34 @@ export class SqliteDedupeStore extends BasePersistenceLayer {
     released: number;
   } {
     const orphans = this.#database.db
-      .prepare<[string], { key: string; created_at: number }>(
-        'SELECT key, created_at FROM dedupe WHERE status = ?',
+      .prepare<[string], { key: string; created_at: number; expires_at: number }>(
+        'SELECT key, created_at, expires_at FROM dedupe WHERE status = ?',
       )
-      .all(IdempotencyRecordStatus.INPROGRESS);
+      .all(IN_PROGRESS);
     if (orphans.length === 0) return { completed: 0, released: 0 };
     const pending = new Map(orphans.map((orphan) => [orphan.key, orphan]));
     const since = Math.min(...orphans.map((orphan) => orphan.created_at));
-    const expiry = Math.floor(Date.now() / 1_000) + this.expiresAfterSeconds;
     let completed = 0;
     this.#database.run(() => {
       for (const event of published(since)) {
-        const key = this.getHashedIdempotencyKey({ dedupKey: event.dedupKey });
-        if (!pending.delete(key)) continue;
-        this.#update.run(
-          IdempotencyRecordStatus.COMPLETED,
-          expiry,
-          JSON.stringify(response(event.eventId)),
-          key,
-        );
+        const key = dedupeRecordKey(event.dedupKey);
+        const orphan = pending.get(key);
+        if (orphan === undefined) continue;
+        pending.delete(key);
+        // The claim's own expiry: it was set to the dedupe window when the claim was written.
+        this.#update.run(COMPLETED, orphan.expires_at, JSON.stringify(response(event.eventId)), key);
         completed += 1;
       }
       for (const key of pending.keys()) this.#delete.run(key);
     });
     return { completed, released: pending.size };
   }
+}
+
+function heldBy(row: Row, nowMs: number): StoredClaim {
+  if (row.status === COMPLETED) {
+    const response = row.response === null ? {} : (JSON.parse(row.response) as { eventId?: unknown });
+    return { state: 'completed', eventId: typeof response.eventId === 'string' ? response.eventId : null };
+  }
+  return { state: 'claimed', batch: null, inProgressUntilMs: row.in_progress_expires_at ?? nowMs };
 }

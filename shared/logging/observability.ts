@@ -12,14 +12,20 @@ import {
   type MetricDimension,
   NORMALIZE_METRICS,
 } from '../wiring/metrics';
+import { LeanLogFormatter } from './lean-log-formatter';
 import { redactingJsonReplacer } from './redact';
 
 /**
  * A JSON logger whose every line passes the redaction of `shared/logging/redact.ts`: secret fields
  * (`authorization_code`, `token_value`, tokens, keys, ...) and secrets quoted in text never reach a log.
+ * Lines are Powertools' without the keys that carry nothing here (`./lean-log-formatter.ts`).
  */
 export function createLogger(serviceName: string): Logger {
-  return new Logger({ serviceName, jsonReplacerFn: redactingJsonReplacer });
+  return new Logger({
+    serviceName,
+    jsonReplacerFn: redactingJsonReplacer,
+    logFormatter: new LeanLogFormatter(),
+  });
 }
 
 /** Powertools Metrics in the pipeline's namespace, with the `service` dimension set to `serviceName`. */

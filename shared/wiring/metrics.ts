@@ -36,14 +36,12 @@ export const METRIC_DIMENSIONS = {
 
 /** What the ingest emits. */
 export const INGEST_METRICS = {
-  /** Count; callbacks queued and answered 200. */
-  callbacksAccepted: 'CallbacksAccepted',
+  // Accepted callbacks and their time to acknowledge are API Gateway's own metrics (Count less 4XXError and
+  // 5XXError; Latency): a metric document per accepted callback would cost more log bytes than its callback.
   /** Count, also by `reason`; callbacks answered 4xx. */
   callbacksRejected: 'CallbacksRejected',
   /** Count; callbacks the queue refused (answered 503). */
   enqueueFailed: 'EnqueueFailed',
-  /** Milliseconds from API Gateway's receipt to the queue's acceptance. */
-  timeToAcknowledge: 'TimeToAcknowledge',
   /** Count by `result` (and in total); callbacks whose signature was checked (mode `log` or `enforce`). */
   callbackSignatures: 'CallbackSignatures',
 } as const;

@@ -115,17 +115,27 @@ describeAws.each(CODE_FORMS)('normalize (%s) on moto', (form) => {
     expect((await queueDepth(clients.sqs, resources.observer.url)).visible).toBe(0);
     expect(await queueDepth(clients.sqs, resources.deadLetters.url)).toEqual({ visible: 0, inFlight: 0 });
 
-    // One COMPLETED marker per distinct callback, each expiring (DynamoDB TTL, epoch seconds) after the TTL.
+    // One claim per distinct callback and one item per batch listing its published keys (batch-commit
+    // dedupe), each expiring (DynamoDB TTL, epoch seconds) after the TTL.
     const ttl = await clients.dynamo.send(new DescribeTimeToLiveCommand({ TableName: resources.tableName }));
     expect(ttl.TimeToLiveDescription).toMatchObject({
       AttributeName: 'expiration',
       TimeToLiveStatus: 'ENABLED',
     });
     const { Items = [] } = await clients.dynamo.send(new ScanCommand({ TableName: resources.tableName }));
-    expect(Items).toHaveLength(3);
+    const claims = Items.filter((item) => item.status?.S === 'CLAIMED');
+    const batches = Items.filter((item) => item.status?.S === 'BATCH');
+    expect(claims).toHaveLength(3);
+    expect(claims.length + batches.length).toBe(Items.length);
+    const listed = batches.flatMap((item) => Object.keys(item.published?.M ?? {}));
+    expect(new Set(listed).size).toBe(3);
+    // Every claim's batch item lists it.
+    for (const item of claims) {
+      const own = batches.find((b) => b.id?.S === `bunq-callback-batch#${item.batch?.S}`);
+      expect(Object.keys(own?.published?.M ?? {})).toContain(item.id?.S?.replace('bunq-callback#', ''));
+    }
     const nowSeconds = Date.now() / 1_000;
     for (const item of Items) {
-      expect(item.status?.S).toBe('COMPLETED');
       const expiration = Number(item.expiration?.N);
       expect(expiration).toBeGreaterThan(nowSeconds + TTL_SECONDS - 600);
       expect(expiration).toBeLessThanOrEqual(nowSeconds + TTL_SECONDS + 60);
@@ -272,6 +282,6 @@ describeAws.each(CODE_FORMS)('normalize (%s) on moto', (form) => {
     expect(redriven?.MessageAttributes?.[MESSAGE_ATTRIBUTE.deadLetterReason]).toBeUndefined();
     // The failed publishes left no dedupe marker behind, so a redrive publishes it.
     const { Items = [] } = await clients.dynamo.send(new ScanCommand({ TableName: resources.tableName }));
-    expect(Items.filter((item) => item.status?.S === 'COMPLETED')).toEqual([]);
+    expect(Items).toEqual([]);
   });
 });

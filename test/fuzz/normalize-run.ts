@@ -3,38 +3,11 @@
  * recording bus and dead-letter queue), and says where each message ended: as an event, as a dead letter,
  * or nowhere (which the fuzz properties forbid).
  */
-import {
-  IdempotencyItemAlreadyExistsError,
-  IdempotencyItemNotFoundError,
-} from '@aws-lambda-powertools/idempotency';
-import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { QueueMessage } from '../../shared/pipeline/ports';
 import { lambdaContext, sqsRecord } from '../support/lambda';
+import { MemoryDedupeStore } from '../support/memory-dedupe';
 import { normalizeHandlerOver, type RecordingBus, type RecordingQueue } from '../support/pipeline';
-
-/** Dedupe records in memory, with Powertools' conditional-put semantics. */
-export class MemoryPersistence extends BasePersistenceLayer {
-  readonly records = new Map<string, IdempotencyRecord>();
-  protected async _getRecord(key: string): Promise<IdempotencyRecord> {
-    const record = this.records.get(key);
-    if (record === undefined) throw new IdempotencyItemNotFoundError();
-    return record;
-  }
-  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
-    const existing = this.records.get(record.idempotencyKey);
-    if (existing !== undefined && !existing.isExpired()) {
-      throw new IdempotencyItemAlreadyExistsError('exists', existing);
-    }
-    this.records.set(record.idempotencyKey, record);
-  }
-  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.set(record.idempotencyKey, record);
-  }
-  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.delete(record.idempotencyKey);
-  }
-}
 
 export interface NormalizeRun {
   readonly response: SQSBatchResponse;
@@ -46,7 +19,7 @@ export interface NormalizeRun {
 /** One normalize invocation over `messages`, as one SQS batch, with fresh in-memory doubles. */
 export async function normalizeMessages(messages: readonly QueueMessage[]): Promise<NormalizeRun> {
   const { handler, bus, deadLetters, lines } = normalizeHandlerOver({
-    dedupe: new MemoryPersistence(),
+    dedupe: new MemoryDedupeStore(),
     dedupeTtlSeconds: 3_600,
   });
   const response = await handler({ Records: messages.map((message) => sqsRecord(message)) }, lambdaContext());

@@ -83,7 +83,10 @@ describe('callback endpoint', () => {
       Type: 'AWS::Logs::LogGroup',
       Properties: { RetentionInDays: 30 },
     });
-    expect(JSON.parse(settings.Format)).toMatchObject({ requestId: '$context.requestId' });
+    expect(JSON.parse(settings.Format)).toMatchObject({
+      id: '$context.requestId',
+      status: '$context.status',
+    });
     // The path holds the callback token.
     expect(settings.Format).not.toMatch(/\$context\.path|\$context\.resourcePath/);
   });

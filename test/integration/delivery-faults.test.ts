@@ -1,10 +1,8 @@
 /**
- * Fault injection around the dedupe store, against dynalite where it can play the part: a crash between
- * publish and marker may repeat an event but never loses one; an unavailable or throttled DynamoDB holds
- * records back for redelivery and publishes nothing unmarked.
+ * Fault injection around the dedupe store against dynalite: the batch-commit cases of
+ * `test/support/dedupe-cases.ts`, and an unavailable or throttled DynamoDB holding records back for
+ * redelivery and publishing nothing unmarked.
  */
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import {
   DynamoDBClient,
   ProvisionedThroughputExceededException,
@@ -13,8 +11,9 @@ import {
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createDedupeStore } from '../../functions/commons/dedupe-store';
+import type { DedupeStore } from '../../shared/pipeline/normalize/dedupe';
 import { encodeQueuedCallback } from '../../shared/pipeline/queued-callback';
-import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/wiring/function-env';
+import { dedupeStoreCases } from '../support/dedupe-cases';
 import { useDynalite } from '../support/dynalite';
 import { fixtureText } from '../support/fixtures';
 import { lambdaContext, sqsRecord } from '../support/lambda';
@@ -33,51 +32,16 @@ const record = (): SQSRecord =>
   );
 const batch = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
-function handlerWith(dedupe: DynamoDBPersistenceLayer, bus = new RecordingBus()) {
+function handlerWith(dedupe: DedupeStore, bus = new RecordingBus()) {
   const { handler } = normalizeHandlerOver({ dedupe, dedupeTtlSeconds: 86_400, bus });
   return { handler, bus };
 }
 
-/** A store whose "mark completed" write fails the first time: the state a crash right after publish leaves. */
-class CrashAfterPublishStore extends DynamoDBPersistenceLayer {
-  crashes = 1;
-  protected override async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    if (this.crashes > 0) {
-      this.crashes -= 1;
-      throw new Error('process died before the marker was written');
-    }
-    await super._updateRecord(record);
-  }
-}
+describe('batch-commit dedupe on dynalite', () => {
+  dedupeStoreCases({ client: () => db.dynamo.client, freshTable: () => db.freshTable() });
+});
 
 describe('delivery under faults', () => {
-  it('may repeat, but never loses, an event when the process dies between publish and marker', async () => {
-    const tableName = await db.freshTable();
-    const store = new CrashAfterPublishStore({
-      tableName,
-      keyAttr: DEDUPE_TABLE_KEY,
-      expiryAttr: DEDUPE_TABLE_TTL_ATTRIBUTE,
-      awsSdkV3Client: db.dynamo.client,
-    });
-    const { handler, bus } = handlerWith(store);
-    const message = record();
-
-    // The invocation's claim expires with its deadline (the Lambda timeout, shorter than the visibility timeout).
-    const first = await handler(batch(message), lambdaContext({ remainingMs: 100 }));
-    expect(bus.published).toHaveLength(1);
-    expect(first.batchItemFailures).toEqual([{ itemIdentifier: message.messageId }]);
-
-    // SQS redelivers after the visibility timeout, by which time the claim has expired.
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    const second = await handler(batch(message), lambdaContext());
-    expect(second.batchItemFailures).toEqual([]);
-    expect(bus.published).toHaveLength(2);
-
-    // From now on the marker holds.
-    await handler(batch(message), lambdaContext());
-    expect(bus.published).toHaveLength(2);
-  });
-
   it('publishes nothing while DynamoDB is unreachable, and the redelivery publishes once it is back', async () => {
     const unreachable = new DynamoDBClient({
       endpoint: 'http://127.0.0.1:9',

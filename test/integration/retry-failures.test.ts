@@ -4,12 +4,12 @@
  */
 import { dynamoArrivalLog, dynamoArrivalRecorder } from '../../functions/commons/arrival-store';
 import { dynamoAttemptStore } from '../../functions/commons/attempt-store';
-import { createDedupeTable } from '../../functions/commons/dedupe-store';
 import { createRetryFailuresHandler } from '../../functions/handlers/retry-failures-handler';
 import { BunqApiClient } from '../../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../../shared/bunq/api/state';
 import { API_KEY_PLACEHOLDER, guardPlaceholderApiKey } from '../../shared/pipeline/recovery/state-guard';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../simulator/server';
+import { createDedupeTable } from '../support/dedupe-table';
 import { type LocalDynamo, startDynalite } from '../support/dynalite';
 import { capturingLogger, silentMetrics } from '../support/pipeline';
 import { freePort } from '../support/runtime-process';

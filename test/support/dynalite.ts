@@ -1,6 +1,7 @@
 /** A real DynamoDB implementation (dynalite, in memory) on loopback, as the local runtime uses it. */
-import { createDedupeTable } from '../../functions/commons/dedupe-store';
+
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/local-dynamodb';
+import { createDedupeTable } from './dedupe-table';
 
 export {
   type LocalDynamoDb as LocalDynamo,

@@ -10,8 +10,6 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { countSchemaMismatch, countWithDimension, flushMetrics } from '../../logging/observability';
@@ -29,14 +27,15 @@ import { decodeQueuedCallback, MESSAGE_ATTRIBUTE } from '../queued-callback';
 import type { ArrivalRecorder } from '../recovery/ports';
 import { buildBusEntry } from './bus-entry';
 import { claimCheckFor, withObjectRef } from './claim-check';
+import { claimKey, type DedupeStore, dedupeRecordKey, type PublishedKey } from './dedupe';
 import { metricCategory } from './metric-category';
 import { normalizeCallback } from './normalize-callback';
 
 export interface NormalizerDependencies {
   readonly publisher: EventPublisher;
   readonly deadLetters: DeadLetterQueue;
-  /** Powertools Idempotency persistence layer on the dedupe table (see `createDedupeStore`). */
-  readonly dedupe: BasePersistenceLayer;
+  /** The dedupe records (`./dedupe.ts`; DynamoDB: `createDedupeStore`). */
+  readonly dedupe: DedupeStore;
   /** Seconds a published callback's marker lives. */
   readonly dedupeTtlSeconds: number;
   /** The `source` of every event. */
@@ -73,18 +72,30 @@ export interface ReceivedMessage {
 
 /** One batch of received messages; processed concurrently, then ended once. */
 export interface NormalizeBatch {
-  /** Resolves when the message is done with (published, a duplicate, dead-lettered); rejects to retry it. */
+  /**
+   * Resolves when the message is done with (published, a duplicate, dead-lettered); rejects to retry it. A
+   * published message's dedupe marker is committed only by {@link end}.
+   */
   process(received: ReceivedMessage): Promise<void>;
-  /** Emits the batch's counts and flushes metrics. */
-  end(): void;
+  /**
+   * Commits the batch's published keys (one write), emits the batch's counts and flushes metrics. Resolves to
+   * the ids of the messages whose marker could not be committed: report them as failures, so the queue
+   * redelivers them (they may publish again once their claim's deadline passed; never lost).
+   */
+  end(): Promise<readonly string[]>;
 }
 
 export interface Normalizer {
   /**
-   * Starts a batch. `remainingTimeMs` is the time the invocation has left: a claim left IN_PROGRESS by a
-   * crash expires then, so the retry is not blocked for longer.
+   * Starts a batch. `remainingTimeMs` is the time the invocation has left: a claim of a batch that never
+   * committed is taken over after it, so a crash blocks the retry no longer.
    */
   startBatch(remainingTimeMs?: () => number): NormalizeBatch;
+}
+
+/** Another copy of the callback holds a live claim; thrown so the queue retries this one later. */
+export class DedupeInProgressError extends Error {
+  override readonly name = 'DedupeInProgressError';
 }
 
 /** A publish that failed for now (throttling, an outage); thrown so the claim is released and the queue retries. */
@@ -102,36 +113,103 @@ const PERMANENT_PUT_EVENTS_ERRORS = new Set(['MalformedDetail', 'InvalidArgument
 
 const DEFAULT_BACKOFF: BackoffPolicy = { baseSeconds: 10, maxSeconds: 300 };
 
-/** Dedupe records are keyed by this prefix and the callback's dedupe key, whatever the function's name. */
-const DEDUPE_KEY_PREFIX = 'bunq-callback';
+/** A batch's deadline when the invocation's remaining time is not known. */
+const DEFAULT_DEADLINE_MS = 5 * 60_000;
 
-type LambdaContextLike = Parameters<IdempotencyConfig['registerLambdaContext']>[0];
+/** Published keys per batch item: at most about 7 KB, far under DynamoDB's 400 KB item limit. */
+const KEYS_PER_BATCH_ITEM = 100;
+
+/** A published message whose marker waits for the batch commit. */
+interface Pending extends PublishedKey {
+  readonly messageId: string;
+  readonly batch: string;
+}
+
+/** State of one batch. */
+interface BatchState {
+  readonly id: string;
+  readonly deadlineMs: number;
+  slots: number;
+  readonly pending: Pending[];
+  readonly published: Map<string, number>;
+}
 
 export function createNormalizer(deps: NormalizerDependencies): Normalizer {
   const { logger, metrics } = deps;
-  const idempotency = new IdempotencyConfig({
-    eventKeyJmesPath: 'dedupKey',
-    expiresAfterSeconds: deps.dedupeTtlSeconds,
-    throwOnNoIdempotencyKey: true,
-  });
-  // Calls whose publish really ran; a call missing from it was answered from the dedupe store.
-  const publishedCalls = new Set<string>();
+  const ttl = deps.dedupeTtlSeconds;
+  const expiresAt = () => Math.floor(Date.now() / 1_000) + ttl;
 
-  const publishOnce = makeIdempotent(
-    async (input: { dedupKey: string; callId: string; entry: BusEntry }): Promise<{ eventId: string }> => {
-      const [result] = await deps.publisher.publish([input.entry]);
-      if (result === undefined || !result.ok) {
-        const problem = `PutEvents refused the event: ${result?.errorCode ?? 'no result'} ${result?.errorMessage ?? ''}`;
-        if (result !== undefined && PERMANENT_PUT_EVENTS_ERRORS.has(result.errorCode)) {
-          throw new PublishRejectedError(problem.trim());
-        }
-        throw new PublishFailedError(problem.trim());
+  async function publish(entry: BusEntry): Promise<string> {
+    const [result] = await deps.publisher.publish([entry]);
+    if (result === undefined || !result.ok) {
+      const problem = `PutEvents refused the event: ${result?.errorCode ?? 'no result'} ${result?.errorMessage ?? ''}`;
+      if (result !== undefined && PERMANENT_PUT_EVENTS_ERRORS.has(result.errorCode)) {
+        throw new PublishRejectedError(problem.trim());
       }
-      publishedCalls.add(input.callId);
-      return { eventId: result.eventId };
-    },
-    { persistenceStore: deps.dedupe, config: idempotency, keyPrefix: DEDUPE_KEY_PREFIX },
-  );
+      throw new PublishFailedError(problem.trim());
+    }
+    return result.eventId;
+  }
+
+  /** Claims, publishes, and queues the marker for the batch commit; a failed publish releases the claim. */
+  async function publishOnce(
+    batch: BatchState,
+    messageId: string,
+    dedupKey: string,
+    entry: BusEntry,
+  ): Promise<{ published: boolean; eventId: string | null }> {
+    const key = dedupeRecordKey(dedupKey);
+    const item = `${batch.id}.${Math.floor(batch.slots++ / KEYS_PER_BATCH_ITEM)}`;
+    const claim = { key, batch: item, inProgressUntilMs: batch.deadlineMs, expiresAtSeconds: expiresAt() };
+    const outcome = await claimKey(deps.dedupe, claim);
+    if (outcome.kind === 'published') return { published: false, eventId: outcome.eventId };
+    if (outcome.kind === 'in-progress') {
+      throw new DedupeInProgressError(`another copy of this callback holds its dedupe claim (${dedupKey})`);
+    }
+    let eventId: string;
+    try {
+      eventId = await publish(entry);
+    } catch (error) {
+      await deps.dedupe.release(key, item).catch((releaseError: unknown) =>
+        // The claim then frees itself: its batch commits without it, or its deadline passes.
+        logger.warn('dedupe claim not released', { messageId, error: releaseError }),
+      );
+      throw error;
+    }
+    batch.pending.push({ key, eventId, messageId, batch: item });
+    return { published: true, eventId };
+  }
+
+  /** Commits each batch item's published keys; falls back to one marker per key. Returns what failed. */
+  async function commit(batch: BatchState): Promise<string[]> {
+    const items = new Map<string, Pending[]>();
+    for (const pending of batch.pending)
+      items.set(pending.batch, [...(items.get(pending.batch) ?? []), pending]);
+    const failed: string[] = [];
+    await Promise.all(
+      [...items].map(async ([item, published]) => {
+        try {
+          await deps.dedupe.commitBatch(item, published, expiresAt());
+          return;
+        } catch (error) {
+          logger.warn('batch dedupe commit failed; committing each marker on its own', { item, error });
+        }
+        await Promise.all(
+          published.map((one) =>
+            deps.dedupe.complete(one, item, expiresAt()).catch((error: unknown) => {
+              logger.error('dedupe marker not committed; the message will be redelivered', {
+                messageId: one.messageId,
+                eventId: one.eventId,
+                error,
+              });
+              failed.push(one.messageId);
+            }),
+          ),
+        );
+      }),
+    );
+    return failed;
+  }
 
   async function deadLetter(received: ReceivedMessage, reason: string, problem: string): Promise<void> {
     await deps.deadLetters.send({
@@ -147,7 +225,7 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
     countWithDimension(metrics, NORMALIZE_METRICS.deadLettered, METRIC_DIMENSIONS.reason, reason);
   }
 
-  async function processMessage(received: ReceivedMessage, published: Map<string, number>): Promise<void> {
+  async function processMessage(received: ReceivedMessage, batch: BatchState): Promise<void> {
     const { messageId } = received;
     let callback: ReturnType<typeof decodeQueuedCallback>;
     try {
@@ -193,25 +271,29 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
       eventType: detail.eventType,
       objectType: detail.objectType,
       objectId: detail.objectId,
-      dedupKey: detail.dedupKey,
     };
-    const callId = randomUUID();
-    let result: { eventId: string };
+    let result: { published: boolean; eventId: string | null };
     try {
-      result = await publishOnce({ dedupKey: detail.dedupKey, callId, entry: built.entry });
+      result = await publishOnce(batch, messageId, detail.dedupKey, built.entry);
     } catch (error) {
       if (!(error instanceof PublishRejectedError)) throw error;
       await deadLetter(received, 'event-rejected', error.message);
       return;
     }
-    if (publishedCalls.delete(callId)) {
+    const { published } = batch;
+    if (result.published) {
+      // Without the dedupe key, unlike the other lines: the event carries it, and the event id joins them.
       logger.info('event published', { ...log, eventId: result.eventId });
       // Counted per batch and category: one metric document per category instead of one per event.
       // Bounded dimension: the body names the category, so an invented one counts as OTHER.
       const dimension = metricCategory(detail.category);
       published.set(dimension, (published.get(dimension) ?? 0) + 1);
     } else {
-      logger.info('duplicate callback suppressed', { ...log, eventId: result.eventId });
+      logger.info('duplicate callback suppressed', {
+        ...log,
+        dedupKey: detail.dedupKey,
+        eventId: result.eventId,
+      });
       metrics.addMetric(NORMALIZE_METRICS.duplicatesSuppressed, MetricUnit.Count, 1);
     }
     if (deps.arrivals !== undefined && detail.objectId !== null) {
@@ -223,15 +305,19 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
           objectId: detail.objectId,
         })
         .catch((error: unknown) =>
-          logger.warn('arrival not recorded for the failure poller', { ...log, error }),
+          logger.warn('arrival not recorded for the failure poller', {
+            ...log,
+            dedupKey: detail.dedupKey,
+            error,
+          }),
         );
     }
   }
 
   /** Runs one message; on failure, sets its redelivery delay (when it can) and rethrows. */
-  async function processWithBackoff(received: ReceivedMessage, published: Map<string, number>) {
+  async function processWithBackoff(received: ReceivedMessage, batch: BatchState) {
     try {
-      await processMessage(received, published);
+      await processMessage(received, batch);
     } catch (error) {
       // The queue redelivers it (after a backoff when we can set one), and moves it to the dead-letter
       // queue after maxReceiveCount.
@@ -260,17 +346,18 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
 
   return {
     startBatch(remainingTimeMs) {
-      // Powertools reads only the remaining time of the context it is given.
-      if (remainingTimeMs !== undefined) {
-        idempotency.registerLambdaContext({
-          getRemainingTimeInMillis: remainingTimeMs,
-        } as unknown as LambdaContextLike);
-      }
-      const published = new Map<string, number>();
+      const batch: BatchState = {
+        id: randomUUID(),
+        deadlineMs: Date.now() + (remainingTimeMs?.() ?? DEFAULT_DEADLINE_MS),
+        slots: 0,
+        pending: [],
+        published: new Map(),
+      };
       return {
-        process: (received) => processWithBackoff(received, published),
-        end() {
-          for (const [category, count] of published) {
+        process: (received) => processWithBackoff(received, batch),
+        async end() {
+          const uncommitted = await commit(batch);
+          for (const [category, count] of batch.published) {
             countWithDimension(
               metrics,
               NORMALIZE_METRICS.eventsPublished,
@@ -280,6 +367,7 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
             );
           }
           flushMetrics(metrics);
+          return uncommitted;
         },
       };
     },

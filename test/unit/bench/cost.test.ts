@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BENCH_FIGURES,
+  batchCommitWriteUnits,
   costPerMillion,
   costTable,
   DEFAULT_ASSUMPTIONS,
@@ -60,9 +61,20 @@ describe('costPerMillion', () => {
       costPerMillion(measured, deployment, DEFAULT_ASSUMPTIONS, 1_000_000).find(
         (l) => l.line === 'DynamoDB on-demand',
       )?.usd;
-    expect(dynamo()).toBeCloseTo(1.25, 5);
+    // Batch commit: a claim per callback and one write unit per batch (4.86 records at 1 M, 10 s window).
+    const batch = expectedBatchSize(1_000_000, DEFAULT_DEPLOYMENT);
+    expect(dynamo()).toBeCloseTo(0.625 * (1 + 1 / batch), 5);
+    expect(dynamo({ ...DEFAULT_DEPLOYMENT, dedupe: 'claim' })).toBeCloseTo(1.25, 5);
     expect(dynamo({ ...DEFAULT_DEPLOYMENT, dedupe: 'mark-after-publish' })).toBeCloseTo(0.625 + 0.125, 5);
-    expect(dynamo({ ...DEFAULT_DEPLOYMENT, recordArrivals: true })).toBeCloseTo(1.875, 5);
+    expect(dynamo({ ...DEFAULT_DEPLOYMENT, recordArrivals: true })).toBeCloseTo(0.625 * (2 + 1 / batch), 5);
+  });
+
+  it('bills a batch item by its size: one write unit up to 15 keys, then more', () => {
+    expect(batchCommitWriteUnits(1)).toBe(1);
+    expect(batchCommitWriteUnits(15)).toBe(1);
+    expect(batchCommitWriteUnits(16)).toBe(2);
+    // Items of at most 100 keys: 7 units each.
+    expect(batchCommitWriteUnits(250)).toBe(7 + 7 + 4);
   });
 
   it('drops the archive line when the archive is off', () => {

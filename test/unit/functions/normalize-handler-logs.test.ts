@@ -9,9 +9,9 @@ import type { SQSEvent } from 'aws-lambda';
 import { createLogger } from '../../../shared/logging/observability';
 import type { BusEntry, PublishResult } from '../../../shared/pipeline/ports';
 import { encodeQueuedCallback } from '../../../shared/pipeline/queued-callback';
-import { MemoryPersistence } from '../../fuzz/normalize-run';
 import { fixtureText, PARTNER_SECRETS } from '../../support/fixtures';
 import { lambdaContext, sqsRecord } from '../../support/lambda';
+import { MemoryDedupeStore } from '../../support/memory-dedupe';
 import {
   captureLines,
   capturingLogger,
@@ -55,7 +55,7 @@ function echoingBus(errorCode: string): RecordingBus {
 
 async function run(logger: Logger, bus: RecordingBus, body?: string, metrics: Metrics = silentMetrics()) {
   const { handler } = normalizeHandlerOver({
-    dedupe: new MemoryPersistence(),
+    dedupe: new MemoryDedupeStore(),
     dedupeTtlSeconds: 3600,
     logger,
     metrics,
