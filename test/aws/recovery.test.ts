@@ -17,7 +17,12 @@ import { lambdaContext } from '../support/lambda';
 import { type AwsClients, awsClients, describeAws, destroyClients, uniqueName } from './support/aws';
 import { CODE_FORMS, loadHandler } from './support/bundles';
 import { pollOnce, type SqsHandler } from './support/event-source';
-import { createPipelineResources, drain, enqueueCallback } from './support/pipeline-resources';
+import {
+  createPipelineResources,
+  drain,
+  enqueueCallback,
+  normalizeEnvironment,
+} from './support/pipeline-resources';
 
 type RetryFailuresHandler = (event: unknown, context: Context) => Promise<RecoveryReport>;
 
@@ -161,18 +166,11 @@ describeAws.each(CODE_FORMS)('retry-failures (%s) on moto and the bunq simulator
         [RETRY_FAILURES_ENV.maxAttempts]: String(MAX_ATTEMPTS),
         [RETRY_FAILURES_ENV.attemptTtlSeconds]: '86400',
       });
-      const normalize = loadHandler<SqsHandler>(form, 'normalize', {
-        [NORMALIZE_ENV.dedupeTableName]: resources.tableName,
-        [NORMALIZE_ENV.dedupeTtlSeconds]: '3600',
-        [NORMALIZE_ENV.eventBusName]: resources.busName,
-        [NORMALIZE_ENV.eventSource]: 'bunq',
-        [NORMALIZE_ENV.deadLetterQueueUrl]: resources.deadLetters.url,
-        [NORMALIZE_ENV.callbackQueueUrl]: resources.callbacks.url,
-        [NORMALIZE_ENV.retryBackoffBaseSeconds]: '3',
-        [NORMALIZE_ENV.retryBackoffMaxSeconds]: '3',
-        [NORMALIZE_ENV.claimCheckBucket]: resources.bucket,
-        [NORMALIZE_ENV.recordArrivals]: 'true',
-      });
+      const normalize = loadHandler<SqsHandler>(
+        form,
+        'normalize',
+        normalizeEnvironment(resources, { [NORMALIZE_ENV.recordArrivals]: 'true' }),
+      );
 
       expect(await poll({}, lambdaContext())).toMatchObject({ retriesRequested: 1, pollErrors: 0 });
       await sim.idle();
