@@ -210,7 +210,7 @@ async function route(
       return { status: 200, body: simulator.setNotificationFilters(userId, filters).map(filterView) };
     }
     if (method === 'GET') {
-      if (!simulator.listUsers().some((user) => user.id === userId)) {
+      if (!simulator.hasUser(userId)) {
         throw new ControlError(404, `No simulator user ${userId}.`);
       }
       return { status: 200, body: simulator.allFilters(userId).map(filterView) };
@@ -243,7 +243,7 @@ async function route(
   if (match !== null) {
     const userId = Number(match[1]);
     if (method === 'GET') {
-      if (!simulator.listUsers().some((user) => user.id === userId)) {
+      if (!simulator.hasUser(userId)) {
         throw new ControlError(404, `No simulator user ${userId}.`);
       }
       return { status: 200, body: simulator.listFailures(userId) };

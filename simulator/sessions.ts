@@ -50,6 +50,9 @@ export class SessionRegistry {
       { pattern: /^\/session-server$/, methods: { POST: (c) => this.postSession(c) } },
       // bunq's SDKs close a session with DELETE /session/0: the session is the one whose token is sent.
       { pattern: /^\/session\/(\d+)$/, methods: { DELETE: (c) => this.deleteSession(c) } },
+      // The session's user, as bunq's SDKs read it after opening a session (`GET /user`, then by id).
+      { pattern: /^\/user$/, methods: { GET: (c) => this.getUser(this.sessionOf(c).userId) } },
+      { pattern: /^\/user\/(\d+)$/, methods: { GET: (c) => this.getUser(this.authorize(c)) } },
     ];
   }
 
@@ -58,6 +61,16 @@ export class SessionRegistry {
    * session's user; returns that user's id.
    */
   authorize(context: RouteContext): number {
+    const session = this.sessionOf(context);
+    const pathUserId = Number(context.params[0]);
+    if (pathUserId !== session.userId) {
+      throw new BunqProtocolError(403, 'This session has no access to that user.');
+    }
+    return session.userId;
+  }
+
+  /** The live session whose token is sent (its body signature checked when present), or 401. */
+  private sessionOf(context: RouteContext): Session {
     const token = context.request.headers['x-bunq-client-authentication'];
     const session = token === undefined ? undefined : this.sessions.get(token);
     if (session === undefined) throw new BunqProtocolError(401, SESSION_UNKNOWN_DESCRIPTION);
@@ -66,18 +79,15 @@ export class SessionRegistry {
       throw new BunqProtocolError(401, SESSION_EXPIRED_DESCRIPTION);
     }
     this.checkSignature(context.request, session.installation, false);
-    const pathUserId = Number(context.params[0]);
-    if (pathUserId !== session.userId) {
-      throw new BunqProtocolError(403, 'This session has no access to that user.');
-    }
-    return session.userId;
+    return session;
+  }
+
+  private getUser(userId: number): unknown {
+    return successBody([userJson(this.users.require(userId))]);
   }
 
   private deleteSession(context: RouteContext): unknown {
-    const token = context.request.headers['x-bunq-client-authentication'];
-    const session = token === undefined ? undefined : this.sessions.get(token);
-    if (session === undefined) throw new BunqProtocolError(401, SESSION_UNKNOWN_DESCRIPTION);
-    this.checkSignature(context.request, session.installation, false);
+    const session = this.sessionOf(context);
     this.sessions.delete(session.token);
     return successBody([]);
   }

@@ -182,6 +182,10 @@ export class BunqSimulator {
     return this.users.list();
   }
 
+  hasUser(userId: number): boolean {
+    return this.users.has(userId);
+  }
+
   /**
    * Creates `count` provisioned users of a partner (a UserCompany made with `partner: true`); each becomes
    * active and emits its `PARTNER_USER_PROVISION` callback to the partner's filters.

@@ -4,9 +4,16 @@ import {
   ConditionalCheckFailedException,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { AttemptStore, FailureRecord } from '../../shared/pipeline/recovery/ports';
+import { type AttemptStore, type FailureRecord, storedEventType } from '../../shared/pipeline/recovery/ports';
 import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/wiring/function-env';
-import { attemptKey, batchGet, epochSeconds, type RecoveryWriterOptions } from './recovery-table';
+import {
+  arrivalKey,
+  attemptKey,
+  batchGet,
+  EXPECTED_ATTRIBUTE,
+  epochSeconds,
+  type RecoveryWriterOptions,
+} from './recovery-table';
 
 /** Retry attempts per failure on DynamoDB. */
 export function dynamoAttemptStore(options: RecoveryWriterOptions): AttemptStore {
@@ -70,6 +77,29 @@ export function dynamoAttemptStore(options: RecoveryWriterOptions): AttemptStore
         if (error instanceof ConditionalCheckFailedException) return false;
         throw error;
       }
+    },
+
+    async expectRedeliveries(expected, at) {
+      // On the arrival item, where the normalizer's one write finds it (`arrival-store.ts`). The core
+      // calls this per retry request: at most 100 failures.
+      const write = (ref: (typeof expected)[number]) =>
+        options.client.send(
+          new UpdateItemCommand({
+            TableName: options.tableName,
+            Key: { [DEDUPE_TABLE_KEY]: { S: arrivalKey(ref) } },
+            UpdateExpression:
+              'ADD #expected :eventType SET #expiration = if_not_exists(#expiration, :expiration)',
+            ExpressionAttributeNames: {
+              '#expected': EXPECTED_ATTRIBUTE,
+              '#expiration': DEDUPE_TABLE_TTL_ATTRIBUTE,
+            },
+            ExpressionAttributeValues: {
+              ':eventType': { SS: [storedEventType(ref.eventType)] },
+              ':expiration': expiration(at),
+            },
+          }),
+        );
+      await Promise.all(expected.map(write));
     },
 
     async markArrived(userId, failureId, at) {

@@ -2,11 +2,15 @@
  * The failure poller's memory, in the dedupe table next to the dedupe markers (distinct key prefixes, same
  * `id` key and `expiration` TTL attribute):
  *
- * - `arrived#<category>#<objectId>`: written by the normalizer after it published a callback (or found it
- *   was a duplicate of one), with `callbacks`, a string set of `["<eventType>","<objectType>"]` (JSON), since
- *   ids are unique per object type only and two objects can share a category and id; read by the poller to
+ * - `arrived#<category>#<objectId>`: written by the normalizer before it publishes a callback (or finds it
+ *   a duplicate of one), with `callbacks`, a string set of `["<eventType>","<objectType>"]` (JSON), since
+ *   ids are unique per object type only and two objects can share a category and id, and
+ *   `first ["<eventType>","<objectType>"]`, the dedupe key of the first such callback; read by the poller to
  *   skip bunq failures whose callback has since arrived (`matchFailure`), and by the reconciler. Lives as
- *   long as a dedupe marker.
+ *   long as a dedupe marker. Before asking bunq to re-send failures, the poller adds their event types
+ *   (JSON) to `expected` on the same item, so the normalizer's write (returning the old item) tells a
+ *   re-sent callback apart (`recoveredBy: "failure-retry"`); an item with `expected` but no `arrivedAt` is
+ *   no arrival.
  * - `retry#<userId>#<failureId>`: the poller's retry attempts for one bunq failure (`attempts`,
  *   `firstAttemptAt`, `lastAttemptAt`, `exhaustedAt`, `arrivedAt`). Lives `attemptTtlSeconds` after its last
  *   change.
@@ -19,6 +23,10 @@ import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/wirin
 
 export const ARRIVAL_KEY_PREFIX = 'arrived#';
 export const ATTEMPT_KEY_PREFIX = 'retry#';
+/** On an arrival item: the event types (JSON) of the redeliveries the poller asked bunq for. */
+export const EXPECTED_ATTRIBUTE = 'expected';
+/** On an arrival item, before `["<eventType>","<objectType>"]`: the dedupe key of the first such callback. */
+export const FIRST_ATTRIBUTE_PREFIX = 'first ';
 /** BatchGetItem takes at most 100 keys. */
 const BATCH_GET_MAX_KEYS = 100;
 /** Rounds of UnprocessedKeys (DynamoDB throttling) before a look-up gives up. */

@@ -33,7 +33,7 @@ const REASONS = {
   claimCheckObjects:
     'Claim-checked objects are keyed by their content hash under objects/, unknown in advance: the normalizer may write any key under that prefix and nothing outside it.',
   schedulerInvoke:
-    "The EventBridge Scheduler role of the failure poller's schedule may invoke the retry-failures function and its versions and aliases (<function ARN>:*), as the CDK target grants; it can invoke nothing else.",
+    'The EventBridge Scheduler role of the scheduled functions (the failure poller, the reconciler) may invoke that function and its versions and aliases (<function ARN>:*), as the CDK target grants; it can invoke nothing else.',
 } as const;
 
 /** `<LogicalId.Arn>`: how cdk-nag writes a reference to a resource's ARN in a finding id. */
@@ -61,7 +61,10 @@ export function acknowledgeNagFindings(webhooks: BunqWebhooks): void {
     acknowledge(route, { id: 'AwsSolutions-APIG4', reason: REASONS.apiAuthorizer });
   }
 
-  const functions = [webhooks.ingestFunction, webhooks.normalizeFunction, webhooks.failureRecovery?.function];
+  const scheduled = [webhooks.failureRecovery?.function, webhooks.reconciler?.function].filter(
+    (fn) => fn !== undefined,
+  );
+  const functions = [webhooks.ingestFunction, webhooks.normalizeFunction, ...scheduled];
   for (const fn of functions) acknowledge(fn, { id: 'AwsSolutions-L1', reason: REASONS.runtime });
 
   acknowledge(webhooks.tokenSecret, { id: 'AwsSolutions-SMG4', reason: REASONS.callbackToken });
@@ -74,15 +77,15 @@ export function acknowledgeNagFindings(webhooks: BunqWebhooks): void {
     reason: REASONS.claimCheckObjects,
   });
 
-  const poller = webhooks.failureRecovery?.function;
-  if (poller !== undefined) {
-    // The scheduler's target role is one per stack, created by the CDK next to the stack's top constructs.
-    const schedulerRoles = Stack.of(webhooks).node.children.filter(
-      (child) => child instanceof Role && child.node.id.startsWith('SchedulerRoleForTarget-'),
-    );
-    for (const role of schedulerRoles) {
+  // The scheduler's target role is one per stack, created by the CDK next to the stack's top constructs; it
+  // holds the grant of every scheduled function.
+  const schedulerRoles = Stack.of(webhooks).node.children.filter(
+    (child) => child instanceof Role && child.node.id.startsWith('SchedulerRoleForTarget-'),
+  );
+  for (const role of schedulerRoles) {
+    for (const fn of scheduled) {
       acknowledge(defaultPolicyOf(role), {
-        id: `AwsSolutions-IAM5[Resource::${arnToken(poller)}:*]`,
+        id: `AwsSolutions-IAM5[Resource::${arnToken(fn)}:*]`,
         reason: REASONS.schedulerInvoke,
       });
     }

@@ -108,6 +108,19 @@ const MIGRATIONS: readonly Migration[] = [
         saved_at TEXT NOT NULL
       );
     `),
+  // The failure poller's expected redeliveries, and the dedupe key of the first callback of each arrival
+  // row, so the normalizer can mark bunq's answer to a retry (`recoveredBy: "failure-retry"`).
+  (db) =>
+    db.exec(`
+      ALTER TABLE arrival ADD COLUMN dedup_key TEXT;
+      CREATE TABLE retry_expected (
+        id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (id, event_type)
+      );
+    `),
 ];
 
 /** The open database and its group commit. One per runtime. */

@@ -12,8 +12,10 @@ import {
   type ArrivalRecorder,
   type ArrivedCallback,
   type AttemptStore,
+  answersRetry,
   arrivalId,
   type FailureRecord,
+  storedEventType,
 } from '../../shared/pipeline/recovery/ports';
 import type { LocalDatabase } from './database';
 
@@ -27,9 +29,6 @@ export interface SqliteRecoveryOptions {
 
 const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1_000);
 
-/** bunq's event type as stored: JSON text, so a callback without one (`null`) is a value like any other. */
-const storedEventType = (eventType: string | null): string => JSON.stringify(eventType);
-
 /**
  * The arrival log: both sides (the normalizer records, the poller and reconciler read). Each distinct event
  * type and object type under one category and object id is its own row, as the DynamoDB item's set holds
@@ -39,33 +38,47 @@ export function sqliteArrivals(options: SqliteRecoveryOptions): ArrivalRecorder 
   const { database } = options;
   const now = options.now ?? (() => new Date());
   const insert = database.db.prepare(
-    `INSERT INTO arrival (id, event_type, object_type, arrived_at, expires_at) VALUES (?, ?, ?, ?, ?)
+    `INSERT INTO arrival (id, event_type, object_type, arrived_at, expires_at, dedup_key) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (id, event_type, object_type) DO NOTHING`,
+  );
+  const first = database.db.prepare<[string, string, string, number], { dedup_key: string | null }>(
+    'SELECT dedup_key FROM arrival WHERE id = ? AND event_type = ? AND object_type = ? AND expires_at > ?',
+  );
+  const expected = database.db.prepare<[string, number], { event_type: string }>(
+    'SELECT event_type FROM retry_expected WHERE id = ? AND expires_at > ?',
   );
   const renew = database.db.prepare('UPDATE arrival SET expires_at = ? WHERE id = ?');
   const get = database.db.prepare<[string, number], { event_type: string; object_type: string }>(
     'SELECT event_type, object_type FROM arrival WHERE id = ? AND expires_at > ?',
   );
   const purge = database.db.prepare('DELETE FROM arrival WHERE expires_at <= ?');
+  const purgeExpected = database.db.prepare('DELETE FROM retry_expected WHERE expires_at <= ?');
   let lastPurge = 0;
   return {
     async recordArrival(arrival: ArrivedCallback) {
       const at = now();
       const seconds = epochSeconds(at);
       const id = arrivalId(arrival);
-      database.run(() => {
+      const eventType = storedEventType(arrival.eventType);
+      return database.run(() => {
+        const before = first.get(id, eventType, arrival.objectType, seconds);
+        const wanted = expected.all(id, seconds).map((row) => row.event_type);
         insert.run(
           id,
-          storedEventType(arrival.eventType),
+          eventType,
           arrival.objectType,
           at.toISOString(),
           seconds + options.ttlSeconds,
+          arrival.dedupKey,
         );
         renew.run(seconds + options.ttlSeconds, id);
         if (seconds - lastPurge >= 60) {
           lastPurge = seconds;
           purge.run(seconds);
+          purgeExpected.run(seconds);
         }
+        // A row from before `dedup_key` existed has none, as a DynamoDB item from before `first` has none.
+        return { answersRetry: answersRetry(arrival, wanted, before?.dedup_key) };
       });
     },
     async arrivals(refs) {
@@ -122,6 +135,10 @@ export function sqliteAttemptStore(options: SqliteRecoveryOptions): AttemptStore
   const arrive = db.prepare(
     'UPDATE attempt SET arrived_at = coalesce(arrived_at, ?), expires_at = ? WHERE user_id = ? AND failure_id = ?',
   );
+  const expect = db.prepare(
+    `INSERT INTO retry_expected (id, event_type, requested_at, expires_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (id, event_type) DO UPDATE SET requested_at = excluded.requested_at, expires_at = excluded.expires_at`,
+  );
   const fresh = (userId: number, failureId: number, at: Date): void => {
     const seconds = epochSeconds(at);
     ensure.run(userId, failureId, seconds + options.ttlSeconds, seconds, seconds, seconds, seconds);
@@ -156,6 +173,14 @@ export function sqliteAttemptStore(options: SqliteRecoveryOptions): AttemptStore
       return database.run(() => {
         fresh(userId, failureId, at);
         return exhaust.run(at.toISOString(), expires, userId, failureId).changes > 0;
+      });
+    },
+    async expectRedeliveries(redeliveries, at) {
+      const expires = epochSeconds(at) + options.ttlSeconds;
+      database.run(() => {
+        for (const ref of redeliveries) {
+          expect.run(arrivalId(ref), storedEventType(ref.eventType), at.toISOString(), expires);
+        }
       });
     },
     async markArrived(userId, failureId, at) {

@@ -25,26 +25,10 @@ import {
   createPipelineResources,
   drain,
   enqueueCallback,
+  normalizeEnvironment,
   type PipelineResources,
+  DEDUPE_TTL_SECONDS as TTL_SECONDS,
 } from './support/pipeline-resources';
-
-const TTL_SECONDS = 3_600;
-
-function normalizeEnvironment(resources: PipelineResources, overrides: Record<string, string> = {}) {
-  return {
-    [NORMALIZE_ENV.dedupeTableName]: resources.tableName,
-    [NORMALIZE_ENV.dedupeTtlSeconds]: String(TTL_SECONDS),
-    [NORMALIZE_ENV.eventBusName]: resources.busName,
-    [NORMALIZE_ENV.eventSource]: 'bunq',
-    [NORMALIZE_ENV.deadLetterQueueUrl]: resources.deadLetters.url,
-    [NORMALIZE_ENV.callbackQueueUrl]: resources.callbacks.url,
-    [NORMALIZE_ENV.retryBackoffBaseSeconds]: '3',
-    [NORMALIZE_ENV.retryBackoffMaxSeconds]: '3',
-    [NORMALIZE_ENV.claimCheckBucket]: resources.bucket,
-    [NORMALIZE_ENV.recordArrivals]: 'false',
-    ...overrides,
-  };
-}
 
 const body = (category: string, eventType: string, objectType: string, object: Record<string, unknown>) =>
   JSON.stringify({

@@ -2,8 +2,8 @@
  * Recovery end to end, on loopback: the bunq simulator (100 ms between tries) delivers callbacks to the local
  * runtime's callback URL while nothing listens there, exhausts its 6 tries and records failures; then the
  * local runtime starts on that address with the failure poller pointed at the simulator. Every callback
- * bunq gave up on ends as exactly one event, and one whose target keeps failing is given up on
- * (`RetriesExhausted`).
+ * bunq gave up on ends as exactly one event, marked `recoveredBy: "failure-retry"` (a callback delivered
+ * directly says null), and one whose target keeps failing is given up on (`RetriesExhausted`).
  */
 import { parsePipelineConfig } from '../../shared/config/pipeline-config';
 import { paymentCallback } from '../support/fixtures';
@@ -71,11 +71,24 @@ describe('failure recovery end to end', () => {
       },
       60_000,
     );
+    // A callback bunq delivers on its own, now that the runtime listens.
+    await control('POST', '/emit', { userId: user.userId, callback: payment('MUTATION', 105) });
+    expect(await control('GET', '/idle?timeoutMs=50000')).toEqual({ idle: true });
     await runtime.stop();
 
     const events = await local.events();
-    expect(events.map((event) => event.detail.objectId).sort()).toEqual(mutationIds);
+    expect(events.map((event) => event.detail.objectId).sort()).toEqual([...mutationIds, 105]);
     expect(events.every((event) => event['detail-type'] === 'MUTATION')).toBe(true);
+    // bunq re-sent the failed ones at the poller's request; 105 came directly.
+    expect(
+      Object.fromEntries(events.map((event) => [event.detail.objectId, event.detail.recoveredBy])),
+    ).toEqual({
+      101: 'failure-retry',
+      102: 'failure-retry',
+      103: 'failure-retry',
+      104: 'failure-retry',
+      105: null,
+    });
     expect(await local.deadLetters()).toEqual([]);
 
     const poller = runtime.stats().failurePoller;

@@ -74,10 +74,16 @@ beforeAll(() => {
 describe('alarms on the functions’ metrics', () => {
   it('watch only metrics the functions emit, under the emitting function’s service', () => {
     const watched = watchedMetrics(template);
-    // The alarms on our own metrics: callbacks dead-lettered and rejected, and the failure poller's four.
-    expect(watched.length).toBeGreaterThanOrEqual(6);
+    // The alarms on our own metrics: callbacks dead-lettered and rejected, the failure poller's four and
+    // the reconciler's four.
+    expect(watched.length).toBeGreaterThanOrEqual(10);
     expect(new Set(watched.map((metric) => metric.service))).toEqual(
-      new Set([SERVICE_NAMES.ingest, SERVICE_NAMES.normalize, SERVICE_NAMES.retryFailures]),
+      new Set([
+        SERVICE_NAMES.ingest,
+        SERVICE_NAMES.normalize,
+        SERVICE_NAMES.retryFailures,
+        SERVICE_NAMES.reconcile,
+      ]),
     );
     expect(unemitted(watched)).toEqual([]);
   });

@@ -135,6 +135,56 @@ describe('every alarm of the issue, with its default threshold', () => {
         TreatMissingData: 'notBreaching',
       },
     ],
+    // The reconciler's four (all-targets runs it every 10 minutes: one period per run).
+    [
+      'MissedByBunq',
+      {
+        MetricName: 'MissedByBunq',
+        Dimensions: service(SERVICE_NAMES.reconcile),
+        Statistic: 'Sum',
+        Period: 600,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      },
+    ],
+    [
+      'FilterDrift',
+      {
+        MetricName: 'FilterDrift',
+        Dimensions: service(SERVICE_NAMES.reconcile),
+        Statistic: 'Maximum',
+        Period: 600,
+        Threshold: 0,
+        TreatMissingData: 'ignore',
+      },
+    ],
+    [
+      'ReconcilerHeartbeatMissing',
+      {
+        MetricName: 'ReconcilerHeartbeat',
+        Dimensions: service(SERVICE_NAMES.reconcile),
+        Period: 600,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        TreatMissingData: 'breaching',
+      },
+    ],
+    [
+      'ReconcileErrors',
+      {
+        MetricName: 'ReconcileErrors',
+        Dimensions: service(SERVICE_NAMES.reconcile),
+        Period: 600,
+        Threshold: 0,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        TreatMissingData: 'notBreaching',
+      },
+    ],
     [
       'CallbackQueueAge',
       {

@@ -5,7 +5,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parsePipelineConfig } from '../../shared/config/pipeline-config';
 import { RECONCILE_ENV } from '../../shared/wiring/function-env';
-import { onlyLogicalId, SYNTH_TIMEOUT_MS, synthStack } from './support/synth';
+import { reconcileFunctionId, SYNTH_TIMEOUT_MS, synthStack } from './support/synth';
 
 const RECONCILE = {
   enabled: true,
@@ -23,14 +23,9 @@ beforeAll(() => {
   withoutIt = synthStack({ recovery: { enabled: true } }, { bundle: false }).template;
 }, SYNTH_TIMEOUT_MS);
 
-const reconcilerId = (template: Template) =>
-  onlyLogicalId(template, 'AWS::Lambda::Function', {
-    Properties: { Environment: { Variables: { [RECONCILE_ENV.expectedFilters]: Match.anyValue() } } },
-  });
-
 describe('reconciler in the stack', () => {
   it('runs the reconcile function on its own schedule with the configured grace and filters', () => {
-    const id = reconcilerId(enabled);
+    const id = reconcileFunctionId(enabled);
     enabled.hasResourceProperties('AWS::Lambda::Function', {
       ReservedConcurrentExecutions: 1,
       Environment: {

@@ -18,6 +18,8 @@ import {
   onlyLogicalId,
   type PolicyStatement,
   PROJECT_ROOT,
+  reconcileFunctionId,
+  retryFailuresFunctionId,
   roleStatements,
   SYNTH_TIMEOUT_MS,
   synthStack,
@@ -93,10 +95,6 @@ const callbackTokenSecretId = (template: Template): string =>
     Properties: { GenerateSecretString: { GenerateStringKey: TOKEN_SECRET_KEY } },
   });
 
-/** The failure poller: the function with reserved concurrency 1. */
-const retryPoller = (template: Template): string =>
-  onlyLogicalId(template, 'AWS::Lambda::Function', { Properties: { ReservedConcurrentExecutions: 1 } });
-
 describe('least privilege', () => {
   test.each(NAMES)('%s: no statement allows a wildcard action (*, sqs:*, s3:Get*, ...)', (name) => {
     const wildcards = identityStatements(templates[name]).flatMap(({ where, statement }) =>
@@ -119,7 +117,8 @@ describe('least privilege', () => {
   test('resource wildcards are sub-paths of the pipeline’s own resources only, each for a stated reason', () => {
     const template = templates.allTargets;
     const bucket = onlyLogicalId(template, 'AWS::S3::Bucket');
-    const poller = retryPoller(template);
+    // The scheduled functions: the failure poller and the reconciler (all-targets runs both).
+    const scheduled = [retryFailuresFunctionId(template), reconcileFunctionId(template)];
     const wildcarded = identityStatements(template).flatMap(({ statement }) =>
       resourceList(statement).filter((resource) => JSON.stringify(resource).includes('*')),
     );
@@ -132,9 +131,9 @@ describe('least privilege', () => {
     for (const resource of wildcarded) {
       const text = JSON.stringify(resource);
       const claimChecks = text.includes(bucket) && text.endsWith(`"/objects/*"]]}`);
-      // The scheduler may invoke the poller's versions and aliases (the CDK target's grant).
-      const pollerVersions = text.includes(poller) && text.endsWith(`":*"]]}`);
-      expect({ resource, allowed: claimChecks || pollerVersions }).toEqual({ resource, allowed: true });
+      // The scheduler may invoke a scheduled function's versions and aliases (the CDK target's grant).
+      const scheduledVersions = scheduled.some((id) => text.includes(id)) && text.endsWith(`":*"]]}`);
+      expect({ resource, allowed: claimChecks || scheduledVersions }).toEqual({ resource, allowed: true });
     }
   });
 
@@ -172,10 +171,12 @@ describe('least privilege', () => {
             .map((a) => a.split(':')[0]),
         ),
       ].sort();
-    const poller = retryPoller(template);
     expect(services(ingestFunctionId(template))).toEqual(['logs', 'secretsmanager', 'sqs']);
     expect(services(normalizeFunctionId(template))).toEqual(['dynamodb', 'events', 'logs', 's3', 'sqs']);
-    expect(services(poller)).toEqual(['dynamodb', 'logs', 'secretsmanager']);
+    expect(services(retryFailuresFunctionId(template))).toEqual(['dynamodb', 'logs', 'secretsmanager']);
+    // It reads arrivals and keeps its cursor (dynamodb), shares the bunq state (secretsmanager) and queues
+    // rebuilt callbacks for the normalizer (sqs).
+    expect(services(reconcileFunctionId(template))).toEqual(['dynamodb', 'logs', 'secretsmanager', 'sqs']);
   });
 
   test('only the ingest function reads the callback token, and it cannot write it', () => {

@@ -243,12 +243,14 @@ describe('SQLite recovery stores', () => {
       objectId: 1,
       eventType: 'MUTATION_CREATED',
       objectType: 'Payment',
+      dedupKey: 'a-dedupe-key',
     });
     await arrivals.recordArrival({
       category: 'PAYMENT',
       objectId: '2',
       eventType: null,
       objectType: 'Payment',
+      dedupKey: 'a-dedupe-key',
     });
     await first.committed();
     const reopened = sqliteArrivals({ database: reopen(first), ttlSeconds: 60, now: () => clock.now });
@@ -277,18 +279,21 @@ describe('SQLite recovery stores', () => {
       objectId: 1,
       eventType: 'SHARE_UPDATED',
       objectType: 'ShareInviteBankInquiry',
+      dedupKey: 'a-dedupe-key',
     });
     await arrivals.recordArrival({
       category: 'SHARE',
       objectId: 1,
       eventType: 'SHARE_UPDATED',
       objectType: 'ShareInviteBankResponse',
+      dedupKey: 'a-dedupe-key',
     });
     await arrivals.recordArrival({
       category: 'SHARE',
       objectId: 1,
       eventType: 'SHARE_UPDATED',
       objectType: 'ShareInviteBankResponse',
+      dedupKey: 'a-dedupe-key',
     });
     const found = await arrivals.arrivals([{ category: 'SHARE', objectId: 1 }]);
     expect(found.get('SHARE#1')).toHaveLength(2);
@@ -298,6 +303,29 @@ describe('SQLite recovery stores', () => {
     expect(matchFailure({ category: 'SHARE', objectId: 1, eventType: 'SHARE_CREATED' }, found)).toBe(
       'absent',
     );
+  });
+
+  it('answers a redelivery the poller expected: the first callback of its kind and its redelivery, no other', async () => {
+    const db = database();
+    const arrivals = sqliteArrivals({ database: db, ttlSeconds: 3_600, now: () => T0 });
+    const attempts = sqliteAttemptStore({ database: db, ttlSeconds: 3_600, now: () => T0 });
+    const payment = (objectId: number, dedupKey: string) => ({
+      category: 'MUTATION',
+      objectId,
+      eventType: 'MUTATION_CREATED',
+      objectType: 'Payment',
+      dedupKey,
+    });
+    await attempts.expectRedeliveries(
+      [{ category: 'MUTATION', objectId: 1, eventType: 'MUTATION_CREATED' }],
+      T0,
+    );
+    expect((await arrivals.arrivals([{ category: 'MUTATION', objectId: 1 }])).size).toBe(0);
+
+    expect(await arrivals.recordArrival(payment(1, 'a'))).toEqual({ answersRetry: true });
+    expect(await arrivals.recordArrival(payment(1, 'a'))).toEqual({ answersRetry: true });
+    expect(await arrivals.recordArrival(payment(1, 'b'))).toEqual({ answersRetry: false });
+    expect(await arrivals.recordArrival(payment(2, 'c'))).toEqual({ answersRetry: false });
   });
 
   it('counts attempts, marks a failure exhausted once, keeps the first arrival time', async () => {

@@ -25,6 +25,7 @@ const payment = (objectId: number | string, category = 'MUTATION') => ({
   eventType: `${category}_CREATED`,
   objectType: 'Payment',
   objectId,
+  dedupKey: `${category}#${String(objectId)}#1`,
 });
 
 /** An attempt store on a table of its own, its clock stopped at {@link T0}. */
@@ -66,6 +67,7 @@ describe('arrival log', () => {
       eventType,
       objectType,
       objectId: 1,
+      dedupKey: `SHARE#1#${objectType}`,
     });
     await recorder.recordArrival(share('ShareInviteBankInquiry', 'SHARE_INVITE_BANK_INQUIRY_ACCEPTED'));
     await recorder.recordArrival(share('ShareInviteBankResponse', 'SHARE_INVITE_BANK_RESPONSE_ACCEPTED'));
@@ -94,6 +96,38 @@ describe('arrival log', () => {
 
     const found = await dynamoArrivalLog({ client: db.dynamo.client, tableName }).arrivals(refs);
     expect(found.size).toBe(115);
+  });
+
+  it('answers a redelivery the poller expected: the first callback of its kind and its redelivery, no other', async () => {
+    const tableName = await newTable();
+    const recorder = dynamoArrivalRecorder({ client: db.dynamo.client, tableName, ttlSeconds: 3_600 });
+    const log = dynamoArrivalLog({ client: db.dynamo.client, tableName });
+    const attempts = dynamoAttemptStore({ client: db.dynamo.client, tableName, ttlSeconds: 3_600 });
+    await attempts.expectRedeliveries(
+      [
+        { category: 'MUTATION', objectId: 1, eventType: 'MUTATION_CREATED' },
+        { category: 'MUTATION', objectId: 3, eventType: null },
+      ],
+      T0,
+    );
+    // Only the poller's note: no arrival yet, for the poller and the reconciler alike.
+    expect((await log.arrivals([{ category: 'MUTATION', objectId: 1 }])).size).toBe(0);
+
+    expect(await recorder.recordArrival(payment(1))).toEqual({ answersRetry: true });
+    // The same callback again (a queue redelivery after a failed publish) is still the answer...
+    expect(await recorder.recordArrival(payment(1))).toEqual({ answersRetry: true });
+    // ...another callback of that event and object type is not, nor one nobody asked for.
+    expect(await recorder.recordArrival({ ...payment(1), dedupKey: 'another' })).toEqual({
+      answersRetry: false,
+    });
+    expect(await recorder.recordArrival(payment(2))).toEqual({ answersRetry: false });
+    // A failure without an event type expects any callback of its object.
+    expect(await recorder.recordArrival({ ...payment(3), eventType: 'MUTATION_RECEIVED' })).toEqual({
+      answersRetry: true,
+    });
+    expect(Object.fromEntries(await log.arrivals([{ category: 'MUTATION', objectId: 1 }]))).toEqual({
+      'MUTATION#1': [{ eventType: 'MUTATION_CREATED', objectType: 'Payment' }],
+    });
   });
 
   it('treats an expired arrival as absent (DynamoDB deletes expired items late)', async () => {
@@ -188,6 +222,7 @@ describe('normalize handler: arrivals for the poller', () => {
       eventType: 'MUTATION_CREATED',
       objectType: 'Payment',
       objectId: 1278,
+      dedupKey: expect.any(String),
     };
     expect(recordArrival.mock.calls).toEqual([[arrival], [arrival]]);
     const found = await dynamoArrivalLog({ client: db.dynamo.client, tableName }).arrivals([
@@ -196,6 +231,27 @@ describe('normalize handler: arrivals for the poller', () => {
     expect(Object.fromEntries(found)).toEqual({
       'MUTATION#1278': [{ eventType: 'MUTATION_CREATED', objectType: 'Payment' }],
     });
+  });
+
+  it("marks bunq's answer to a retry the poller asked for recoveredBy failure-retry, and only that one", async () => {
+    const tableName = await newTable();
+    const recorder = dynamoArrivalRecorder({ client: db.dynamo.client, tableName, ttlSeconds: 3_600 });
+    const { handler, bus } = normalizeHandlerOver({
+      dedupe: createDedupeStore({ tableName, client: db.dynamo.client }),
+      dedupeTtlSeconds: 86_400,
+      arrivals: recorder,
+    });
+    await dynamoAttemptStore({ client: db.dynamo.client, tableName, ttlSeconds: 3_600 }).expectRedeliveries(
+      [{ category: 'MUTATION', objectId: 1278, eventType: 'MUTATION_CREATED' }],
+      T0,
+    );
+    const direct = fixtureText('mutation-payment').replace('"id": 1278', '"id": 1279');
+    expect(direct).not.toBe(fixtureText('mutation-payment'));
+
+    await handler({ Records: [record(fixtureText('mutation-payment')), record(direct)] }, lambdaContext());
+
+    const byObject = Object.fromEntries(bus.details().map((detail) => [detail.objectId, detail.recoveredBy]));
+    expect(byObject).toEqual({ 1278: 'failure-retry', 1279: null });
   });
 
   it('still succeeds when the arrival cannot be recorded, and says so in the log', async () => {

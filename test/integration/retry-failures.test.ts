@@ -84,6 +84,7 @@ describe('retry-failures handler against the bunq simulator', () => {
         category: 'MUTATION',
         eventType: 'MUTATION_CREATED',
         objectType: 'Payment',
+        dedupKey: 'a-dedupe-key',
         objectId,
       });
     }

@@ -3,15 +3,19 @@ import type { RetryFailuresResult } from '../../shared/bunq/api/client';
 import { BunqError } from '../../shared/bunq/api/errors';
 import type { NotificationFilterFailure } from '../../shared/bunq/api/schemas';
 import {
+  type ArrivalAnswer,
   type ArrivalEntry,
   type ArrivalLog,
   type ArrivalRecorder,
   type ArrivedCallback,
   type AttemptStore,
+  answersRetry,
   arrivalId,
   type BunqFailuresApi,
   type CallbackRef,
+  type ExpectedRedelivery,
   type FailureRecord,
+  storedEventType,
 } from '../../shared/pipeline/recovery/ports';
 
 export const USER_ID = 4_201;
@@ -92,14 +96,32 @@ export class MemoryRecoveryStore implements ArrivalRecorder, ArrivalLog, Attempt
   failLoad = false;
   failArrivals = false;
   failRecordAttempt = false;
+  failExpect = false;
 
-  async recordArrival(arrival: ArrivedCallback): Promise<void> {
+  /** The poller's expected redeliveries, by {@link arrivalId}: stored event types. */
+  readonly expected = new Map<string, Set<string>>();
+  /** The dedupe key of the first callback per `<arrivalId> <eventType> <objectType>`. */
+  readonly firsts = new Map<string, string>();
+
+  async recordArrival(arrival: ArrivedCallback): Promise<ArrivalAnswer> {
     const id = arrivalId(arrival);
     const entries = this.arrived.get(id) ?? [];
     if (!entries.some((e) => e.eventType === arrival.eventType && e.objectType === arrival.objectType)) {
       entries.push({ eventType: arrival.eventType, objectType: arrival.objectType });
     }
     this.arrived.set(id, entries);
+    const kind = `${id} ${arrival.eventType} ${arrival.objectType}`;
+    const first = this.firsts.get(kind);
+    if (first === undefined) this.firsts.set(kind, arrival.dedupKey);
+    return { answersRetry: answersRetry(arrival, [...(this.expected.get(id) ?? [])], first) };
+  }
+
+  async expectRedeliveries(expected: readonly ExpectedRedelivery[]): Promise<void> {
+    if (this.failExpect) throw new Error('write failed');
+    for (const ref of expected) {
+      const id = arrivalId(ref);
+      this.expected.set(id, new Set([...(this.expected.get(id) ?? []), storedEventType(ref.eventType)]));
+    }
   }
 
   async arrivals(refs: readonly CallbackRef[]): Promise<ReadonlyMap<string, readonly ArrivalEntry[]>> {

@@ -5,8 +5,9 @@
  * IN_PROGRESS before the publish and marked COMPLETED only after the bus accepted the event; a failed
  * publish deletes the claim so a retry publishes again. A message that can never succeed is parked on the
  * dead-letter queue with its reason at once; anything else that fails rejects, after delaying the message's
- * redelivery (backoff), for the queue to deliver it again. Each published (or duplicate) callback is then
- * recorded as arrived, for the failure poller.
+ * redelivery (backoff), for the queue to deliver it again. Each callback is recorded as arrived, for the
+ * failure poller, before its publish: that write also says whether it is bunq's answer to a retry the
+ * poller asked for (`recoveredBy: "failure-retry"`).
  */
 
 import { randomUUID } from 'node:crypto';
@@ -49,10 +50,11 @@ export interface NormalizerDependencies {
   /** Backoff for transient failures. @default { baseSeconds: 10, maxSeconds: 300 } */
   readonly backoff?: BackoffPolicy;
   /**
-   * Told about each callback that became an event (or was a duplicate of one), by category, event type,
-   * object type and object id,
-   * so the failure poller skips bunq failures whose callback has since arrived. Best effort: a failed write
-   * is logged and the message still succeeds (the worst case is one redundant retry, deduplicated here).
+   * Told about each callback before it is published (or found a duplicate), by category, event type, object
+   * type, object id and dedupe key, so the failure poller skips bunq failures whose callback has since
+   * arrived; its answer marks bunq's answer to a retry the poller asked for. Best effort: a failed write is
+   * logged and the message still succeeds (the worst case is one redundant retry, deduplicated here, or a
+   * re-sent callback without its `recoveredBy`).
    * @default none
    */
   readonly arrivals?: ArrivalRecorder;
@@ -247,6 +249,24 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
       countSchemaMismatch(metrics, objectType, path);
     }
     let detail = normalized.detail;
+    if (deps.arrivals !== undefined && detail.objectId !== null) {
+      // Before the publish: the same write answers whether the failure poller asked bunq for this callback.
+      const arrival = await deps.arrivals
+        .recordArrival({
+          category: detail.category,
+          eventType: detail.eventType,
+          objectType: detail.objectType,
+          objectId: detail.objectId,
+          dedupKey: detail.dedupKey,
+        })
+        .catch((error: unknown) => {
+          logger.warn('arrival not recorded for the failure poller', { messageId, error });
+          return null;
+        });
+      if (arrival?.answersRetry === true && detail.recoveredBy === null) {
+        detail = { ...detail, recoveredBy: 'failure-retry' };
+      }
+    }
     let built = buildBusEntry(detail, deps.eventSource);
     if (!built.ok && deps.objectStore !== undefined) {
       // Too large for one event: store the object and publish a reference to it instead.
@@ -295,22 +315,6 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
         eventId: result.eventId,
       });
       metrics.addMetric(NORMALIZE_METRICS.duplicatesSuppressed, MetricUnit.Count, 1);
-    }
-    if (deps.arrivals !== undefined && detail.objectId !== null) {
-      await deps.arrivals
-        .recordArrival({
-          category: detail.category,
-          eventType: detail.eventType,
-          objectType: detail.objectType,
-          objectId: detail.objectId,
-        })
-        .catch((error: unknown) =>
-          logger.warn('arrival not recorded for the failure poller', {
-            ...log,
-            dedupKey: detail.dedupKey,
-            error,
-          }),
-        );
     }
   }
 

@@ -27,6 +27,23 @@ export interface ArrivedCallback extends CallbackRef {
   /** bunq's `event_type`, or null when the callback had none. */
   readonly eventType: string | null;
   readonly objectType: string;
+  /** The event's `dedupKey`: tells a redelivery of the same callback from another one. */
+  readonly dedupKey: string;
+}
+
+/** What recording an arrival tells the normalizer. */
+export interface ArrivalAnswer {
+  /**
+   * The failure poller had asked bunq to re-send a failed callback of this category, object and event type,
+   * and this is the first callback of its kind since (or a redelivery of that one): bunq's answer to the
+   * retry, marked `recoveredBy: "failure-retry"`.
+   */
+  readonly answersRetry: boolean;
+}
+
+/** A failure the poller is about to ask bunq to re-send: what bunq's failure record names of its callback. */
+export interface ExpectedRedelivery extends CallbackRef {
+  readonly eventType: string | null;
 }
 
 /** One callback that arrived under a category and object id. */
@@ -35,9 +52,12 @@ export interface ArrivalEntry {
   readonly objectType: string;
 }
 
-/** The normalizer's side: told about every callback that became an event (or was a duplicate of one). */
+/**
+ * The normalizer's side: told about every callback before it is published (or found a duplicate), in the
+ * one write that also answers whether the poller asked for it.
+ */
 export interface ArrivalRecorder {
-  recordArrival(arrival: ArrivedCallback): Promise<void>;
+  recordArrival(arrival: ArrivedCallback): Promise<ArrivalAnswer>;
 }
 
 /** The poller's and the reconciler's side: which callbacks arrived. */
@@ -71,6 +91,31 @@ export interface AttemptStore {
   markExhausted(userId: number, failureId: number, at: Date): Promise<boolean>;
   /** Marks the failure's callback as arrived, so it is never retried even after the arrival log forgets it. */
   markArrived(userId: number, failureId: number, at: Date): Promise<void>;
+  /**
+   * Notes, before the retry request, the callbacks bunq is about to re-send, where the normalizer's
+   * arrival write finds them (keyed by category and object id, like the arrival log), so their events are
+   * marked `recoveredBy: "failure-retry"`.
+   */
+  expectRedeliveries(expected: readonly ExpectedRedelivery[], at: Date): Promise<void>;
+}
+
+/** How the stores keep an event type (a failure's or an arrival's): JSON, so null is a value like any other. */
+export const storedEventType = (eventType: string | null): string => JSON.stringify(eventType);
+
+/**
+ * Whether an arrival answers a requested retry: a redelivery was expected for its event type (or for any,
+ * when bunq's failure named none), and no other callback of its event and object type arrived first.
+ *
+ * @param expected the {@link storedEventType}s the poller noted for the arrival's category and object id
+ * @param firstDedupKey the dedupe key of the first callback of the arrival's event and object type, if any
+ */
+export function answersRetry(
+  arrival: Pick<ArrivedCallback, 'eventType' | 'dedupKey'>,
+  expected: readonly string[],
+  firstDedupKey: string | null | undefined,
+): boolean {
+  const wanted = expected.includes(storedEventType(arrival.eventType)) || expected.includes('null');
+  return wanted && (firstDedupKey == null || firstDedupKey === arrival.dedupKey);
 }
 
 /** Where the arrival log files a callback: `<category>#<objectId>`. */

@@ -7,7 +7,8 @@
  *    that matches exactly one arrived object is settled for good (an ambiguous match is retried);
  * 3. give up on those already retried `maxAttempts` times (counted once, as `exhausted`);
  * 4. ask bunq to deliver the rest again, in chunks of at most 100 ids, and count an attempt for every id
- *    bunq accepted.
+ *    bunq accepted. Before each request, the callbacks it will bring are noted where the normalizer's
+ *    arrival write finds them, so their events say `recoveredBy: "failure-retry"`.
  *
  * Errors never escape: a failed step is counted in `pollErrors`, logged, and ends or narrows the run, so the
  * caller always gets a report to turn into metrics.
@@ -210,6 +211,13 @@ export async function recoverFailures(deps: RecoverFailuresDependencies): Promis
     const chunk = toRetry.slice(start, start + MAX_RETRY_IDS_PER_CALL);
     let accepted: readonly number[] = [];
     let abort = false;
+    const expected = chunk.map((id) => callbackRef(byId.get(id) as NotificationFilterFailure)).filter(isRef);
+    try {
+      await deps.attempts.expectRedeliveries(expected, now());
+    } catch (error) {
+      // Retried all the same: a re-sent callback without its mark beats one bunq gives up on.
+      fail('noting the expected redeliveries', error, { userId, ids: expected.length });
+    }
     try {
       const result = await deps.bunq.retryNotificationFilterFailures(userId, chunk);
       for (const refused of result.failedChunks) {

@@ -9,7 +9,11 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { QueueMessage } from '../../../shared/pipeline/ports';
 import { encodeQueuedCallback } from '../../../shared/pipeline/queued-callback';
-import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../../shared/wiring/function-env';
+import {
+  DEDUPE_TABLE_KEY,
+  DEDUPE_TABLE_TTL_ATTRIBUTE,
+  NORMALIZE_ENV,
+} from '../../../shared/wiring/function-env';
 import { type AwsClients, createQueue, REGION, receive, uniqueName } from './aws';
 
 export interface Queue {
@@ -131,4 +135,24 @@ export async function drain(clients: AwsClients, queueUrl: string, count: number
     if (messages.length >= count) break;
   }
   return messages;
+}
+
+/** The dedupe TTL the normalize function runs with in this tier. */
+export const DEDUPE_TTL_SECONDS = 3_600;
+
+/** The normalize function's environment over these resources (arrivals off unless overridden). */
+export function normalizeEnvironment(resources: PipelineResources, overrides: Record<string, string> = {}) {
+  return {
+    [NORMALIZE_ENV.dedupeTableName]: resources.tableName,
+    [NORMALIZE_ENV.dedupeTtlSeconds]: String(DEDUPE_TTL_SECONDS),
+    [NORMALIZE_ENV.eventBusName]: resources.busName,
+    [NORMALIZE_ENV.eventSource]: 'bunq',
+    [NORMALIZE_ENV.deadLetterQueueUrl]: resources.deadLetters.url,
+    [NORMALIZE_ENV.callbackQueueUrl]: resources.callbacks.url,
+    [NORMALIZE_ENV.retryBackoffBaseSeconds]: '3',
+    [NORMALIZE_ENV.retryBackoffMaxSeconds]: '3',
+    [NORMALIZE_ENV.claimCheckBucket]: resources.bucket,
+    [NORMALIZE_ENV.recordArrivals]: 'false',
+    ...overrides,
+  };
 }

@@ -8,7 +8,12 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BunqWebhooksStack } from '../../../infra/bunq-webhooks-stack';
 import { type PipelineConfigInput, parsePipelineConfig } from '../../../shared/config/pipeline-config';
-import { INGEST_ENV, NORMALIZE_ENV } from '../../../shared/wiring/function-env';
+import {
+  INGEST_ENV,
+  NORMALIZE_ENV,
+  RECONCILE_ENV,
+  RETRY_FAILURES_ENV,
+} from '../../../shared/wiring/function-env';
 
 export const PROJECT_ROOT = path.join(__dirname, '..', '..', '..');
 
@@ -69,6 +74,18 @@ export const ingestFunctionId = (template: Template): string =>
 export const normalizeFunctionId = (template: Template): string =>
   onlyLogicalId(template, 'AWS::Lambda::Function', {
     Properties: { Environment: { Variables: { [NORMALIZE_ENV.dedupeTableName]: Match.anyValue() } } },
+  });
+
+/** The failure poller: the one with the retry limit in its environment. */
+export const retryFailuresFunctionId = (template: Template): string =>
+  onlyLogicalId(template, 'AWS::Lambda::Function', {
+    Properties: { Environment: { Variables: { [RETRY_FAILURES_ENV.maxAttempts]: Match.anyValue() } } },
+  });
+
+/** The reconciler: the one with the expected filters in its environment. */
+export const reconcileFunctionId = (template: Template): string =>
+  onlyLogicalId(template, 'AWS::Lambda::Function', {
+    Properties: { Environment: { Variables: { [RECONCILE_ENV.expectedFilters]: Match.anyValue() } } },
   });
 
 /** The secret holding the callback token. */

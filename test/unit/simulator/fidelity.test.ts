@@ -69,6 +69,19 @@ describe('simulator fidelity', () => {
     expect(calls(sim, 'GET', '/notification-filter-url').map((call) => call.status)).toEqual([200, 401, 200]);
   });
 
+  it("answers the session's user on GET /user and GET /user/{id}, another user's id with 403", async () => {
+    const { client, user, sim } = await createHarness();
+    const other = sim.createUser();
+
+    for (const path of ['/user', `/user/${user.id}`]) {
+      const result = await client.request({ method: 'GET', path });
+      expect(result.items).toEqual([{ UserPerson: expect.objectContaining({ id: user.id }) }]);
+    }
+    await expect(client.request({ method: 'GET', path: `/user/${other.id}` })).rejects.toMatchObject({
+      status: 403,
+    });
+  });
+
   it('opens sessions for a UserPaymentServiceProvider', async () => {
     const { client, user } = await createHarness({ userKind: 'UserPaymentServiceProvider' });
 

@@ -32,6 +32,7 @@ class Pipeline {
         category: detail.category,
         eventType: detail.eventType,
         objectType: detail.objectType,
+        dedupKey: detail.dedupKey,
         objectId: detail.objectId,
       });
     }

@@ -4,6 +4,7 @@ import {
   BunqRateLimitError,
 } from '../../../../../shared/bunq/api/errors';
 import { MAX_RETRY_IDS_PER_CALL } from '../../../../../shared/bunq/api/limits';
+import type { ExpectedRedelivery } from '../../../../../shared/pipeline/recovery/ports';
 import { recoverFailures } from '../../../../../shared/pipeline/recovery/recover-failures';
 import {
   FakeBunq,
@@ -21,6 +22,7 @@ const mutation = (objectId: number | string) => ({
   eventType: 'MUTATION_CREATED',
   objectType: 'Payment',
   objectId,
+  dedupKey: `MUTATION#${String(objectId)}`,
 });
 
 function setup(maxAttempts = 3) {
@@ -92,6 +94,48 @@ describe('recoverFailures: retrying', () => {
   });
 });
 
+describe('recoverFailures: marking what bunq re-sends', () => {
+  it('notes each failure it retries before asking bunq, where the arrival write of its callback finds it', async () => {
+    const { bunq, store, run } = setup();
+    const retried = failure({ category: 'MUTATION', event_type: 'MUTATION_RECEIVED', object_id: 31 });
+    const arrived = failure({ category: 'MUTATION', object_id: 32 });
+    bunq.failures = [retried, arrived];
+    await store.recordArrival(mutation(32));
+    const notedBeforeRequest: number[] = [];
+    const expect_ = store.expectRedeliveries.bind(store);
+    store.expectRedeliveries = async (expected: readonly ExpectedRedelivery[]) => {
+      notedBeforeRequest.push(bunq.retriedIds().length);
+      await expect_(expected);
+    };
+
+    await run();
+
+    expect(notedBeforeRequest).toEqual([0]);
+    expect(Object.fromEntries([...store.expected].map(([id, types]) => [id, [...types]]))).toEqual({
+      'MUTATION#31': ['"MUTATION_RECEIVED"'],
+    });
+    const answer = await store.recordArrival({
+      category: 'MUTATION',
+      eventType: 'MUTATION_RECEIVED',
+      objectType: 'Payment',
+      objectId: 31,
+      dedupKey: 'k31',
+    });
+    expect(answer).toEqual({ answersRetry: true });
+  });
+
+  it('still retries when the note cannot be written, and counts a poll error', async () => {
+    const { bunq, store, run } = setup();
+    bunq.failures = [failure()];
+    store.failExpect = true;
+
+    const report = await run();
+
+    expect(bunq.retriedIds()).toEqual([bunq.failures[0]?.id]);
+    expect(report).toEqual(expect.objectContaining({ retriesRequested: 1, pollErrors: 1 }));
+  });
+});
+
 describe('recoverFailures: callbacks that arrived since', () => {
   it('skips a failure whose callback arrived (same category, event type and object id) and never retries it', async () => {
     const { bunq, store, run } = setup();
@@ -136,6 +180,7 @@ describe('recoverFailures: object types whose ids collide', () => {
     eventType,
     objectType,
     objectId,
+    dedupKey: `SHARE#${objectType}#${objectId}`,
   });
 
   it('retries the failure of one object type when only the other one, with the same id, arrived', async () => {
@@ -175,7 +220,13 @@ describe('recoverFailures: object types whose ids collide', () => {
   it('treats a failure without an event type as not arrived', async () => {
     const { bunq, store, run } = setup();
     bunq.failures = [failure({ event_type: null, object_id: 40 })];
-    await store.recordArrival({ category: 'MUTATION', eventType: null, objectType: 'Payment', objectId: 40 });
+    await store.recordArrival({
+      category: 'MUTATION',
+      eventType: null,
+      objectType: 'Payment',
+      objectId: 40,
+      dedupKey: 'MUTATION#40',
+    });
     expect(await run()).toMatchObject({ alreadyArrived: 0, retriesRequested: 1 });
   });
 });
