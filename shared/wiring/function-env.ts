@@ -115,3 +115,6 @@ export const ONBOARD_ENV = {
   /** Comma-separated categories to register for every provisioned user. */
   categories: 'ONBOARD_CATEGORIES',
 } as const;
+
+/** The fleet registry table's partition key (a number: the provisioned user's bunq user id). */
+export const FLEET_TABLE_KEY = 'userId';
