@@ -418,7 +418,9 @@ export async function parseCommandLine(
       headersTimeoutMs,
       bodyTimeoutMs,
       maxConnections,
-      ...(bunqApiKey === undefined ? {} : { bunqBaseUrl, bunqApiKey }),
+      // The poller's pair; with onboarding alone the base URL goes to the onboarding only.
+      bunqBaseUrl: bunqApiKey === undefined ? undefined : bunqBaseUrl,
+      bunqApiKey,
       failurePollIntervalMs,
       ...reconcile,
       ...onboarding,
