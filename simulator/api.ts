@@ -124,7 +124,12 @@ export class ApiFrontDoor {
     if (this.rateLimits === false || !isHttpMethod(method)) return null;
     const endpoint = endpointOf(path);
     const rule = ruleFor(this.rateLimits, method, endpoint);
-    const wait = this.limiter.tryAcquire(`${request.remoteAddress} ${method} ${endpoint}`, rule);
+    // bunq documents its limits per source address; `rateLimitScope: 'session'` counts per token instead.
+    const caller =
+      this.context.options.rateLimitScope === 'session'
+        ? (request.headers['x-bunq-client-authentication'] ?? request.remoteAddress)
+        : request.remoteAddress;
+    const wait = this.limiter.tryAcquire(`${caller} ${method} ${endpoint}`, rule);
     if (wait === 0) return null;
     const seconds = Math.max(1, Math.round(rule.windowMs / 1000));
     return `Too many requests. You can do a maximum of ${rule.limit} calls per ${seconds} second to this endpoint.`;

@@ -2,8 +2,14 @@
  * The simulator's control API under `/_simulator` (plain JSON, no bunq envelopes or signatures), for tests
  * and demos:
  *
- * - `POST /_simulator/users` `{"kind"?, "apiKey"?, "sessionTimeoutSeconds"?, "monetaryAccountIds"?}`
- *   → 201 `{"userId", "apiKey", "kind", "monetaryAccountIds", ...}`
+ * - `POST /_simulator/users` `{"kind"?, "apiKey"?, "sessionTimeoutSeconds"?, "monetaryAccountIds"?, "partner"?}`
+ *   → 201 `{"userId", "apiKey", "kind", "monetaryAccountIds", ...}`; a partner (`"kind": "UserCompany",
+ *   "partner": true`) also gets `"oauthClientId"`, `"oauthClientSecret"` and `"oauthRedirectUri"`
+ * - `POST /_simulator/partners/{userId}/provisions` `{"count": n, "progress"?}` → 201 `{"provisions": [{"provisionId",
+ *   "userId", "grantedByUserId", "externalUuid"}]}`: n provisioned users, each emitting its
+ *   `PARTNER_USER_PROVISION` callback (`"progress": true`: a CREATED one, then the ACTIVE one); `GET` lists them
+ * - `POST /_simulator/oauth/faults` `{"times"?, "status"?, "kind"? ("error" | "drop-connection")}` → the next
+ *   OAuth token exchange(s) fail
  * - `GET /_simulator/users` → the users (ids and kinds, no API keys)
  * - `PUT /_simulator/users/{userId}/notification-filters` `[{"category", "notification_target", "monetaryAccountId"?}]`
  *   → replaces the user's filters (like the API's POST, without a session); `GET` lists them
@@ -26,6 +32,7 @@ import type {
   BunqSimulator,
   SeedFailureInput,
   SimFilterInput,
+  SimProvision,
   SimUserKind,
   SimulatorFault,
 } from './simulator';
@@ -84,6 +91,7 @@ async function route(
           kind: user.kind,
           requestedByUserId: user.requestedByUserId,
           grantedByUserId: user.grantedByUserId,
+          partner: user.partner !== null,
         })),
       };
     }
@@ -106,8 +114,12 @@ async function route(
       ) {
         throw new ControlError(400, 'monetaryAccountIds must be a list of positive integers.');
       }
+      if (input.partner !== undefined && typeof input.partner !== 'boolean') {
+        throw new ControlError(400, 'partner must be true or false.');
+      }
       const user = simulator.createUser({
         ...(kind === undefined ? {} : { kind: kind as SimUserKind }),
+        ...(input.partner === true ? { partner: true } : {}),
         ...(accounts === undefined ? {} : { monetaryAccountIds: accounts as number[] }),
         ...(typeof input.apiKey === 'string' ? { apiKey: input.apiKey } : {}),
         ...(input.sessionTimeoutSeconds === undefined
@@ -124,10 +136,54 @@ async function route(
           monetaryAccountIds: user.monetaryAccountIds,
           requestedByUserId: user.requestedByUserId,
           grantedByUserId: user.grantedByUserId,
+          ...(user.partner === null
+            ? {}
+            : {
+                oauthClientId: user.partner.clientId,
+                oauthClientSecret: user.partner.clientSecret,
+                oauthRedirectUri: user.partner.redirectUri,
+              }),
         },
       };
     }
     throw methodNotAllowed(method);
+  }
+
+  match = /^\/_simulator\/partners\/(\d+)\/provisions$/.exec(path);
+  if (match !== null) {
+    const partnerUserId = Number(match[1]);
+    if (method === 'GET') {
+      return {
+        status: 200,
+        body: simulator.listProvisions(partnerUserId).map((provision) => ({
+          ...provisionView(provision),
+          exchanged: provision.exchanged,
+        })),
+      };
+    }
+    if (method !== 'POST') throw methodNotAllowed(method);
+    const body = request.body.length === 0 ? {} : objectBody(request);
+    if (body.progress !== undefined && typeof body.progress !== 'boolean') {
+      throw new ControlError(400, 'progress must be true or false.');
+    }
+    const provisions = simulator.provisionUsers(partnerUserId, Number(body.count ?? 1), {
+      progress: body.progress === true,
+    });
+    return { status: 201, body: { provisions: provisions.map(provisionView) } };
+  }
+
+  if (path === '/_simulator/oauth/faults') {
+    if (method !== 'POST') throw methodNotAllowed(method);
+    const body = request.body.length === 0 ? {} : objectBody(request);
+    if (body.kind !== undefined && body.kind !== 'error' && body.kind !== 'drop-connection') {
+      throw new ControlError(400, 'kind must be "error" or "drop-connection".');
+    }
+    simulator.failTokenExchange({
+      ...(body.times === undefined ? {} : { times: Number(body.times) }),
+      ...(body.status === undefined ? {} : { status: Number(body.status) }),
+      ...(body.kind === undefined ? {} : { kind: body.kind }),
+    });
+    return { status: 201, body: { injected: true } };
   }
 
   match = /^\/_simulator\/users\/(\d+)\/notification-filters$/.exec(path);
@@ -320,6 +376,15 @@ function safeRegExp(source: string): RegExp {
   } catch {
     throw new ControlError(400, 'path must be a valid regular expression.');
   }
+}
+
+function provisionView(provision: SimProvision) {
+  return {
+    provisionId: provision.id,
+    userId: provision.userId,
+    grantedByUserId: provision.grantedByUserId,
+    externalUuid: provision.externalUuid,
+  };
 }
 
 function filterView(filter: {

@@ -45,6 +45,8 @@ export interface CallbackDelivererOptions {
   readonly now: () => number;
   /** Extra headers per body (e.g. a signature). */
   readonly headersFor?: (body: Buffer) => Record<string, string>;
+  /** Requests in flight at once; further tries wait for a free slot. @default 64 */
+  readonly maxConcurrent?: number;
 }
 
 export class CallbackDeliverer {
@@ -53,6 +55,8 @@ export class CallbackDeliverer {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly abort = new AbortController();
   private closed = false;
+  private posting = 0;
+  private slotWaiters: Array<() => void> = [];
 
   constructor(private readonly options: CallbackDelivererOptions) {}
 
@@ -81,11 +85,20 @@ export class CallbackDeliverer {
     this.abort.abort();
     this.pending = 0;
     this.release();
+    const slotWaiters = this.slotWaiters;
+    this.slotWaiters = [];
+    for (const resolve of slotWaiters) resolve();
   }
 
   private async attempt(job: DeliveryJob, attemptNumber: number): Promise<void> {
     if (this.closed) return;
-    const outcome = await this.post(job.record.target, job.body);
+    await this.slot();
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await this.post(job.record.target, job.body);
+    } finally {
+      this.freeSlot();
+    }
     if (this.closed) return;
     job.record.attempts.push({
       at: formatBunqTime(this.options.now()),
@@ -111,6 +124,25 @@ export class CallbackDeliverer {
       this.pending = Math.max(0, this.pending - 1);
       if (this.pending === 0) this.release();
     }
+  }
+
+  /** Waits for a free request slot (bounded by `maxConcurrent`). */
+  private slot(): Promise<void> {
+    if (this.posting < (this.options.maxConcurrent ?? 64)) {
+      this.posting += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.slotWaiters.push(() => {
+        this.posting += 1;
+        resolve();
+      }),
+    );
+  }
+
+  private freeSlot(): void {
+    this.posting -= 1;
+    this.slotWaiters.shift()?.();
   }
 
   private release(): void {

@@ -17,7 +17,9 @@ const MAX_EVENTS = 100_000;
 const STATUSES = ['AWAITING_REPLY', 'FINALIZED'] as const;
 
 export class EventStore {
+  /** Every event, oldest first (to drop the oldest past the bound), and each user's, oldest first. */
   private readonly events: SimEvent[] = [];
+  private readonly byUser = new Map<number, SimEvent[]>();
   /** `<type>#<id>` of every object seen, so a second event for it is an UPDATE. */
   private readonly seenObjects = new Set<string>();
 
@@ -54,13 +56,19 @@ export class EventStore {
       status: statusOf(objectType, object),
     };
     this.events.push(event);
-    if (this.events.length > MAX_EVENTS) this.events.shift();
+    const own = this.byUser.get(userId) ?? [];
+    own.push(event);
+    this.byUser.set(userId, own);
+    if (this.events.length > MAX_EVENTS) {
+      const oldest = this.events.shift();
+      if (oldest !== undefined) this.byUser.get(oldest.userId)?.shift();
+    }
     return event;
   }
 
   /** The user's events, newest first. */
   ofUser(userId: number): SimEvent[] {
-    return this.events.filter((event) => event.userId === userId).reverse();
+    return [...(this.byUser.get(userId) ?? [])].reverse();
   }
 
   private list(context: RouteContext): unknown {

@@ -1,6 +1,7 @@
 /**
  * bunq's record of callbacks it gave up on (`/user/{u}/notification-filter-failure`): a listing, newest
- * first with bunq's pagination, and a retry POST of at most 100 ids that re-sends the stored callbacks.
+ * first with bunq's pagination, and a retry POST of at most 100 ids that re-sends the stored callbacks. A
+ * partner's listing also holds its provisioned users' failures, and its retry POST takes their ids.
  */
 import { MAX_RETRY_IDS_PER_CALL } from '../shared/bunq/api/limits';
 import type { DeliveryLog } from './callbacks';
@@ -21,7 +22,12 @@ export interface CallbackFacts {
 }
 
 export class FailureStore {
-  private readonly failures = new Map<number, SimFailure>();
+  /**
+   * Listing owner → its failures: each failure is listed under its user and, for a provisioned user, under
+   * the partner's UserCompany too (bunq's partner spec: that listing "will include failed notifications for
+   * all underlying provisioned users").
+   */
+  private readonly listings = new Map<number, Map<number, SimFailure>>();
 
   constructor(
     private readonly context: SimContext,
@@ -64,7 +70,11 @@ export class FailureStore {
       body,
       retrying: false,
     };
-    this.failures.set(failure.id, failure);
+    for (const owner of this.ownersOf(userId)) {
+      const listing = this.listings.get(owner) ?? new Map<number, SimFailure>();
+      listing.set(failure.id, failure);
+      this.listings.set(owner, listing);
+    }
     return failure.id;
   }
 
@@ -137,8 +147,9 @@ export class FailureStore {
     if (text.split(',').length > MAX_RETRY_IDS_PER_CALL) {
       throw new BunqProtocolError(400, `A maximum of ${MAX_RETRY_IDS_PER_CALL} ids is allowed per request.`);
     }
-    const found = ids.map((id) => this.failures.get(id));
-    if (found.some((failure) => failure === undefined || failure.userId !== userId)) {
+    const listing = this.listings.get(userId);
+    const found = ids.map((id) => listing?.get(id));
+    if (found.some((failure) => failure === undefined)) {
       throw new BunqProtocolError(404, 'NotificationFilterFailure not found.');
     }
     for (const failure of found) if (failure !== undefined) this.redeliver(failure);
@@ -176,7 +187,7 @@ export class FailureStore {
       onDone: (outcome) => {
         failure.retrying = false;
         if (outcome.ok) {
-          this.failures.delete(failure.id);
+          for (const owner of this.ownersOf(failure.userId)) this.listings.get(owner)?.delete(failure.id);
           return;
         }
         failure.updated = this.context.time();
@@ -190,10 +201,14 @@ export class FailureStore {
     return this.context.options.specVariant === 'public-spec';
   }
 
+  /** The failures listed under the user (its own, and for a partner its provisioned users'), newest first. */
   private ofUser(userId: number): SimFailure[] {
-    return [...this.failures.values()]
-      .filter((failure) => failure.userId === userId)
-      .sort((a, b) => b.id - a.id);
+    return [...(this.listings.get(userId)?.values() ?? [])].sort((a, b) => b.id - a.id);
+  }
+
+  private ownersOf(userId: number): number[] {
+    const partner = this.users.partnerOf(userId);
+    return partner === null ? [userId] : [userId, partner];
   }
 
   private failureJson(failure: SimFailure): Record<string, unknown> {

@@ -52,6 +52,13 @@ export interface BunqSimulatorOptions {
    */
   readonly rateLimits?: Partial<BunqRateLimits> | false;
   /**
+   * What the rate limits count per: the source address (bunq's documentation), or the
+   * `X-Bunq-Client-Authentication` token (session or installation), for testing clients that assume
+   * per-session limits (e.g. many users served from one address).
+   * @default 'address'
+   */
+  readonly rateLimitScope?: 'address' | 'session';
+  /**
    * Answer 400 when User-Agent, X-Bunq-Client-Request-Id or X-Bunq-Geolocation is missing or a request id
    * is reused.
    * @default true
@@ -88,6 +95,12 @@ export interface BunqSimulatorOptions {
   readonly now?: () => number;
   /** Sends callbacks. @default globalThis.fetch */
   readonly fetch?: FetchLike;
+  /**
+   * Callback requests in flight at once (first tries, retries and redeliveries alike); more wait their turn,
+   * so provisioning 10,000 users does not open 10,000 connections at once.
+   * @default 64
+   */
+  readonly maxConcurrentDeliveries?: number;
   /** One line per API request (method, path, status; never a body or header). @default none */
   readonly log?: (line: string) => void;
 }
@@ -103,6 +116,20 @@ export interface SimUser {
   /** For `UserApiKey`: the ids of the two anchored users. */
   readonly requestedByUserId: number | null;
   readonly grantedByUserId: number | null;
+  /** A partner company user's OAuth client (set for `{"kind": "UserCompany", "partner": true}`). */
+  readonly partner: SimPartnerClient | null;
+}
+
+/** The OAuth client of a partner company user (bunq's `OauthClient`). */
+export interface SimPartnerClient {
+  /** The `OauthClient` id (what a provision's `oauth_request.oauth_client_id` carries). */
+  readonly id: number;
+  /** `client_id` of the token exchange. */
+  readonly clientId: string;
+  /** `client_secret` of the token exchange (a secret). */
+  readonly clientSecret: string;
+  /** The redirect URL registered on the client: a provision's `oauth_request.callback_url`. */
+  readonly redirectUri: string;
 }
 
 export interface CreateUserInput {
@@ -112,6 +139,56 @@ export interface CreateUserInput {
   /** @default a random key */
   readonly apiKey?: string;
   readonly sessionTimeoutSeconds?: number;
+  /** A `UserCompany` that is a partner: it gets an OAuth client and can provision users. @default false */
+  readonly partner?: boolean;
+  /**
+   * For `UserApiKey`: the anchored users (e.g. the partner as `requestedByUserId`).
+   * @default two new ids
+   */
+  readonly requestedByUserId?: number;
+  readonly grantedByUserId?: number;
+  /**
+   * Whether the API key works for device-server and session-server from the start. A provisioned user's
+   * access token only works once the authorization code was exchanged for it.
+   * @default true
+   */
+  readonly apiKeyIssued?: boolean;
+}
+
+/** One partner user provision (bunq's partner API: `PartnerUserProvision`). */
+export interface SimProvision {
+  readonly id: number;
+  readonly partnerUserId: number;
+  /** The `UserApiKey` the partner's access token opens sessions as (its id is the path user id). */
+  readonly userId: number;
+  /** The bunq user behind it (the UserApiKey's `granted_by_user`). */
+  readonly grantedByUserId: number;
+  readonly externalUuid: string;
+  readonly created: string;
+  /** The OAuth authorization code in the activation callback; one use. */
+  readonly authorizationCode: string;
+  /** The access token the code is exchanged for (the UserApiKey's API key). */
+  readonly accessToken: string;
+  /** The code was exchanged. */
+  exchanged: boolean;
+}
+
+export interface ProvisionOptions {
+  /**
+   * Also emit the `CREATED` callback (OAuth request pending, no code) before the `ACTIVE` one.
+   * @default false
+   */
+  readonly progress?: boolean;
+}
+
+/** Scripted failures of the OAuth token exchange (the next `times` exchanges fail). */
+export interface TokenExchangeFault {
+  /** @default 1 */
+  readonly times?: number;
+  /** `error` answers `status`; `drop-connection` closes the connection. @default 'error' */
+  readonly kind?: 'error' | 'drop-connection';
+  /** @default 500 */
+  readonly status?: number;
 }
 
 export interface SimFilterInput {

@@ -11,7 +11,8 @@ import type { SessionRegistry } from './sessions';
 import type { UserRegistry } from './users';
 
 export class NotificationFilterStore {
-  private readonly filters = new Map<string, SimFilter[]>();
+  /** User id → scope (null: user level; else the account id) → that scope's set. */
+  private readonly filters = new Map<number, Map<number | null, SimFilter[]>>();
 
   constructor(
     private readonly context: SimContext,
@@ -64,7 +65,7 @@ export class NotificationFilterStore {
 
   /** Every filter of the user, user-level and account-level. */
   all(userId: number): SimFilter[] {
-    return [...this.filters.values()].flat().filter((filter) => filter.userId === userId);
+    return [...(this.filters.get(userId)?.values() ?? [])].flat();
   }
 
   private getFilters(context: RouteContext, monetaryAccountId: number | null): unknown {
@@ -109,7 +110,7 @@ export class NotificationFilterStore {
   }
 
   private scope(userId: number, monetaryAccountId: number | null): SimFilter[] {
-    return this.filters.get(scopeKey(userId, monetaryAccountId)) ?? [];
+    return this.filters.get(userId)?.get(monetaryAccountId) ?? [];
   }
 
   private replace(
@@ -138,7 +139,9 @@ export class NotificationFilterStore {
       target: input.notification_target,
       created,
     }));
-    this.filters.set(scopeKey(userId, monetaryAccountId), written);
+    const scopes = this.filters.get(userId) ?? new Map<number | null, SimFilter[]>();
+    scopes.set(monetaryAccountId, written);
+    this.filters.set(userId, scopes);
     return written;
   }
 }
@@ -153,8 +156,4 @@ function filterJson(filter: SimFilter): Record<string, unknown> {
       notification_target: filter.target,
     },
   };
-}
-
-function scopeKey(userId: number, monetaryAccountId: number | null): string {
-  return monetaryAccountId === null ? `${userId}` : `${userId}/${monetaryAccountId}`;
 }

@@ -28,6 +28,8 @@ export interface RunningBunqSimulator {
   readonly baseUrl: string;
   /** `http://host:port`: the control API is at `${origin}/_simulator/...`. */
   readonly origin: string;
+  /** The OAuth token exchange, `${origin}/oauth/v1/token` (bunq: `https://api.oauth.bunq.com/v1/token`). */
+  readonly oauthTokenUrl: string;
   readonly host: string;
   readonly port: number;
   /** The core, for in-process control (users, filters, emit, faults, ...). */
@@ -59,6 +61,7 @@ export async function startBunqSimulator(
   return {
     baseUrl: `${origin}/v1`,
     origin,
+    oauthTokenUrl: `${origin}/oauth/v1/token`,
     host,
     port,
     simulator,

@@ -33,7 +33,8 @@ interface Session {
 
 export class SessionRegistry {
   private readonly installations = new Map<string, Installation>();
-  private readonly devices: Device[] = [];
+  /** `<installation id>/<user id>` → device. */
+  private readonly devices = new Map<string, Device>();
   private readonly sessions = new Map<string, Session>();
 
   constructor(
@@ -138,13 +139,13 @@ export class SessionRegistry {
       throw new BunqProtocolError(400, 'The field "permitted_ips" must be a list of addresses.');
     }
     const user = this.users.byApiKey(body.secret);
-    const existing = this.devices.find((d) => d.installationId === installation.id && d.userId === user.id);
-    const device = existing ?? {
+    const key = `${installation.id}/${user.id}`;
+    const device = this.devices.get(key) ?? {
       id: this.context.next('device'),
       installationId: installation.id,
       userId: user.id,
     };
-    if (existing === undefined) this.devices.push(device);
+    this.devices.set(key, device);
     return successBody([{ Id: { id: device.id } }]);
   }
 
@@ -153,7 +154,7 @@ export class SessionRegistry {
     this.checkSignature(context.request, installation, true);
     const body = jsonBody(context.request, ['secret']);
     const user = this.users.byApiKey(body.secret);
-    if (!this.devices.some((d) => d.installationId === installation.id && d.userId === user.id)) {
+    if (!this.devices.has(`${installation.id}/${user.id}`)) {
       throw new BunqProtocolError(400, 'No device is registered for this API key on this installation.');
     }
     const session: Session = {

@@ -9,6 +9,7 @@
  * - `certificates.ts`: certificate pinning
  * - `callbacks.ts` (+ `delivery.ts`): callback delivery with bunq's retry schedule
  * - `events.ts`: the event listing every emitted callback's object lands in
+ * - `partners.ts`: partner company users, their provisioned users and the OAuth token exchange
  * - `api.ts`: rate limits, required headers, signed answers, scripted faults, the request log
  * - `control.ts`: the `/_simulator` endpoints over the methods of {@link BunqSimulator}
  *
@@ -32,15 +33,19 @@ import {
   DEFAULT_RETRY_INTERVAL_MS,
   type DeliveryRecord,
   type EmitOptions,
+  type ProvisionOptions,
   type RequestLogEntry,
   type SeedFailureInput,
   type SimEvent,
   type SimFilter,
   type SimFilterInput,
+  type SimProvision,
   type SimUser,
   type SimulatorFault,
+  type TokenExchangeFault,
 } from './model';
 import { NotificationFilterStore } from './notification-filters';
+import { PartnerRegistry } from './partners';
 import { jsonBytes, type SimRequest, type SimResponse } from './protocol';
 import { SimContext } from './resource';
 import { SessionRegistry } from './sessions';
@@ -68,6 +73,7 @@ export class BunqSimulator {
   private readonly callbacks: CallbackEmitter;
   private readonly events: EventStore;
   private readonly api: ApiFrontDoor;
+  private readonly partners: PartnerRegistry;
 
   constructor(options: BunqSimulatorOptions, keyPair: RsaKeyPair) {
     const serverKey = privateKeyFromPem(keyPair.privateKeyPem);
@@ -80,6 +86,7 @@ export class BunqSimulator {
       fetch: options.fetch ?? ((url, init) => fetch(url, init)),
       retryIntervalMs: options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS,
       timeoutMs: options.deliveryTimeoutMs ?? 10_000,
+      maxConcurrent: options.maxConcurrentDeliveries ?? 64,
       now: context.now,
       ...(options.signCallbacks
         ? { headersFor: (bytes: Buffer) => ({ 'X-Bunq-Server-Signature': signBytes(bytes, serverKey) }) }
@@ -107,6 +114,7 @@ export class BunqSimulator {
       this.deliveries,
       this.events,
     );
+    this.partners = new PartnerRegistry(context, this.users, this.callbacks);
     const certificates = new CertificateStore(context, this.sessions);
     this.api = new ApiFrontDoor(context, serverKey, [
       ...this.sessions.routes(),
@@ -154,6 +162,7 @@ export class BunqSimulator {
     if (url.pathname === '/_simulator' || url.pathname.startsWith('/_simulator/')) {
       return handleControl(this, request, url);
     }
+    if (url.pathname === '/oauth/v1/token') return this.partners.exchange(request, url);
     if (url.pathname.startsWith('/v1/')) return this.api.handle(request, url);
     return {
       status: 404,
@@ -171,6 +180,24 @@ export class BunqSimulator {
 
   listUsers(): SimUser[] {
     return this.users.list();
+  }
+
+  /**
+   * Creates `count` provisioned users of a partner (a UserCompany made with `partner: true`); each becomes
+   * active and emits its `PARTNER_USER_PROVISION` callback to the partner's filters.
+   */
+  provisionUsers(partnerUserId: number, count: number, options?: ProvisionOptions): SimProvision[] {
+    return this.partners.provision(partnerUserId, count, options);
+  }
+
+  /** The partner's provisions, oldest first. */
+  listProvisions(partnerUserId: number): SimProvision[] {
+    return this.partners.list(partnerUserId);
+  }
+
+  /** Makes the next OAuth token exchange(s) fail. */
+  failTokenExchange(fault?: TokenExchangeFault): void {
+    this.partners.failTokenExchange(fault);
   }
 
   /** Replaces the user-level filters (and account-level ones for the accounts named) of a user. */

@@ -13,20 +13,29 @@ import type { SimContext } from './resource';
 
 export class UserRegistry {
   private readonly users = new Map<number, SimUser>();
+  private readonly byKey = new Map<string, SimUser>();
+  /** API keys that exist but do not work yet (a provisioned user's access token before the exchange). */
+  private readonly unissued = new Set<string>();
+  /** Partner id → the ids of the UserApiKeys it requested (its provisioned users). */
+  private readonly members = new Map<number, Set<number>>();
 
   constructor(private readonly context: SimContext) {}
 
   /** Creates a user with an API key. For `UserApiKey`, two anchored users are created as well. */
   create(input: CreateUserInput = {}): SimUser {
     const kind: SimUserKind = input.kind ?? 'UserPerson';
+    if (input.partner === true && kind !== 'UserCompany') {
+      throw new BunqProtocolError(400, 'Only a UserCompany can be a partner.');
+    }
     const timeout =
       input.sessionTimeoutSeconds ??
       this.context.options.sessionTimeoutSeconds ??
       DEFAULT_SESSION_TIMEOUT_SECONDS;
     const apiKey = input.apiKey ?? `sim_${randomToken(32)}`;
-    if ([...this.users.values()].some((user) => user.apiKey === apiKey)) {
+    if (this.byKey.has(apiKey)) {
       throw new BunqProtocolError(400, 'A user with this API key exists already.');
     }
+    const anchored = kind === 'UserApiKey';
     const user: SimUser = {
       id: this.context.next('user'),
       kind,
@@ -34,15 +43,35 @@ export class UserRegistry {
       sessionTimeoutSeconds: timeout,
       created: this.context.time(),
       monetaryAccountIds: input.monetaryAccountIds ?? [this.context.next('account')],
-      requestedByUserId: kind === 'UserApiKey' ? this.context.next('user') : null,
-      grantedByUserId: kind === 'UserApiKey' ? this.context.next('user') : null,
+      requestedByUserId: anchored ? (input.requestedByUserId ?? this.context.next('user')) : null,
+      grantedByUserId: anchored ? (input.grantedByUserId ?? this.context.next('user')) : null,
+      partner:
+        input.partner === true
+          ? {
+              id: this.context.next('oauth-client'),
+              clientId: randomToken(32),
+              clientSecret: randomToken(32),
+              redirectUri: 'https://partner.invalid/oauth/callback',
+            }
+          : null,
     };
     this.users.set(user.id, user);
+    this.byKey.set(apiKey, user);
+    if (input.apiKeyIssued === false) this.unissued.add(apiKey);
+    if (user.requestedByUserId !== null && this.users.get(user.requestedByUserId)?.partner) {
+      const members = this.members.get(user.requestedByUserId) ?? new Set<number>();
+      members.add(user.id);
+      this.members.set(user.requestedByUserId, members);
+    }
     return user;
   }
 
   list(): SimUser[] {
     return [...this.users.values()];
+  }
+
+  has(userId: number): boolean {
+    return this.users.has(userId);
   }
 
   /** The user, or 404 naming the id. */
@@ -52,10 +81,21 @@ export class UserRegistry {
     return user;
   }
 
+  /** Makes a key created with `apiKeyIssued: false` work. */
+  issue(apiKey: string): void {
+    this.unissued.delete(apiKey);
+  }
+
+  /** The partner whose provisioned user this is, or null. */
+  partnerOf(userId: number): number | null {
+    const requestedBy = this.users.get(userId)?.requestedByUserId ?? null;
+    return requestedBy !== null && this.members.get(requestedBy)?.has(userId) ? requestedBy : null;
+  }
+
   /** The user owning the API key (the `secret` of device-server and session-server), or bunq's 400. */
   byApiKey(secret: unknown): SimUser {
-    const user = [...this.users.values()].find((candidate) => candidate.apiKey === secret);
-    if (typeof secret !== 'string' || user === undefined) {
+    const user = typeof secret === 'string' ? this.byKey.get(secret) : undefined;
+    if (typeof secret !== 'string' || user === undefined || this.unissued.has(secret)) {
       throw new BunqProtocolError(400, 'User credentials are incorrect. Incorrect API key or IP address.');
     }
     return user;

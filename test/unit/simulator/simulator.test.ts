@@ -233,6 +233,29 @@ describe('simulator: installation, device, session', () => {
   });
 });
 
+describe('simulator: rateLimitScope', () => {
+  const limits = {
+    GET: { limit: 1, windowMs: 60_000 },
+    POST: { limit: 100, windowMs: 1 },
+    sessionServer: { limit: 100, windowMs: 1 },
+  };
+  async function secondUsersFirstGet(scope: 'address' | 'session'): Promise<number[]> {
+    const sim = await newSimulator({ rateLimits: limits, rateLimitScope: scope });
+    const statuses: number[] = [];
+    for (const user of [sim.createUser(), sim.createUser()]) {
+      const { sessionToken } = await login(sim, user.apiKey);
+      const path = `/v1/user/${user.id}/notification-filter-url`;
+      statuses.push((await raw(sim, 'GET', path, { token: sessionToken })).status);
+    }
+    return statuses;
+  }
+
+  it('counts per source address by default (bunq), per session token with "session"', async () => {
+    expect(await secondUsersFirstGet('address')).toEqual([200, 429]);
+    expect(await secondUsersFirstGet('session')).toEqual([200, 200]);
+  });
+});
+
 describe('simulator: notification-filter-failure', () => {
   it('paginates newest first with older_url, newer_url and future_url', async () => {
     const sim = await newSimulator();
