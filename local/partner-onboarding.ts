@@ -11,9 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { composeOnboarder } from '../functions/compose/onboard';
 import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL, BunqApiClient } from '../shared/bunq/api/client';
-import { BUNQ_OAUTH_TOKEN_URLS } from '../shared/config/pipeline-config';
+import { BUNQ_OAUTH_TOKEN_URL, BUNQ_SANDBOX_OAUTH_TOKEN_URL } from '../shared/bunq/api/oauth';
 import type { FleetRegistry } from '../shared/fleet/registry';
 import { createLogger } from '../shared/logging/observability';
 import { httpTokenExchange } from '../shared/pipeline/onboard/oauth-exchange';
@@ -36,6 +37,8 @@ export interface LocalOnboardingOptions {
   readonly oauthTokenUrl?: string;
   /** Delay before the first redelivery of a failed job; doubles per failure. @default 1000 */
   readonly retryDelayMs?: number;
+  /** Where `UsersOnboarded` and `OnboardingFailures` go. @default createMetrics(SERVICE_NAMES.onboard) */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -44,8 +47,8 @@ export interface LocalOnboardingOptions {
  */
 export function defaultOAuthTokenUrl(bunqBaseUrl: string): string {
   const base = bunqBaseUrl.replace(/\/+$/, '');
-  if (base === BUNQ_PRODUCTION_BASE_URL) return BUNQ_OAUTH_TOKEN_URLS.production;
-  if (base === BUNQ_SANDBOX_BASE_URL) return BUNQ_OAUTH_TOKEN_URLS.sandbox;
+  if (base === BUNQ_PRODUCTION_BASE_URL) return BUNQ_OAUTH_TOKEN_URL;
+  if (base === BUNQ_SANDBOX_BASE_URL) return BUNQ_SANDBOX_OAUTH_TOKEN_URL;
   return new URL('/oauth/v1/token', base).toString();
 }
 
@@ -105,6 +108,7 @@ export function startLocalOnboarding(deps: {
         currentToken: async () => deps.token,
         cursorRef: (userId) => `reconcile#${userId}`,
         logger,
+        ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
       },
     );
     return onboarder;

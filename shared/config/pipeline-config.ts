@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL } from '../bunq/api/client';
 import { publicKeyFromPem } from '../bunq/api/crypto';
+import { BUNQ_OAUTH_TOKEN_URL, BUNQ_SANDBOX_OAUTH_TOKEN_URL } from '../bunq/api/oauth';
 import { DEFAULT_MAX_BODY_BYTES } from '../contract/limits';
 import { CALLBACK_SIGNATURE_MODES } from '../pipeline/ingest/callback-signature';
 import { parseCidr } from '../pipeline/ingest/cidr';
@@ -455,13 +456,10 @@ export function recoveryBunqBaseUrl(config: PipelineConfig): string {
   );
 }
 
-/** bunq's OAuth token endpoints (bunq's OAuth docs): production, and sandbox. */
-export const BUNQ_OAUTH_TOKEN_URLS = {
-  production: 'https://api.oauth.bunq.com/v1/token',
-  sandbox: 'https://api-oauth.sandbox.bunq.com/v1/token',
-} as const;
-
 /** The OAuth token endpoint of partner onboarding: configured, else bunq's for `environment`. */
 export function oauthTokenUrl(config: PipelineConfig): string {
-  return config.partnerOnboarding?.oauthTokenUrl ?? BUNQ_OAUTH_TOKEN_URLS[config.environment];
+  return (
+    config.partnerOnboarding?.oauthTokenUrl ??
+    (config.environment === 'production' ? BUNQ_OAUTH_TOKEN_URL : BUNQ_SANDBOX_OAUTH_TOKEN_URL)
+  );
 }
