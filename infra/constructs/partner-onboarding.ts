@@ -4,7 +4,7 @@
  * and the onboarding function consuming the queue. Only with `partnerOnboarding` in the configuration.
  */
 import { ArnFormat, Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
-import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -15,12 +15,8 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FLEET_TABLE_KEY, ONBOARD_ENV } from '../../shared/wiring/function-env';
-import {
-  METRIC_DIMENSIONS,
-  METRICS_NAMESPACE,
-  type OnboardMetricName,
-  SERVICE_NAMES,
-} from '../../shared/wiring/metrics';
+import { type OnboardMetricName, SERVICE_NAMES } from '../../shared/wiring/metrics';
+import { pipelineMetric } from './monitoring-metrics';
 import { functionEntry, PipelineFunction } from './pipeline-function';
 
 /** What the onboarding does with a provisioned user's credential secret (created on the OAuth exchange). */
@@ -153,13 +149,6 @@ export class PartnerOnboarding extends Construct {
 
   /** One of the function's metrics (namespace `BunqWebhooks`, dimension `service`), for alarms. */
   metric(name: OnboardMetricName, options: MetricOptions = {}): Metric {
-    return new Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: name,
-      dimensionsMap: { [METRIC_DIMENSIONS.service]: SERVICE_NAMES.onboard },
-      statistic: 'Sum',
-      period: Duration.minutes(5),
-      ...options,
-    });
+    return pipelineMetric(SERVICE_NAMES.onboard, name, Duration.minutes(5)).with(options);
   }
 }

@@ -3,7 +3,7 @@
  * provision, created once, then written by the bunq client as it opens the user's session) and the fleet
  * registry in DynamoDB; then one onboarding over both against the bunq simulator.
  */
-import { CreateTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { dynamoFleetRegistry } from '../../functions/commons/fleet-registry';
 import { secretsManagerFleetCredentials } from '../../functions/commons/fleet-secrets';
@@ -12,6 +12,7 @@ import { httpTokenExchange } from '../../shared/pipeline/onboard/oauth-exchange'
 import { onboardProvisionedUser } from '../../shared/pipeline/onboard/onboard';
 import { FLEET_TABLE_KEY } from '../../shared/wiring/function-env';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../simulator/server';
+import { createFleetTable } from '../support/fleet-table';
 import { type AwsClients, awsClients, describeAws, destroyClients, uniqueName } from './support/aws';
 
 describeAws('fleet adapters on moto', () => {
@@ -62,14 +63,7 @@ describeAws('fleet adapters on moto', () => {
     expect(code).toEqual(expect.any(String));
 
     const tableName = uniqueName('fleet');
-    await clients.dynamo.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        KeySchema: [{ AttributeName: FLEET_TABLE_KEY, KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: FLEET_TABLE_KEY, AttributeType: 'N' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createFleetTable(clients.dynamo, tableName);
     const prefix = `${uniqueName('stack')}/fleet/`;
     const credentials = secretsManagerFleetCredentials({ client: clients.secrets, prefix });
     const outcome = await onboardProvisionedUser(

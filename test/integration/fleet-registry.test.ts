@@ -6,27 +6,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoFleetRegistry } from '../../functions/commons/fleet-registry';
 import { LocalDatabase } from '../../local/sqlite/database';
 import { sqliteFleetRegistry } from '../../local/sqlite/fleet-registry';
 import { type FleetEntry, type FleetRegistry, FleetRegistryError } from '../../shared/fleet/registry';
 import { FLEET_TABLE_KEY } from '../../shared/wiring/function-env';
 import { useDynalite } from '../support/dynalite';
+import { createFleetTable } from '../support/fleet-table';
 
 const db = useDynalite('fleet');
 let tables = 0;
 async function dynamoRegistry(): Promise<{ registry: FleetRegistry; tableName: string }> {
   tables += 1;
   const tableName = `fleet-${tables}`;
-  await db.dynamo.client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      KeySchema: [{ AttributeName: FLEET_TABLE_KEY, KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: FLEET_TABLE_KEY, AttributeType: 'N' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createFleetTable(db.dynamo.client, tableName);
   return { registry: dynamoFleetRegistry({ client: db.dynamo.client, tableName }), tableName };
 }
 
