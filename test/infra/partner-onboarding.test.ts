@@ -3,8 +3,10 @@
  * table, the onboarding queue and its dead-letter queue, the onboard function on the queue, the ingest's
  * access to the queue, the OnboardingFailures alarm, least privilege, and a clean cdk-nag report.
  */
+import * as path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadConfig } from '../../infra/app-settings';
 import type { BunqWebhooksStack } from '../../infra/bunq-webhooks-stack';
 import type { PipelineConfigInput } from '../../shared/config/pipeline-config';
 import { FLEET_TABLE_KEY, INGEST_ENV, ONBOARD_ENV } from '../../shared/wiring/function-env';
@@ -14,6 +16,7 @@ import {
   actionsOf,
   ingestFunctionId,
   onlyLogicalId,
+  PROJECT_ROOT,
   roleStatements,
   SYNTH_TIMEOUT_MS,
   synthStack,
@@ -132,6 +135,16 @@ describe('partner onboarding in the stack', () => {
     ]) {
       expect(Object.keys(template.findOutputs(name))).toEqual([name]);
     }
+  });
+
+  test('the partner-fleet example routes one user by detail.userId', () => {
+    const { template } = synthStack(
+      loadConfig(path.join(PROJECT_ROOT, 'config', 'examples', 'partner-fleet.json')),
+      { bundle: false },
+    );
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': ['MUTATION'], detail: { userId: [4711] } },
+    });
   });
 
   test('leaves no AWS Solutions finding unacknowledged', () => {
