@@ -20,6 +20,7 @@ import {
   roleStatements,
   SYNTH_TIMEOUT_MS,
   synthStack,
+  tokenSecretId,
 } from './support/synth';
 
 const CONFIG = {
@@ -107,6 +108,18 @@ describe('partner onboarding in the stack', () => {
     expect(create).toHaveLength(1);
     expect(JSON.stringify(create[0]?.Resource)).toContain(':secret:TestStack/fleet/*');
     expect(actions).not.toContain('dynamodb:Scan');
+  });
+
+  test('the onboard role may read the callback token (for our exact URL) but not write it', () => {
+    const { template } = withOnboarding;
+    const token = tokenSecretId(template);
+    const onToken = roleStatements(template, onboardFunctionId(template)).filter((statement) =>
+      JSON.stringify(statement.Resource).includes(token),
+    );
+    expect(onToken.flatMap(actionsOf).sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
   });
 
   test('alarms on OnboardingFailures, the onboarding dead-letter queue and the onboard function', () => {
