@@ -34,6 +34,8 @@ export function ingestEnvironment(env: Env = process.env) {
     /** The poller's state secret, read for the server public key; only when no key is configured. */
     signatureKeyStateSecretArn: optionalEnv(INGEST_ENV.signatureKeyStateSecretArn, env),
     queueUrl: requireEnv(INGEST_ENV.queueUrl, env),
+    /** The onboarding queue; only with partner onboarding. */
+    onboardingQueueUrl: optionalEnv(INGEST_ENV.onboardingQueueUrl, env),
     tokenSecretArn: requireEnv(INGEST_ENV.tokenSecretArn, env),
     tokenCacheSeconds: requireIntEnv(INGEST_ENV.tokenCacheSeconds, env),
   };

@@ -64,10 +64,10 @@ export function onlyLogicalId(template: Template, type: string, props: Record<st
   return ids[0] as string;
 }
 
-/** The ingest function: the one with the token secret in its environment. */
+/** The ingest function: the one with the allowed source ranges in its environment. */
 export const ingestFunctionId = (template: Template): string =>
   onlyLogicalId(template, 'AWS::Lambda::Function', {
-    Properties: { Environment: { Variables: { [INGEST_ENV.tokenSecretArn]: Match.anyValue() } } },
+    Properties: { Environment: { Variables: { [INGEST_ENV.allowedSourceCidrs]: Match.anyValue() } } },
   });
 
 /** The normalize function: the one with the dedupe table in its environment. */
@@ -88,9 +88,11 @@ export const reconcileFunctionId = (template: Template): string =>
     Properties: { Environment: { Variables: { [RECONCILE_ENV.expectedFilters]: Match.anyValue() } } },
   });
 
-/** The secret holding the callback token. */
+/** The secret holding the callback token: the one Secrets Manager generates. */
 export const tokenSecretId = (template: Template): string =>
-  onlyLogicalId(template, 'AWS::SecretsManager::Secret');
+  onlyLogicalId(template, 'AWS::SecretsManager::Secret', {
+    Properties: { GenerateSecretString: Match.anyValue() },
+  });
 
 /** The callbacks queue: the one with a redrive policy. */
 export const callbackQueueId = (template: Template): string =>
