@@ -35,6 +35,7 @@ import {
 import { createFileObjectStore } from './file-object-store';
 import { type CallbackHttpServer, startCallbackHttpServer } from './http-server';
 import { type JsonLinesFile, openJsonLinesFile } from './json-lines-file';
+import { createLocalMetrics } from './local-metrics';
 import { LocalQueue, type LocalQueueStats, QUEUE_DEAD_LETTER_REASON } from './local-queue';
 import { type LocalReconciler, startReconciler } from './reconciler';
 import { LocalDatabase, type SynchronousMode } from './sqlite/database';
@@ -258,6 +259,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         arrivals: sqliteArrivals({ database, ttlSeconds: dedupeTtlSeconds }),
         objectStore: createFileObjectStore(claimCheckDir),
         visibility,
+        metrics: createLocalMetrics(SERVICE_NAMES.normalize),
       },
     );
     const callbackQueue = new LocalQueue({
@@ -280,7 +282,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         // Locally only a configured key verifies; without one a signed callback counts as no-key.
         callbackSignature: config.ingest.callbackSignature,
       },
-      { queue: callbackQueue, tokens },
+      { queue: callbackQueue, tokens, metrics: createLocalMetrics(SERVICE_NAMES.ingest) },
     );
     const server = await startCallbackHttpServer({
       handler: ingest,
