@@ -14,7 +14,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Statement } from 'better-sqlite3';
 import type { BusEvent } from '../../shared/contract/callback-event';
 import { EventOutboxError } from '../errors';
-import type { LocalDatabase } from './database';
+import { type LocalDatabase, TransactionalCount } from './database';
 
 const PROJECTION = 'events-file';
 /** Rows written to the file per write call. */
@@ -58,11 +58,13 @@ export class EventOutbox {
   #checkpointed: { seq: number; offset: number };
   #lastCheckpoint = 0;
   #lastPrune = 0;
+  readonly #appended: TransactionalCount;
   #closed = false;
 
   constructor(options: EventOutboxOptions) {
     this.#options = options;
     this.path = options.file;
+    this.#appended = new TransactionalCount(options.database);
     const { db } = options.database;
     this.#insert = db.prepare(
       'INSERT INTO outbox (event_id, dedup_key, line, created_at) VALUES (?, ?, ?, ?)',
@@ -137,6 +139,12 @@ export class EventOutbox {
         Date.now(),
       ),
     );
+    this.#appended.add();
+  }
+
+  /** Events stored since this outbox opened (not those of a transaction whose commit failed). */
+  get count(): number {
+    return this.#appended.value;
   }
 
   /** Resolves once every event stored so far is committed and in the events file. */
