@@ -20,6 +20,8 @@ export interface NormalizeThreadStats {
   readonly cursor: number;
   /** Messages on the queue (visible, in flight or waiting for redelivery). */
   readonly held: number;
+  /** Inbox rows not yet taken onto the queue (counted in `queue.visible`). */
+  readonly waiting: number;
   /** Messages accepted and not yet processed: on the queue and waiting in the inbox. */
   readonly backlog: number;
 }

@@ -140,6 +140,7 @@ async function start(data: NormalizeWorkerData): Promise<void> {
     deadLetters: sink.count,
     cursor: inbox.cursor,
     held: callbackQueue.held,
+    waiting: inbox.waiting,
     backlog: callbackQueue.backlog,
   });
   let progressScheduled = false;

@@ -282,8 +282,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const stats = (): LocalRuntimeStats => {
       const current = normalizeThread.stats;
+      // The thread's counts are as of its last report; what waits in the inbox is known here, now.
+      const visible = current.queue.visible - current.waiting + callbackInbox.waiting;
       return {
-        queue: current.queue,
+        queue: { ...current.queue, visible },
         events: current.events,
         deadLetters: current.deadLetters,
         failurePoller: recovery?.failurePoller?.stats() ?? null,

@@ -96,7 +96,12 @@ export class Inbox implements CallbackQueue {
 
   /** Callbacks accepted and not yet processed: in the inbox or on the queue. */
   get backlog(): number {
-    return Math.max(0, this.#last - this.#taken) + this.#queued;
+    return this.waiting + this.#queued;
+  }
+
+  /** Rows the normalize thread has not taken yet, as far as this thread knows. */
+  get waiting(): number {
+    return Math.max(0, this.#last - this.#taken);
   }
 
   /** The last row committed or being committed (a drain waits for the normalize thread to pass it). */
