@@ -332,7 +332,9 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
       this.#running += 1;
       void this.#invoke(batch).finally(() => {
         this.#running -= 1;
-        this.#pump();
+        // Next turn, not now: the handler's promises resolve without I/O, so pumping here would chain
+        // invocations in microtasks forever and starve the group commit (and everything else) of a turn.
+        this.#wake();
         this.#notifyIfIdle();
       });
     }

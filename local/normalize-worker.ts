@@ -5,6 +5,7 @@
  * inbox, processes them, and writes the events file. Only its counts, the events (for `onEvent`) and the
  * in-memory dead letters travel back to the HTTP thread, as messages.
  */
+import { writeSync } from 'node:fs';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { composeNormalize } from '../functions/compose/normalize';
 import type { PipelineConfig } from '../shared/config/pipeline-config';
@@ -43,6 +44,22 @@ export interface NormalizeWorkerData {
   readonly forwardEvents: boolean;
 }
 
+// Logs go straight to the process's stdout and stderr, a line per write: a worker's own process.stdout
+// hands every chunk to the HTTP thread and buffers without bound while that thread is busy. Set before any
+// logger is made (Powertools binds its console to process.stdout when it constructs).
+for (const [stream, fd] of [
+  [process.stdout, 1],
+  [process.stderr, 2],
+] as const) {
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+    if (typeof chunk === 'string') writeSync(fd, chunk);
+    else writeSync(fd, chunk);
+    const done = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    done?.();
+    return true;
+  }) as typeof stream.write;
+}
+
 if (parentPort === null)
   throw new Error('normalize-worker.ts runs as a worker thread (see normalize-thread.ts)');
 const port: MessagePort = parentPort;
@@ -69,19 +86,19 @@ async function start(data: NormalizeWorkerData): Promise<void> {
     logger,
   });
   let forwarded: Array<[LocalBusEvent, string[]]> = [];
+  const forwardEvents = (): void => {
+    const items = forwarded;
+    forwarded = [];
+    post({ type: 'events', items });
+  };
   const bus = createLocalEventBus({
     file: events,
     logger,
     routes: routeMatcher(config.routes, config.eventSource),
     onEvent: data.forwardEvents
       ? (event, routes) => {
-          if (forwarded.length === 0) {
-            setImmediate(() => {
-              post({ type: 'events', items: forwarded });
-              forwarded = [];
-            });
-          }
           forwarded.push([event, [...routes]]);
+          if (forwarded.length === 1) setImmediate(forwardEvents);
         }
       : undefined,
   });
