@@ -90,7 +90,9 @@ export class NormalizeThread {
 
   /** Starts the thread; resolves once its database is open and recovered, rejects with its start error. */
   static start(data: NormalizeWorkerData, hooks: NormalizeThreadHooks): Promise<NormalizeThread> {
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data });
+    // This caller's environment, not the process's first one: log level, metrics switch (as the handlers
+    // on this thread see them, e.g. in a test).
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, env: { ...process.env } });
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => {
         cleanup();
