@@ -15,7 +15,7 @@ import Database, { type Statement } from 'better-sqlite3';
 import type { CallbackQueue, QueueMessage } from '../../shared/pipeline/ports';
 import { QueueClosedError, QueueFullError } from '../errors';
 import { LocalDatabase, type Migration, type SynchronousMode } from './database';
-import { type NewMessage, newMessage, type SqliteQueueStore } from './queue-store';
+import { type NewMessage, newMessage, type SentRow, type SqliteQueueStore } from './queue-store';
 
 export const INBOX_FILE = 'inbox.sqlite';
 
@@ -35,16 +35,6 @@ const INBOX_MIGRATIONS: readonly Migration[] = [
       INSERT INTO inbox_meta (id) VALUES ('${randomUUID()}');
     `),
 ];
-
-interface InboxRow {
-  seq: number;
-  message_id: string;
-  body: string;
-  attributes: string;
-  md5_body: string;
-  md5_attributes: string;
-  sent_at: number;
-}
 
 export interface InboxOptions {
   readonly dataDir: string;
@@ -164,7 +154,7 @@ export class Inbox implements CallbackQueue {
 export class InboxReader {
   readonly #state: LocalDatabase;
   readonly #inbox: Database.Database;
-  readonly #rows: Statement<[number, number], InboxRow>;
+  readonly #rows: Statement<[number, number], SentRow>;
   readonly #lastSeq: Statement<[], { seq: number | null }>;
   readonly #saveCursor: Statement<[string, number]>;
   readonly #inboxId: string;

@@ -64,7 +64,8 @@ export function newMessage(message: QueueMessage): NewMessage {
   };
 }
 
-interface Row {
+/** The columns a message has from its send (the inbox has these too). */
+export interface SentRow {
   seq: number;
   message_id: string;
   body: string;
@@ -72,6 +73,9 @@ interface Row {
   md5_body: string;
   md5_attributes: string;
   sent_at: number;
+}
+
+interface Row extends SentRow {
   receive_count: number;
   first_receive_at: number | null;
   last_failure: string;
@@ -143,17 +147,7 @@ export class SqliteQueueStore {
 
   /** Stores a message, visible at once. Await `database.committed()` before acknowledging it. */
   add(message: NewMessage): void {
-    this.#database.run(() =>
-      this.#insert.run(
-        message.messageId,
-        message.message.body,
-        JSON.stringify(message.message.attributes),
-        message.md5OfBody,
-        message.md5OfMessageAttributes,
-        message.sentTimestamp,
-      ),
-    );
-    this.#size += 1;
+    this.addAll([message]);
   }
 
   /** Stores messages sent elsewhere (the inbox) as they were, visible at once. */
