@@ -6,7 +6,7 @@
  * it has failed `maxReceiveCount` receives. `send` resolves only once the message is committed to disk.
  * Event-driven: a send or an expiring visibility timeout wakes the consumer; nothing polls.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type {
@@ -17,8 +17,8 @@ import type {
 } from '../shared/pipeline/ports';
 import { MESSAGE_ATTRIBUTE } from '../shared/pipeline/queued-callback';
 import { QueueClosedError, QueueFullError } from './errors';
-import { LocalDatabase } from './sqlite/database';
-import { SqliteQueueStore, type StoredMessage } from './sqlite/queue-store';
+import { LocalDatabase, TransactionalCount } from './sqlite/database';
+import { newMessage, SqliteQueueStore, type StoredMessage } from './sqlite/queue-store';
 
 /** The normalize handler's shape (a Lambda SQS handler with partial batch responses). */
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
@@ -52,6 +52,19 @@ export interface LocalQueueOptions {
    * retries later). @default no bound
    */
   readonly maxBacklog?: number;
+  /**
+   * Messages sent elsewhere, taken before each receive while fewer than a few batches are visible (the rest
+   * waits where it is, on disk). @default none: only {@link LocalQueue.send}
+   */
+  readonly intake?: QueueIntake;
+}
+
+/** Where messages sent elsewhere wait until the queue takes them (the HTTP thread's inbox). */
+export interface QueueIntake {
+  /** Moves up to `limit` messages onto `store`, in its database's open transaction; returns how many. */
+  take(store: SqliteQueueStore, limit: number): number;
+  /** Messages waiting to be taken. */
+  readonly waiting: number;
 }
 
 /** Reasons the queue itself gives when it dead-letters a message. */
@@ -72,31 +85,14 @@ export interface LocalQueueStats {
   readonly deadLettered: number;
 }
 
+/** Messages taken from the intake per transaction at most. */
+const INTAKE_CHUNK = 1_000;
+
 /** A message an invocation holds: its receipt, and when a visibility change asked it back. */
 interface Held {
   readonly stored: StoredMessage;
   readonly receiptHandle: string;
   visibleAt: number | undefined;
-}
-
-const md5 = (data: string | Buffer): string => createHash('md5').update(data).digest('hex');
-
-/** SQS's MD5 of message attributes: each attribute, sorted by name, as length-prefixed name, type, value. */
-function md5OfAttributes(attributes: Readonly<Record<string, string>>): string {
-  const parts: Buffer[] = [];
-  const field = (text: string): void => {
-    const bytes = Buffer.from(text, 'utf8');
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(bytes.length);
-    parts.push(length, bytes);
-  };
-  for (const name of Object.keys(attributes).sort()) {
-    field(name);
-    field('String');
-    parts.push(Buffer.from([1]));
-    field(attributes[name] ?? '');
-  }
-  return md5(Buffer.concat(parts));
 }
 
 function toMessageAttributes(attributes: Readonly<Record<string, string>>): SQSMessageAttributes {
@@ -156,8 +152,9 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
   /** Stats as they were at close (the database may be closed after the queue). */
   #finalStats: LocalQueueStats | undefined;
   #invocations = 0;
-  #deleted = 0;
-  #deadLettered = 0;
+  /** Follow the database: a delete whose commit failed is not counted. */
+  readonly #deleted: TransactionalCount;
+  readonly #deadLettered: TransactionalCount;
 
   constructor(options: LocalQueueOptions) {
     this.#options = options;
@@ -185,8 +182,10 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
     this.#ownsDatabase = options.database === undefined;
     this.#database = options.database ?? new LocalDatabase({ dataDir: ':memory:' });
     this.#store = new SqliteQueueStore(this.#database, this.#visibilityTimeoutMs);
+    this.#deleted = new TransactionalCount(this.#database);
+    this.#deadLettered = new TransactionalCount(this.#database);
     // What a previous run left on disk is delivered as if it had just been sent.
-    if (this.#store.size > 0) this.#wake();
+    if (this.backlog > 0) this.#wake();
   }
 
   /** Enqueues a message; resolves once it is committed to disk (the local meaning of "durably accepted"). */
@@ -197,13 +196,7 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
         `the local queue holds ${this.#store.size} messages, its bound (maxBacklog ${this.#maxBacklog}); the message was not taken`,
       );
     }
-    this.#store.add({
-      messageId: randomUUID(),
-      message: { body: message.body, attributes: { ...message.attributes } },
-      md5OfBody: md5(message.body),
-      md5OfMessageAttributes: md5OfAttributes(message.attributes),
-      sentTimestamp: Date.now(),
-    });
+    this.#store.add(newMessage(message));
     this.#wake();
     await this.#database.committed();
   }
@@ -213,23 +206,49 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
     const inFlight = this.#held.size;
     const delayed = this.#store.delayed(Date.now());
     return {
-      visible: Math.max(0, this.#store.size - inFlight - delayed),
+      visible: Math.max(0, this.#store.size - inFlight - delayed) + this.#waiting,
       inFlight,
       delayed,
       invocations: this.#invocations,
-      deleted: this.#deleted,
-      deadLettered: this.#deadLettered,
+      deleted: this.#deleted.value,
+      deadLettered: this.#deadLettered.value,
     };
   }
 
   /** Messages held on disk: visible, in flight or waiting for redelivery. */
   get backlog(): number {
+    return this.#store.size + this.#waiting;
+  }
+
+  /** Messages on disk: those the queue holds (visible, in flight, waiting for redelivery). */
+  get held(): number {
     return this.#store.size;
   }
 
   /** True when no message is visible, in flight or waiting for redelivery, and no invocation runs. */
   get idle(): boolean {
-    return this.#store.size === 0 && this.#running === 0;
+    return this.#store.size === 0 && this.#running === 0 && this.#waiting === 0;
+  }
+
+  get #waiting(): number {
+    return this.#options.intake?.waiting ?? 0;
+  }
+
+  /** Wakes the consumer (messages arrived in the intake). */
+  wake(): void {
+    this.#wake();
+  }
+
+  /** Takes what waits in the intake, up to `limit`, whatever is visible already; returns how many. */
+  takeIn(limit = Number.POSITIVE_INFINITY): number {
+    const intake = this.#options.intake;
+    if (intake === undefined || this.#closed) return 0;
+    let taken = 0;
+    for (;;) {
+      const moved = intake.take(this.#store, Math.min(INTAKE_CHUNK, limit - taken));
+      taken += moved;
+      if (moved === 0 || taken >= limit) return taken;
+    }
   }
 
   /**
@@ -260,6 +279,7 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
    */
   async evacuate(reason: string, detail: string): Promise<number> {
     let moved = 0;
+    this.takeIn();
     const now = Date.now();
     const inFlight = new Set([...this.#held.values()].map((held) => held.stored.seq));
     for (const stored of this.#store.all()) {
@@ -300,13 +320,21 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
   }
 
   #pump(): void {
+    if (this.#options.intake !== undefined && !this.#closed) {
+      // A few batches ahead of the consumers; a larger backlog stays in the intake.
+      const ahead = 4 * this.#options.batchSize * this.#concurrency;
+      const visible = this.#store.size - this.#held.size - this.#store.delayed(Date.now());
+      if (visible < ahead) this.takeIn(ahead - visible);
+    }
     while (!this.#closed && this.#running < this.#concurrency) {
       const batch = this.#store.receive(this.#options.batchSize, Date.now());
       if (batch.length === 0) break;
       this.#running += 1;
       void this.#invoke(batch).finally(() => {
         this.#running -= 1;
-        this.#pump();
+        // Next turn, not now: the handler's promises resolve without I/O, so pumping here would chain
+        // invocations in microtasks forever and starve the group commit (and everything else) of a turn.
+        this.#wake();
         this.#notifyIfIdle();
       });
     }
@@ -382,7 +410,7 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
       if (this.#closed) continue;
       if (!failed.has(entry.stored.messageId)) {
         // False when evacuated while the handler ran: already dead-lettered.
-        if (this.#store.remove(entry.stored.seq)) this.#deleted += 1;
+        if (this.#store.remove(entry.stored.seq)) this.#deleted.add();
         continue;
       }
       await this.#retryOrDeadLetter(entry, failure, receivedAt);
@@ -444,7 +472,7 @@ export class LocalQueue implements CallbackQueue, MessageVisibility {
     }
     // Removed only once the dead-letter queue has it: a crash in between dead-letters it twice, never zero.
     if (!this.#store.remove(stored.seq)) return false;
-    this.#deadLettered += 1;
+    this.#deadLettered.add();
     return true;
   }
 

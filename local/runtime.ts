@@ -13,39 +13,29 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { composeIngest } from '../functions/compose/ingest';
-import { composeNormalize } from '../functions/compose/normalize';
-import { BunqApiClient } from '../shared/bunq/api/client';
-import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import { ANY_SOURCE_CIDRS, type PipelineConfig, parsePipelineConfig } from '../shared/config/pipeline-config';
 import { createLogger } from '../shared/logging/observability';
 import type { BackoffPolicy } from '../shared/pipeline/backoff';
 import { generateCallbackToken } from '../shared/pipeline/ingest/token';
 import { staticTokenSource } from '../shared/pipeline/ingest/token-source';
-import type { MessageVisibility } from '../shared/pipeline/ports';
-import { DEFAULT_RECONCILE_GRACE_MS } from '../shared/pipeline/reconcile/reconcile';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
-import { createLocalEventBus, type LocalBusEvent, routeMatcher } from './event-bus';
-import {
-  DEFAULT_FAILURE_POLL_INTERVAL_MS,
-  type FailurePollerStats,
-  type LocalFailurePoller,
-  startFailurePoller,
-} from './failure-poller';
-import { createFileObjectStore } from './file-object-store';
+import type { LocalBusEvent } from './event-bus';
+import type { FailurePollerStats, LocalFailurePoller } from './failure-poller';
 import { type CallbackHttpServer, startCallbackHttpServer } from './http-server';
 import { type JsonLinesFile, openJsonLinesFile } from './json-lines-file';
-import { LocalQueue, type LocalQueueStats, QUEUE_DEAD_LETTER_REASON } from './local-queue';
+import { createLocalMetrics } from './local-metrics';
+import { type LocalQueueStats, QUEUE_DEAD_LETTER_REASON } from './local-queue';
+import { NormalizeThread } from './normalize-thread';
 import {
   type LocalOnboarding,
   type LocalOnboardingOptions,
   startLocalOnboarding,
 } from './partner-onboarding';
-import { type LocalReconciler, startReconciler } from './reconciler';
-import { LocalDatabase, type SynchronousMode } from './sqlite/database';
-import { SqliteDedupeStore } from './sqlite/dedupe-store';
-import { EventOutbox } from './sqlite/event-outbox';
-import { sqliteArrivals, sqliteAttemptStore, sqliteCursorStore } from './sqlite/recovery-store';
+import type { LocalReconciler } from './reconciler';
+import { startRecovery } from './recovery-loops';
+import { holdDataDirectory, LocalDatabase, type SynchronousMode } from './sqlite/database';
+import { Inbox } from './sqlite/inbox';
 
 export interface LocalRuntimeOptions {
   /** Port of the callback endpoint; 0 picks a free one. @default 3000 */
@@ -211,98 +201,91 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const temporaryDir =
     options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'bunq-webhooks-local-')) : undefined;
   const dataDir = resolve(options.dataDir ?? (temporaryDir as string));
-  const claimCheckDir = options.claimCheckDir ?? join(dataDir, 'claim-checks');
   const handlerTimeoutMs = options.handlerTimeoutMs ?? config.functions.normalizeTimeoutSeconds * 1_000;
   const removeTemporary = (): void => {
     if (temporaryDir !== undefined) rmSync(temporaryDir, { recursive: true, force: true });
   };
 
-  let database: LocalDatabase;
+  let lock: LocalDatabase;
   try {
-    database = new LocalDatabase({ dataDir, synchronous: options.synchronous });
+    // Held until stop: a second runtime on this directory fails here.
+    lock = holdDataDirectory(dataDir, options.synchronous);
   } catch (error) {
     removeTemporary();
     throw error;
   }
-  let deadLetterFile: JsonLinesFile | undefined;
-  let outbox: EventOutbox | undefined;
+  let inbox: Inbox | undefined;
+  let thread: NormalizeThread | undefined;
+  let state: LocalDatabase | undefined;
+  let onboardingDeadLetterFile: JsonLinesFile | undefined;
   let http: CallbackHttpServer | undefined;
-  let queue: LocalQueue | undefined;
   try {
-    if (options.deadLetterFile !== undefined)
-      deadLetterFile = await openJsonLinesFile(options.deadLetterFile);
-    const events = new EventOutbox({
-      database,
-      file: options.eventsFile,
-      // Long enough to settle any claim a killed process left in progress (they expire with the handler).
-      retentionMs: Math.max(2 * handlerTimeoutMs, 300_000),
-      fsync: database.synchronous === 'full',
-      logger,
-    });
-    outbox = events;
-    const bus = createLocalEventBus({
-      file: events,
-      logger,
-      routes: routeMatcher(config.routes, config.eventSource),
-      onEvent: options.onEvent,
-    });
-    const deadLetters = createDeadLetterSink({ file: deadLetterFile, logger, queueName: 'callbacks' });
-    // The queue is created after the handler it feeds; the handler reaches it through this indirection.
-    const visibility: MessageVisibility = {
-      delay: async (receiptHandle, seconds) => queue?.delay(receiptHandle, seconds),
-    };
-    const dedupeTtlSeconds = config.dedupe.ttlHours * 3_600;
-    const normalize = composeNormalize(
-      {
-        eventSource: config.eventSource,
-        dedupeTtlSeconds,
-        backoff: options.retryBackoff ?? DEFAULT_LOCAL_BACKOFF,
-        recordArrivals: options.bunqBaseUrl !== undefined,
-      },
-      {
-        publisher: bus,
-        deadLetters,
-        dedupe: new SqliteDedupeStore(database, {
-          published: (since) => events.publishedSince(since),
-          // What the normalizer's idempotent publish returns.
-          response: (eventId) => ({ eventId }),
-        }),
-        arrivals: sqliteArrivals({ database, ttlSeconds: dedupeTtlSeconds }),
-        objectStore: createFileObjectStore(claimCheckDir),
-        visibility,
-      },
-    );
-    const callbackQueue = new LocalQueue({
-      handler: normalize,
-      deadLetters,
-      logger,
-      batchSize: config.queue.batchSize,
-      maxReceiveCount: config.queue.maxReceiveCount,
-      visibilityTimeoutMs: options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS,
-      handlerTimeoutMs,
-      concurrency: options.concurrency ?? DEFAULT_LOCAL_CONCURRENCY,
-      database,
+    const callbackInbox = new Inbox({
+      dataDir,
+      synchronous: lock.synchronous,
       maxBacklog: options.maxBacklog ?? DEFAULT_MAX_BACKLOG,
     });
-    queue = callbackQueue;
+    inbox = callbackInbox;
+    const normalizeThread = await NormalizeThread.start(
+      {
+        dataDir,
+        synchronous: lock.synchronous,
+        config,
+        eventsFile: options.eventsFile,
+        deadLetterFile: options.deadLetterFile,
+        claimCheckDir: options.claimCheckDir ?? join(dataDir, 'claim-checks'),
+        handlerTimeoutMs,
+        visibilityTimeoutMs: options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS,
+        concurrency: options.concurrency ?? DEFAULT_LOCAL_CONCURRENCY,
+        retryBackoff: options.retryBackoff ?? DEFAULT_LOCAL_BACKOFF,
+        recordArrivals: options.bunqBaseUrl !== undefined,
+        forwardEvents: options.onEvent !== undefined,
+      },
+      {
+        onEvent: options.onEvent,
+        onProgress: (progress) => callbackInbox.progress(progress.cursor, progress.held),
+        onCrash: (error) => {
+          logger.error('the normalize thread failed; callbacks are still accepted, none is processed', {
+            error,
+          });
+        },
+      },
+    );
+    thread = normalizeThread;
+    callbackInbox.progress(normalizeThread.stats.cursor, normalizeThread.stats.held);
+    callbackInbox.database.onCommit(() => normalizeThread.wake());
+
     const partner = options.partnerOnboarding;
     if (partner !== undefined && config.partnerOnboarding === undefined) {
       throw new Error('Partner onboarding needs partnerOnboarding.categories in the configuration.');
     }
+    if (options.bunqBaseUrl !== undefined || partner !== undefined) {
+      // The poller's, reconciler's and fleet registry's few rows, beside the normalize thread's in the state
+      // database (opened after the thread, which migrates it).
+      state = new LocalDatabase({ dataDir, synchronous: lock.synchronous, exclusive: false });
+    }
     let callbackBaseUrl = '';
+    if (partner !== undefined && options.deadLetterFile !== undefined) {
+      // The normalize thread appends to the same file; each record is one append of one line.
+      onboardingDeadLetterFile = await openJsonLinesFile(options.deadLetterFile);
+    }
     const onboarding =
-      partner === undefined || config.partnerOnboarding === undefined
+      partner === undefined || config.partnerOnboarding === undefined || state === undefined
         ? undefined
         : startLocalOnboarding({
             options: partner,
             categories: config.partnerOnboarding.categories,
             maxReceiveCount: config.partnerOnboarding.maxReceiveCount,
             configuredTokenUrl: config.partnerOnboarding.oauthTokenUrl,
-            database,
+            database: state,
             dataDir,
             callbackBaseUrl: () => callbackBaseUrl,
             token,
-            deadLetters: createDeadLetterSink({ file: deadLetterFile, logger, queueName: 'onboarding' }),
+            deadLetters: createDeadLetterSink({
+              file: onboardingDeadLetterFile,
+              logger,
+              queueName: 'onboarding',
+            }),
           });
     const ingest = composeIngest(
       {
@@ -312,8 +295,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         callbackSignature: config.ingest.callbackSignature,
       },
       {
-        queue: callbackQueue,
+        queue: callbackInbox,
         tokens,
+        metrics: createLocalMetrics(SERVICE_NAMES.ingest),
         ...(onboarding === undefined ? {} : { onboardingQueue: onboarding.queue }),
       },
     );
@@ -330,88 +314,69 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     http = server;
     callbackBaseUrl = `${server.baseUrl}/callbacks/`;
 
-    // One bunq client for the poller and the reconciler: one installation and session, one set of rate limits.
-    const bunqClient =
-      options.bunqBaseUrl === undefined || options.bunqApiKey === undefined
+    const callbackUrl = `${server.baseUrl}/callbacks/${token}`;
+    const recovery =
+      options.bunqBaseUrl === undefined || options.bunqApiKey === undefined || state === undefined
         ? undefined
-        : new BunqApiClient({
-            baseUrl: options.bunqBaseUrl,
-            stateStore: new InMemoryBunqStateStore({ apiKey: options.bunqApiKey }),
-            logger: createLogger(SERVICE_NAMES.retryFailures),
-          });
-    const failurePoller =
-      options.bunqBaseUrl === undefined || options.bunqApiKey === undefined
-        ? undefined
-        : startFailurePoller({
+        : startRecovery(options, {
             bunqBaseUrl: options.bunqBaseUrl,
             bunqApiKey: options.bunqApiKey,
-            intervalMs: options.failurePollIntervalMs ?? DEFAULT_FAILURE_POLL_INTERVAL_MS,
-            arrivals: sqliteArrivals({ database, ttlSeconds: config.dedupe.ttlHours * 3_600 }),
-            attempts: sqliteAttemptStore({ database, ttlSeconds: config.recovery.attemptTtlDays * 86_400 }),
-            maxAttempts: config.recovery.maxAttempts,
+            database: state,
+            config,
+            callbackUrl,
+            queue: callbackInbox,
             logger,
-            client: bunqClient,
           });
 
-    const reconciler =
-      options.bunqBaseUrl === undefined ||
-      options.bunqApiKey === undefined ||
-      options.reconcileIntervalMs === undefined
-        ? undefined
-        : startReconciler({
-            bunqBaseUrl: options.bunqBaseUrl,
-            bunqApiKey: options.bunqApiKey,
-            intervalMs: options.reconcileIntervalMs,
-            graceMs: options.reconcileGraceMs ?? DEFAULT_RECONCILE_GRACE_MS,
-            callbackUrl: `${server.baseUrl}/callbacks/${token}`,
-            arrivals: sqliteArrivals({ database, ttlSeconds: config.dedupe.ttlHours * 3_600 }),
-            cursors: sqliteCursorStore({ database }),
-            queue: callbackQueue,
-            logger,
-            repairFilters: options.reconcileRepairFilters ?? false,
-            client: bunqClient,
-            ...(options.reconcileClock === undefined ? {} : { now: options.reconcileClock }),
-          });
-
-    const stats = (): LocalRuntimeStats => ({
-      queue: callbackQueue.stats(),
-      events: bus.count,
-      deadLetters: deadLetters.count,
-      failurePoller: failurePoller?.stats() ?? null,
-    });
+    const stats = (): LocalRuntimeStats => {
+      const current = normalizeThread.stats;
+      // The thread's counts are as of its last report; what waits in the inbox is known here, now.
+      const visible = current.queue.visible - current.waiting + callbackInbox.waiting;
+      return {
+        queue: { ...current.queue, visible },
+        events: current.events,
+        deadLetters: current.deadLetters,
+        failurePoller: recovery?.failurePoller?.stats() ?? null,
+      };
+    };
+    const drain = async (timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> => {
+      // Everything answered 200 so far is committed; what is being committed now is waited for.
+      await callbackInbox.database.committed().catch(() => undefined);
+      return normalizeThread.drain(timeoutMs);
+    };
 
     let stopping: Promise<StopResult> | undefined;
     const stop = async (): Promise<StopResult> => {
       // No new retries: what bunq re-sends from here on fails and stays listed for the next run.
-      await failurePoller?.stop();
-      await reconciler?.stop();
+      await recovery?.failurePoller?.stop();
+      await recovery?.reconciler?.stop();
       await onboarding?.stop();
       // Requests already being handled finish (their messages are on the queue when this resolves).
       await server.close();
-      const drained = await callbackQueue.drain(drainTimeoutMs);
+      callbackInbox.stop();
+      const drained = await drain(drainTimeoutMs);
       let deadLetteredOnStop = 0;
       if (!drained && temporaryDir !== undefined) {
         // Nothing would survive the temporary directory: park what is left where an operator sees it.
-        deadLetteredOnStop = await callbackQueue.evacuate(
+        deadLetteredOnStop = await normalizeThread.evacuate(
           QUEUE_DEAD_LETTER_REASON.drainTimeout,
           `not processed within the ${drainTimeoutMs} ms drain timeout at shutdown`,
         );
         logger.error('drain timed out; remaining messages were dead-lettered', { deadLetteredOnStop });
       }
-      const leftOnDisk = callbackQueue.backlog;
+      const final = await normalizeThread.stop();
+      const leftOnDisk = final.backlog;
       if (!drained && leftOnDisk > 0) {
         logger.warn('drain timed out; the rest stays on disk and is processed at the next start', {
           leftOnDisk,
           dataDir,
         });
       }
-      await bus.flush();
-      await deadLetters.flush();
       const finalStats = stats();
-      callbackQueue.close();
-      events.close();
-      await deadLetterFile?.close();
-      database.close();
+      callbackInbox.close();
+      await onboardingDeadLetterFile?.close();
+      state?.close();
+      lock.close();
       removeTemporary();
       const result = { drained, deadLetteredOnStop, leftOnDisk, stats: finalStats };
       logger.info('local runtime stopped', { ...result });
@@ -422,21 +387,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       host: server.host,
       port: server.port,
       baseUrl: server.baseUrl,
-      callbackUrl: `${server.baseUrl}/callbacks/${token}`,
+      callbackUrl,
       token,
       tokenGenerated,
       config,
       eventsFile: options.eventsFile,
       deadLetterFile: options.deadLetterFile,
       dataDir: temporaryDir === undefined ? dataDir : undefined,
-      synchronous: database.synchronous,
-      failurePoller,
-      reconciler,
+      synchronous: lock.synchronous,
+      failurePoller: recovery?.failurePoller,
+      reconciler: recovery?.reconciler,
       onboarding,
       get deadLetterRecords() {
-        return deadLetters.records;
+        return normalizeThread.deadLetterRecords;
       },
-      drain: (timeoutMs) => callbackQueue.drain(timeoutMs),
+      drain,
       stats,
       stop() {
         stopping ??= stop();
@@ -444,11 +409,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
     };
   } catch (error) {
-    queue?.close();
     await http?.close();
-    outbox?.close();
-    await deadLetterFile?.close();
-    database.close();
+    await thread?.terminate();
+    inbox?.close();
+    await onboardingDeadLetterFile?.close();
+    state?.close();
+    lock.close();
     removeTemporary();
     throw error;
   }

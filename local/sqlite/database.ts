@@ -13,8 +13,11 @@
  * - `synchronous: 'normal'`: no fsync per commit; a committed write survives a process kill (it is in the
  *   OS's page cache), but a power loss may roll back the last commits (never corrupt the database).
  *
- * The database is opened in exclusive locking mode, so a second runtime on the same data directory fails at
- * start instead of sharing (and corrupting the meaning of) its queue.
+ * The runtime uses three databases in the data directory, each with one writer: `inbox.sqlite` (the HTTP
+ * thread's accepted callbacks, `sqlite/inbox.ts`), `state.sqlite` (everything else, written by the normalize
+ * thread; the failure poller and reconciler write a few rows on the other thread, so it is opened in normal
+ * locking mode with a busy timeout), and `lock.sqlite`, held in exclusive locking mode for the runtime's
+ * life so a second runtime on the same data directory fails at start instead of sharing its queue.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,14 +31,28 @@ export const DEFAULT_SYNCHRONOUS: SynchronousMode = 'full';
 /** The database file inside the data directory. */
 export const DATABASE_FILE = 'state.sqlite';
 
+/** The database held in exclusive mode while a runtime runs on the data directory: one runtime per directory. */
+export const LOCK_FILE = 'lock.sqlite';
+/** How long a write waits for the other thread's transaction on a shared database. */
+const SHARED_BUSY_TIMEOUT_MS = 10_000;
+
 export interface LocalDatabaseOptions {
   /** The data directory (created when missing); `:memory:` for a throwaway in-memory database. */
   readonly dataDir: string;
   /** @default 'full' */
   readonly synchronous?: SynchronousMode;
+  /** The file in the data directory. @default {@link DATABASE_FILE} */
+  readonly file?: string;
+  /** Its schema versions. @default the state database's */
+  readonly migrations?: readonly Migration[];
+  /**
+   * Exclusive locking mode: no other connection (in any thread or process) may open it, and an open one
+   * fails at once. Otherwise another connection may read, and write after waiting. @default true
+   */
+  readonly exclusive?: boolean;
 }
 
-type Migration = (db: Database.Database) => void;
+export type Migration = (db: Database.Database) => void;
 
 /** Schema versions, applied in order; `PRAGMA user_version` records how many ran. Append only. */
 const MIGRATIONS: readonly Migration[] = [
@@ -121,6 +138,16 @@ const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (id, event_type)
       );
     `),
+  // The inbox's last row moved into the queue, and which inbox (a new inbox file starts over at 1).
+  (db) =>
+    db.exec(`
+      CREATE TABLE inbox_cursor (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        inbox_id TEXT NOT NULL,
+        seq INTEGER NOT NULL
+      );
+      INSERT INTO inbox_cursor (id, inbox_id, seq) VALUES (1, '', 0);
+    `),
 ];
 
 /** The open database and its group commit. One per runtime. */
@@ -133,6 +160,7 @@ export class LocalDatabase {
   #commitScheduled = false;
   #waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   readonly #afterCommit = new Set<() => void>();
+  readonly #afterRollback = new Set<() => void>();
   #closed = false;
   #commits = 0;
 
@@ -156,16 +184,21 @@ export class LocalDatabase {
           { cause: error },
         );
       }
-      this.path = join(dir, DATABASE_FILE);
+      this.path = join(dir, options.file ?? DATABASE_FILE);
     }
+    const exclusive = options.exclusive ?? true;
     try {
       // No busy wait: a data directory in use must fail at once, not after better-sqlite3's 5 s default.
       this.db = new Database(this.path, { timeout: 0 });
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${this.synchronous.toUpperCase()}`);
-      this.db.pragma('locking_mode = EXCLUSIVE');
-      this.db.pragma('busy_timeout = 0');
-      this.#migrate();
+      if (exclusive) {
+        this.db.pragma('locking_mode = EXCLUSIVE');
+        this.db.pragma('busy_timeout = 0');
+      } else {
+        this.db.pragma(`busy_timeout = ${SHARED_BUSY_TIMEOUT_MS}`);
+      }
+      this.#migrate(options.migrations ?? MIGRATIONS);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const busy = /locked|busy/i.test(message);
@@ -178,13 +211,13 @@ export class LocalDatabase {
     }
   }
 
-  #migrate(): void {
+  #migrate(migrations: readonly Migration[]): void {
     // Taking the write lock here holds it (exclusive mode) until close.
     this.db.exec('BEGIN IMMEDIATE');
     try {
       const version = Number(this.db.pragma('user_version', { simple: true }));
-      for (let index = version; index < MIGRATIONS.length; index += 1) MIGRATIONS[index]?.(this.db);
-      this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+      for (let index = version; index < migrations.length; index += 1) migrations[index]?.(this.db);
+      this.db.pragma(`user_version = ${migrations.length}`);
       this.db.exec('COMMIT');
     } catch (error) {
       this.db.exec('ROLLBACK');
@@ -224,6 +257,15 @@ export class LocalDatabase {
     return () => this.#afterCommit.delete(listener);
   }
 
+  /**
+   * Calls `listener` after a commit failed and its transaction was rolled back (a full disk, an I/O
+   * error): what a writer counted in memory for that transaction must be recounted from disk.
+   */
+  onRollback(listener: () => void): () => void {
+    this.#afterRollback.add(listener);
+    return () => this.#afterRollback.delete(listener);
+  }
+
   #scheduleCommit(): void {
     if (this.#commitScheduled) return;
     this.#commitScheduled = true;
@@ -249,6 +291,7 @@ export class LocalDatabase {
         `commit to ${this.path} failed: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error },
       );
+      for (const listener of this.#afterRollback) listener();
       for (const waiter of waiters) waiter.reject(failure);
       return;
     }
@@ -263,5 +306,54 @@ export class LocalDatabase {
     this.commit();
     this.#closed = true;
     this.db.close();
+  }
+}
+
+/**
+ * Takes the data directory for this runtime: opens (creating) `lock.sqlite` in exclusive mode and writes
+ * to it, which holds its lock until the returned database is closed. Throws {@link LocalDatabaseError}
+ * when another runtime holds it.
+ */
+export function holdDataDirectory(dataDir: string, synchronous?: SynchronousMode): LocalDatabase {
+  const lock = new LocalDatabase({
+    dataDir,
+    synchronous,
+    file: LOCK_FILE,
+    migrations: [(db) => db.exec('CREATE TABLE holder (pid INTEGER NOT NULL, since INTEGER NOT NULL)')],
+  });
+  lock.run(() => {
+    lock.db.prepare('DELETE FROM holder').run();
+    lock.db.prepare('INSERT INTO holder (pid, since) VALUES (?, ?)').run(process.pid, Date.now());
+  });
+  lock.commit();
+  return lock;
+}
+
+/**
+ * A count kept in memory that follows the transactions of a database: what was added during a transaction
+ * whose commit failed is taken back, so the count never drifts from what is on disk.
+ */
+export class TransactionalCount {
+  #committed = 0;
+  #pending = 0;
+
+  constructor(database: LocalDatabase) {
+    database.onCommit(() => {
+      this.#committed += this.#pending;
+      this.#pending = 0;
+    });
+    database.onRollback(() => {
+      this.#pending = 0;
+    });
+  }
+
+  /** Counts `n` more, as part of the transaction open now. */
+  add(n = 1): void {
+    this.#pending += n;
+  }
+
+  /** Committed, plus what the open transaction added. */
+  get value(): number {
+    return this.#committed + this.#pending;
   }
 }

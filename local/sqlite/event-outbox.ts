@@ -14,11 +14,13 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Statement } from 'better-sqlite3';
 import type { BusEvent } from '../../shared/contract/callback-event';
 import { EventOutboxError } from '../errors';
-import type { LocalDatabase } from './database';
+import { type LocalDatabase, TransactionalCount } from './database';
 
 const PROJECTION = 'events-file';
 /** Rows written to the file per write call. */
 const CHUNK = 2_000;
+/** How often the events file's position is checkpointed (with its fsync) while events flow. */
+const CHECKPOINT_INTERVAL_MS = 1_000;
 /** How often written rows past their retention are deleted. */
 const PRUNE_INTERVAL_MS = 10_000;
 
@@ -45,24 +47,30 @@ export class EventOutbox {
   readonly #fd: number | undefined;
   readonly #insert: Statement;
   readonly #pending: Statement<[number, number], { seq: number; line: string }>;
-  readonly #checkpoint: Statement;
+  readonly #checkpointRow: Statement;
   readonly #prune: Statement;
   readonly #since: Statement<[number], { dedup_key: string | null; event_id: string }>;
   readonly #stopListening: () => void;
+  /** The last event written to the file, and the file's size after it. */
   #seq: number;
   #offset: number;
+  /** What the database records as written (the file is cut back to it after a crash). */
+  #checkpointed: { seq: number; offset: number };
+  #lastCheckpoint = 0;
   #lastPrune = 0;
+  readonly #appended: TransactionalCount;
   #closed = false;
 
   constructor(options: EventOutboxOptions) {
     this.#options = options;
     this.path = options.file;
+    this.#appended = new TransactionalCount(options.database);
     const { db } = options.database;
     this.#insert = db.prepare(
       'INSERT INTO outbox (event_id, dedup_key, line, created_at) VALUES (?, ?, ?, ?)',
     );
     this.#pending = db.prepare('SELECT seq, line FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
-    this.#checkpoint = db.prepare('UPDATE projection SET seq = ?, offset = ? WHERE name = ?');
+    this.#checkpointRow = db.prepare('UPDATE projection SET seq = ?, offset = ? WHERE name = ?');
     this.#prune = db.prepare('DELETE FROM outbox WHERE seq <= ? AND created_at < ?');
     this.#since = db.prepare(
       'SELECT dedup_key, event_id FROM outbox WHERE created_at >= ? AND dedup_key IS NOT NULL',
@@ -114,11 +122,12 @@ export class EventOutbox {
         db.prepare('UPDATE projection SET path = ? WHERE name = ?').run(path, PROJECTION),
       );
     }
+    this.#checkpointed = { seq: this.#seq, offset: this.#offset };
     this.#stopListening = options.database.onCommit(() => this.#project());
   }
 
-  /** Stores one event; it reaches the events file after the next commit. */
-  async append(event: BusEvent): Promise<void> {
+  /** Stores one event (as `line` when given); it reaches the events file after the next commit. */
+  async append(event: BusEvent, line?: string): Promise<void> {
     const detail: unknown = event.detail;
     const dedupKey =
       typeof detail === 'object' && detail !== null ? (detail as { dedupKey?: unknown }).dedupKey : undefined;
@@ -126,16 +135,22 @@ export class EventOutbox {
       this.#insert.run(
         event.id,
         typeof dedupKey === 'string' ? dedupKey : null,
-        JSON.stringify(event),
+        line ?? JSON.stringify(event),
         Date.now(),
       ),
     );
+    this.#appended.add();
+  }
+
+  /** Events stored since this outbox opened (not those of a transaction whose commit failed). */
+  get count(): number {
+    return this.#appended.value;
   }
 
   /** Resolves once every event stored so far is committed and in the events file. */
   async flush(): Promise<void> {
     await this.#options.database.committed();
-    this.#project();
+    this.#project(true);
   }
 
   /**
@@ -151,13 +166,19 @@ export class EventOutbox {
   /** Writes what is committed and closes the events file. */
   close(): void {
     if (this.#closed) return;
-    this.#project();
+    this.#project(true);
     this.#closed = true;
     this.#stopListening();
     if (this.#fd !== undefined) closeSync(this.#fd);
   }
 
-  #project(): void {
+  /**
+   * Appends the committed events not yet in the file, and checkpoints the file's position at most every
+   * {@link CHECKPOINT_INTERVAL_MS} (and when `checkpoint`): the fsync and the checkpoint's own commit are
+   * per interval, not per commit. A crash between checkpoints cuts the file back to the last one and writes
+   * the events after it again (see the constructor), so a lagging checkpoint costs a rewrite, never a loss.
+   */
+  #project(checkpoint = false): void {
     if (this.#closed) return;
     for (;;) {
       const rows = this.#pending.all(this.#seq, CHUNK);
@@ -168,7 +189,6 @@ export class EventOutbox {
         try {
           let written = 0;
           while (written < bytes.length) written += writeSync(this.#fd, bytes, written);
-          if (this.#options.fsync) fdatasyncSync(this.#fd);
         } catch (error) {
           // Kept in the outbox; the next commit tries again. Cut any half-written line first.
           this.#options.logger.error('events could not be written to the events file; will retry', {
@@ -185,15 +205,39 @@ export class EventOutbox {
         this.#offset += bytes.length;
       }
       this.#seq = last.seq;
-      const { seq, offset } = { seq: this.#seq, offset: this.#offset };
-      this.#options.database.run(() => this.#checkpoint.run(seq, offset, PROJECTION));
       if (rows.length < CHUNK) break;
     }
     const now = Date.now();
+    if (
+      this.#seq !== this.#checkpointed.seq &&
+      (checkpoint || now - this.#lastCheckpoint >= CHECKPOINT_INTERVAL_MS)
+    ) {
+      this.#checkpoint(now);
+    }
     if (now - this.#lastPrune >= PRUNE_INTERVAL_MS) {
       this.#lastPrune = now;
-      const seq = this.#seq;
+      // Only rows behind the checkpoint: those after it are written again after a crash.
+      const seq = this.#checkpointed.seq;
       this.#options.database.run(() => this.#prune.run(seq, now - this.#options.retentionMs));
     }
+  }
+
+  #checkpoint(now: number): void {
+    this.#lastCheckpoint = now;
+    if (this.#fd !== undefined && this.#options.fsync) {
+      try {
+        // What the checkpoint names must be on disk before it is.
+        fdatasyncSync(this.#fd);
+      } catch (error) {
+        this.#options.logger.error('the events file could not be synced; its checkpoint stays behind', {
+          file: this.path,
+          error,
+        });
+        return;
+      }
+    }
+    const position = { seq: this.#seq, offset: this.#offset };
+    this.#options.database.run(() => this.#checkpointRow.run(position.seq, position.offset, PROJECTION));
+    this.#checkpointed = position;
   }
 }

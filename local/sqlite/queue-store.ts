@@ -6,6 +6,7 @@
  * A message that was in flight when the previous process died comes back one visibility timeout after the
  * restart, as SQS brings back a message whose consumer crashed (its receive still counts).
  */
+import { createHash, randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { QueueMessage } from '../../shared/pipeline/ports';
 import type { LocalDatabase } from './database';
@@ -32,7 +33,39 @@ export interface NewMessage {
   readonly sentTimestamp: number;
 }
 
-interface Row {
+const md5 = (data: string | Buffer): string => createHash('md5').update(data).digest('hex');
+
+/** SQS's MD5 of message attributes: each attribute, sorted by name, as length-prefixed name, type, value. */
+function md5OfAttributes(attributes: Readonly<Record<string, string>>): string {
+  const parts: Buffer[] = [];
+  const field = (text: string): void => {
+    const bytes = Buffer.from(text, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    parts.push(length, bytes);
+  };
+  for (const name of Object.keys(attributes).sort()) {
+    field(name);
+    field('String');
+    parts.push(Buffer.from([1]));
+    field(attributes[name] ?? '');
+  }
+  return md5(Buffer.concat(parts));
+}
+
+/** A message as SQS stores it when sent now: its id, the MD5s of body and attributes, the send time. */
+export function newMessage(message: QueueMessage): NewMessage {
+  return {
+    messageId: randomUUID(),
+    message: { body: message.body, attributes: { ...message.attributes } },
+    md5OfBody: md5(message.body),
+    md5OfMessageAttributes: md5OfAttributes(message.attributes),
+    sentTimestamp: Date.now(),
+  };
+}
+
+/** The columns a message has from its send (the inbox has these too). */
+export interface SentRow {
   seq: number;
   message_id: string;
   body: string;
@@ -40,6 +73,9 @@ interface Row {
   md5_body: string;
   md5_attributes: string;
   sent_at: number;
+}
+
+interface Row extends SentRow {
   receive_count: number;
   first_receive_at: number | null;
   last_failure: string;
@@ -96,7 +132,12 @@ export class SqliteQueueStore {
         .prepare('UPDATE queue SET in_flight = 0, visible_at = ? WHERE in_flight = 1')
         .run(Date.now() + visibilityTimeoutMs),
     );
-    this.#size = (db.prepare('SELECT count(*) AS n FROM queue').get() as { n: number }).n;
+    const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM queue');
+    this.#size = count.get()?.n ?? 0;
+    // A failed commit took back rows this count had added or removed.
+    database.onRollback(() => {
+      this.#size = count.get()?.n ?? 0;
+    });
   }
 
   /** Messages held: visible, in flight or waiting for redelivery. */
@@ -106,17 +147,25 @@ export class SqliteQueueStore {
 
   /** Stores a message, visible at once. Await `database.committed()` before acknowledging it. */
   add(message: NewMessage): void {
-    this.#database.run(() =>
-      this.#insert.run(
-        message.messageId,
-        message.message.body,
-        JSON.stringify(message.message.attributes),
-        message.md5OfBody,
-        message.md5OfMessageAttributes,
-        message.sentTimestamp,
-      ),
-    );
-    this.#size += 1;
+    this.addAll([message]);
+  }
+
+  /** Stores messages sent elsewhere (the inbox) as they were, visible at once. */
+  addAll(messages: readonly NewMessage[]): void {
+    if (messages.length === 0) return;
+    this.#database.run(() => {
+      for (const message of messages) {
+        this.#insert.run(
+          message.messageId,
+          message.message.body,
+          JSON.stringify(message.message.attributes),
+          message.md5OfBody,
+          message.md5OfMessageAttributes,
+          message.sentTimestamp,
+        );
+      }
+    });
+    this.#size += messages.length;
   }
 
   /** Up to `limit` visible messages, oldest first, now held by the caller (receive counted). */
