@@ -9,10 +9,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { BunqApiClient } from '../shared/bunq/api/client';
-import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager-state-store';
-import { guardPlaceholderApiKey } from '../shared/pipeline/recovery/state-guard';
 import { dynamoArrivalLog } from './commons/arrival-store';
 import { sqsQueue } from './commons/aws-adapters';
+import { bunqStateSecret } from './commons/bunq-state-secret';
 import { reconcileEnvironment } from './commons/environment';
 import { reconcileBunqApi, reconciledCallbackSink } from './commons/reconcile-bunq';
 import { dynamoCursorStore } from './commons/reconcile-store';
@@ -20,13 +19,7 @@ import { secretTokenSource } from './commons/secret-token-source';
 import { composeReconcile } from './compose/reconcile';
 
 const env = reconcileEnvironment();
-const stateStore = guardPlaceholderApiKey(
-  new SecretsManagerBunqStateStore({
-    secretId: env.bunqStateSecretArn,
-    client: new SecretsManagerClient({}),
-  }),
-  env.bunqStateSecretArn,
-);
+const stateStore = bunqStateSecret(env.bunqStateSecretArn);
 // Only a reconciler that repairs filters reads the callback token (it must write our exact URL).
 const tokens =
   env.tokenSecretArn === null

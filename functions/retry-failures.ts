@@ -5,26 +5,18 @@
  * itself is made per run on the state secret (see `RetryFailuresPorts.bunqClient`).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { BunqApiClient } from '../shared/bunq/api/client';
-import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager-state-store';
 import { createLogger } from '../shared/logging/observability';
 import { pinnedChainOf } from '../shared/pipeline/recovery/pinned-certificates';
 import { fetchServedChain } from '../shared/pipeline/recovery/served-chain';
-import { guardPlaceholderApiKey } from '../shared/pipeline/recovery/state-guard';
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
+import { bunqStateSecret } from './commons/bunq-state-secret';
 import { retryFailuresEnvironment } from './commons/environment';
 import { recoveryTableStores } from './commons/table-stores';
 import { composeRetryFailures } from './compose/retry-failures';
 
 const env = retryFailuresEnvironment();
-const stateStore = guardPlaceholderApiKey(
-  new SecretsManagerBunqStateStore({
-    secretId: env.bunqStateSecretArn,
-    client: new SecretsManagerClient({}),
-  }),
-  env.bunqStateSecretArn,
-);
+const stateStore = bunqStateSecret(env.bunqStateSecretArn);
 
 const logger = createLogger(SERVICE_NAMES.retryFailures);
 const bunqClient = () => new BunqApiClient({ baseUrl: env.bunqBaseUrl, stateStore, logger });

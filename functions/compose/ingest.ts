@@ -2,9 +2,6 @@
  * The one composition of the ingest function, used by the Lambda entry (`functions/ingest.ts`), the local
  * runtime and the bench alike.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { createLogger, createMetrics } from '../../shared/logging/observability';
 import { createCallbackAdmission } from '../../shared/pipeline/ingest/admit-callback';
 import type { CallbackSignatureMode, SignaturePolicy } from '../../shared/pipeline/ingest/callback-signature';
 import {
@@ -15,6 +12,7 @@ import type { TokenSource } from '../../shared/pipeline/ingest/token-source';
 import type { CallbackQueue } from '../../shared/pipeline/ports';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { createIngestHandler, type IngestHandler } from '../handlers/ingest-handler';
+import { type ClockedPorts, observed } from './observed';
 
 /** What the ingest does: from the environment in Lambda, from the pipeline configuration elsewhere. */
 export interface IngestSettings {
@@ -32,7 +30,7 @@ export interface IngestSettings {
 }
 
 /** What the ingest talks to: SQS and Secrets Manager in Lambda, in-process stand-ins locally. */
-export interface IngestPorts {
+export interface IngestPorts extends ClockedPorts {
   /** Where accepted callbacks go; resolves once the queue durably accepted the message. */
   readonly queue: CallbackQueue;
   /**
@@ -46,12 +44,6 @@ export interface IngestPorts {
    * @default none: a signature without a configured key is `no-key`
    */
   readonly serverPublicKey?: ServerPublicKeySource;
-  /** @default createLogger(SERVICE_NAMES.ingest) */
-  readonly logger?: Logger;
-  /** @default createMetrics(SERVICE_NAMES.ingest) */
-  readonly metrics?: Metrics;
-  /** @default () => new Date() */
-  readonly now?: () => Date;
 }
 
 /**
@@ -74,8 +66,7 @@ export function composeIngest(settings: IngestSettings, ports: IngestPorts): Ing
     }),
     queue: ports.queue,
     ...(ports.onboardingQueue === undefined ? {} : { onboardingQueue: ports.onboardingQueue }),
-    logger: ports.logger ?? createLogger(SERVICE_NAMES.ingest),
-    metrics: ports.metrics ?? createMetrics(SERVICE_NAMES.ingest),
+    ...observed(SERVICE_NAMES.ingest, ports),
     now,
   });
 }

@@ -2,9 +2,6 @@
  * The one composition of the normalize function, used by the Lambda entry (`functions/normalize.ts`) and
  * the local runtime alike.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { createLogger, createMetrics } from '../../shared/logging/observability';
 import type { BackoffPolicy } from '../../shared/pipeline/backoff';
 import type { DedupeStore } from '../../shared/pipeline/normalize/dedupe';
 import { createNormalizer } from '../../shared/pipeline/normalize/normalizer';
@@ -17,6 +14,7 @@ import type {
 import type { ArrivalRecorder } from '../../shared/pipeline/recovery/ports';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { createNormalizeHandler, type NormalizeHandler } from '../handlers/normalize-handler';
+import { type ObservedPorts, observed } from './observed';
 
 /** What the normalizer does: from the environment in Lambda, from the pipeline configuration locally. */
 export interface NormalizeSettings {
@@ -34,7 +32,7 @@ export interface NormalizeSettings {
 }
 
 /** What the normalizer talks to: EventBridge, SQS, DynamoDB and S3 in Lambda, stand-ins locally. */
-export interface NormalizePorts {
+export interface NormalizePorts extends ObservedPorts {
   readonly publisher: EventPublisher;
   readonly deadLetters: DeadLetterQueue;
   /** The dedupe claims and batch markers (DynamoDB: `createDedupeStore`; SQLite locally). */
@@ -45,10 +43,6 @@ export interface NormalizePorts {
   readonly objectStore?: ObjectStore;
   /** Delays a failed message's redelivery. @default none: the queue's visibility timeout applies */
   readonly visibility?: MessageVisibility;
-  /** @default createLogger(SERVICE_NAMES.normalize) */
-  readonly logger?: Logger;
-  /** @default createMetrics(SERVICE_NAMES.normalize) */
-  readonly metrics?: Metrics;
 }
 
 export class NormalizeCompositionError extends Error {
@@ -76,8 +70,7 @@ export function composeNormalize(settings: NormalizeSettings, ports: NormalizePo
       visibility: ports.visibility,
       backoff: settings.backoff,
       arrivals: settings.recordArrivals ? ports.arrivals : undefined,
-      logger: ports.logger ?? createLogger(SERVICE_NAMES.normalize),
-      metrics: ports.metrics ?? createMetrics(SERVICE_NAMES.normalize),
+      ...observed(SERVICE_NAMES.normalize, ports),
     }),
   );
 }

@@ -3,14 +3,13 @@
  * local runtime's partner onboarding alike.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { FleetCredentialStore } from '../../shared/fleet/credentials';
 import type { FleetRegistry } from '../../shared/fleet/registry';
-import { createLogger, createMetrics } from '../../shared/logging/observability';
 import { createOnboarder, type Onboarder } from '../../shared/pipeline/onboard/onboarder';
 import type { OAuthTokenExchange, ProvisionedUserApiFactory } from '../../shared/pipeline/onboard/ports';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { createOnboardHandler, type OnboardHandler } from '../handlers/onboard-handler';
+import { type ClockedPorts, observed } from './observed';
 
 /** What the onboarding does: from the environment in Lambda, from the configuration and flags locally. */
 export interface OnboardSettings {
@@ -21,7 +20,7 @@ export interface OnboardSettings {
 }
 
 /** What the onboarding talks to. */
-export interface OnboardPorts {
+export interface OnboardPorts extends ClockedPorts {
   readonly exchange: OAuthTokenExchange;
   readonly credentials: FleetCredentialStore;
   /** A bunq client per provisioned user, logging to `logger`. */
@@ -31,17 +30,11 @@ export interface OnboardPorts {
   readonly currentToken: () => Promise<string>;
   /** The reconciler's cursor key of a user. @default none */
   readonly cursorRef?: (userId: number) => string;
-  /** @default createLogger(SERVICE_NAMES.onboard) */
-  readonly logger?: Logger;
-  /** @default createMetrics(SERVICE_NAMES.onboard) */
-  readonly metrics?: Metrics;
-  /** @default () => new Date() */
-  readonly now?: () => Date;
 }
 
 /** The onboarder over the ports (the local runtime feeds it its own queue). */
 export function composeOnboarder(settings: OnboardSettings, ports: OnboardPorts): Onboarder {
-  const logger = ports.logger ?? createLogger(SERVICE_NAMES.onboard);
+  const { logger, metrics } = observed(SERVICE_NAMES.onboard, ports);
   return createOnboarder({
     exchange: ports.exchange,
     credentials: ports.credentials,
@@ -52,7 +45,7 @@ export function composeOnboarder(settings: OnboardSettings, ports: OnboardPorts)
     ...(ports.cursorRef === undefined ? {} : { cursorRef: ports.cursorRef }),
     ...(ports.now === undefined ? {} : { now: ports.now }),
     logger,
-    metrics: ports.metrics ?? createMetrics(SERVICE_NAMES.onboard),
+    metrics,
   });
 }
 

@@ -3,8 +3,6 @@
  * the local runtime's reconciler alike.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { createLogger, createMetrics } from '../../shared/logging/observability';
 import type {
   ExpectedFilters,
   ReconcileBunqApi,
@@ -14,6 +12,7 @@ import type {
 import type { ArrivalLog } from '../../shared/pipeline/recovery/ports';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { createReconcileHandler, type ReconcileHandler } from '../handlers/reconcile-handler';
+import { type ClockedPorts, observed } from './observed';
 
 /** What the reconciler does: from the environment in Lambda, from the runtime's flags locally. */
 export interface ReconcileSettings {
@@ -24,7 +23,7 @@ export interface ReconcileSettings {
 }
 
 /** What the reconciler talks to. */
-export interface ReconcilePorts {
+export interface ReconcilePorts extends ClockedPorts {
   /** Gives the bunq API for one run, logging to `logger` (a new client per run in Lambda). */
   readonly bunqClient: (logger: Logger) => ReconcileBunqApi;
   /** Which callbacks arrived (written by the normalizer). */
@@ -35,17 +34,11 @@ export interface ReconcilePorts {
   readonly sink: ReconciledCallbackSink;
   /** The filters `register` set up, per run (our URL carries the current token). */
   readonly expected: () => Promise<ExpectedFilters>;
-  /** @default createLogger(SERVICE_NAMES.reconcile) */
-  readonly logger?: Logger;
-  /** @default createMetrics(SERVICE_NAMES.reconcile) */
-  readonly metrics?: Metrics;
-  /** @default () => new Date() */
-  readonly now?: () => Date;
 }
 
 /** The reconcile handler: one `reconcile` run over the ports per invocation, its report turned into metrics. */
 export function composeReconcile(settings: ReconcileSettings, ports: ReconcilePorts): ReconcileHandler {
-  const logger = ports.logger ?? createLogger(SERVICE_NAMES.reconcile);
+  const { logger, metrics } = observed(SERVICE_NAMES.reconcile, ports);
   return createReconcileHandler({
     bunq: () => ports.bunqClient(logger),
     arrivals: ports.arrivals,
@@ -55,7 +48,7 @@ export function composeReconcile(settings: ReconcileSettings, ports: ReconcilePo
     graceMs: settings.graceMs,
     repairFilters: settings.repairFilters,
     logger,
-    metrics: ports.metrics ?? createMetrics(SERVICE_NAMES.reconcile),
+    metrics,
     now: ports.now,
   });
 }

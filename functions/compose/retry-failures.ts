@@ -3,12 +3,11 @@
  * (`functions/retry-failures.ts`) and the local runtime's poller alike.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { createLogger, createMetrics } from '../../shared/logging/observability';
 import type { CertificateCheckPorts } from '../../shared/pipeline/recovery/pinned-certificates';
 import type { ArrivalLog, AttemptStore, BunqFailuresApi } from '../../shared/pipeline/recovery/ports';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { createRetryFailuresHandler, type RetryFailuresHandler } from '../handlers/retry-failures-handler';
+import { type ClockedPorts, observed } from './observed';
 
 /** What the poller does: from the environment in Lambda, from the pipeline configuration locally. */
 export interface RetryFailuresSettings {
@@ -17,7 +16,7 @@ export interface RetryFailuresSettings {
 }
 
 /** What the poller talks to: bunq's API, and the arrivals and attempts in the dedupe table. */
-export interface RetryFailuresPorts {
+export interface RetryFailuresPorts extends ClockedPorts {
   /**
    * Gives the bunq client for one run, logging to `logger`. In Lambda it builds a new client on the state
    * secret each run, so an API key put into (or rotated in) the secret takes effect at the next run and a
@@ -28,17 +27,11 @@ export interface RetryFailuresPorts {
   readonly arrivals: ArrivalLog;
   /** Retry attempts per failure. */
   readonly attempts: AttemptStore;
-  /** @default createLogger(SERVICE_NAMES.retryFailures) */
-  readonly logger?: Logger;
-  /** @default createMetrics(SERVICE_NAMES.retryFailures) */
-  readonly metrics?: Metrics;
   /**
    * The pin check, with a custom domain: the chain it serves against the chains pinned at bunq.
    * @default - no check
    */
   readonly certificateCheck?: CertificateCheckPorts;
-  /** @default () => new Date() */
-  readonly now?: () => Date;
 }
 
 /**
@@ -49,14 +42,14 @@ export function composeRetryFailures(
   settings: RetryFailuresSettings,
   ports: RetryFailuresPorts,
 ): RetryFailuresHandler {
-  const logger = ports.logger ?? createLogger(SERVICE_NAMES.retryFailures);
+  const { logger, metrics } = observed(SERVICE_NAMES.retryFailures, ports);
   return createRetryFailuresHandler({
     bunqClient: () => ports.bunqClient(logger),
     arrivals: ports.arrivals,
     attempts: ports.attempts,
     maxAttempts: settings.maxAttempts,
     logger,
-    metrics: ports.metrics ?? createMetrics(SERVICE_NAMES.retryFailures),
+    metrics,
     now: ports.now,
     ...(ports.certificateCheck === undefined ? {} : { certificateCheck: ports.certificateCheck }),
   });
