@@ -8,7 +8,6 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
 import { flushMetrics } from '../../shared/logging/observability';
 import type {
   ExpectedFilters,
@@ -23,6 +22,7 @@ import {
 } from '../../shared/pipeline/reconcile/reconcile';
 import type { ArrivalLog } from '../../shared/pipeline/recovery/ports';
 import { RECONCILE_METRICS } from '../../shared/wiring/metrics';
+import { type ScheduledHandler, scheduledHandler } from './scheduled-run';
 
 export interface ReconcileHandlerDependencies {
   /** Gives the bunq API for one run (a new client on the state secret in Lambda; one client locally). */
@@ -40,7 +40,7 @@ export interface ReconcileHandlerDependencies {
   readonly now?: () => Date;
 }
 
-export type ReconcileHandler = (event?: unknown, context?: Context) => Promise<ReconcileReport>;
+export type ReconcileHandler = ScheduledHandler<ReconcileReport>;
 
 export function createReconcileHandler(deps: ReconcileHandlerDependencies): ReconcileHandler {
   const { logger, metrics } = deps;
@@ -55,11 +55,10 @@ export function createReconcileHandler(deps: ReconcileHandlerDependencies): Reco
     flushMetrics(metrics);
   }
 
-  return async function reconcileHandler(_event, context) {
-    if (context !== undefined) logger.addContext(context);
-    let report: ReconcileReport = { ...emptyReconcileReport(), errors: 1 };
-    try {
-      report = await reconcile({
+  return scheduledHandler({
+    logger,
+    run: async () =>
+      reconcile({
         bunq: deps.bunq(),
         arrivals: deps.arrivals,
         cursors: deps.cursors,
@@ -69,13 +68,9 @@ export function createReconcileHandler(deps: ReconcileHandlerDependencies): Reco
         repairFilters: deps.repairFilters,
         logger,
         now: deps.now,
-      });
-      return report;
-    } catch (error) {
-      logger.error('reconcile run could not start', { error });
-      throw error;
-    } finally {
-      emit(report, report.filtersRead);
-    }
-  };
+      }),
+    emit: (report) => emit(report, report.filtersRead),
+    failed: { ...emptyReconcileReport(), errors: 1 },
+    failure: 'reconcile run could not start',
+  });
 }

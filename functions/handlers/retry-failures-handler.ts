@@ -8,7 +8,6 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
 import { flushMetrics } from '../../shared/logging/observability';
 import {
   type CertificateCheck,
@@ -22,6 +21,7 @@ import {
   recoverFailures,
 } from '../../shared/pipeline/recovery/recover-failures';
 import { RECOVERY_METRICS } from '../../shared/wiring/metrics';
+import { type ScheduledHandler, scheduledHandler } from './scheduled-run';
 
 export interface RetryFailuresDependencies {
   /**
@@ -47,7 +47,7 @@ export interface RetryFailuresDependencies {
   readonly now?: () => Date;
 }
 
-export type RetryFailuresHandler = (event?: unknown, context?: Context) => Promise<RecoveryReport>;
+export type RetryFailuresHandler = ScheduledHandler<RecoveryReport>;
 
 /** What a run that failed before it could start reports: one poll error. */
 const FAILED_RUN: RecoveryReport = { ...emptyRecoveryReport(), pollErrors: 1 };
@@ -90,11 +90,10 @@ export function createRetryFailuresHandler(deps: RetryFailuresDependencies): Ret
     flushMetrics(metrics);
   }
 
-  return async function retryFailuresHandler(_event, context) {
-    if (context !== undefined) logger.addContext(context);
-    let report: RecoveryReport = FAILED_RUN;
-    try {
-      report = await recoverFailures({
+  return scheduledHandler({
+    logger,
+    run: async () => {
+      const report = await recoverFailures({
         bunq: deps.bunqClient(),
         arrivals: deps.arrivals,
         attempts: deps.attempts,
@@ -105,12 +104,10 @@ export function createRetryFailuresHandler(deps: RetryFailuresDependencies): Ret
       const check = deps.certificateCheck && (await checkCertificates(deps.certificateCheck));
       if (check) emitCheck(check);
       return report;
-    } catch (error) {
-      // Only a programming or set-up error gets here (the core reports bunq and store failures itself).
-      logger.error('failure poll could not run', { error });
-      throw error;
-    } finally {
-      emit(report);
-    }
-  };
+    },
+    emit,
+    failed: FAILED_RUN,
+    // Only a programming or set-up error gets here (the core reports bunq and store failures itself).
+    failure: 'failure poll could not run',
+  });
 }
