@@ -3,9 +3,7 @@
  * directory, and every callback is sent again. Every callback that was answered 200 before the kill becomes
  * exactly one event, and re-sending all of them adds no duplicate.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import {
   destroyAgents,
   killStartedRuntimes,
@@ -13,7 +11,7 @@ import {
   status,
   waitFor,
 } from '../support/runtime-process';
-import { distinctCallback, readEvents, TEST_TOKEN } from './helpers';
+import { distinctCallback, processRuntimeFiles, readEvents, TEST_TOKEN } from './helpers';
 
 jest.setTimeout(240_000);
 
@@ -32,18 +30,10 @@ afterEach(async () => {
 
 describe('local runtime killed mid-load', () => {
   it('publishes exactly one event per acknowledged callback after a restart, and none twice after a resend', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bunq-local-crash-'));
-    const eventsFile = join(dir, 'events.jsonl');
-    const args = [
-      '--token',
-      TEST_TOKEN,
-      '--data-dir',
-      join(dir, 'data'),
-      '--events-file',
-      eventsFile,
-      '--visibility-timeout-ms',
-      '200',
-    ];
+    const files = await processRuntimeFiles('crash');
+    dir = files.dir;
+    const { eventsFile } = files;
+    const args = [...files.args, '--visibility-timeout-ms', '200'];
     const path = `/callbacks/${TEST_TOKEN}`;
     const ids = Array.from({ length: CALLBACKS }, (_, k) => 5_000_000 + k);
 

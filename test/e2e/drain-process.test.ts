@@ -4,12 +4,10 @@
  * what it accepted and exits, without waiting for any of those clients (they are still sending when it is
  * gone).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { destroyAgents, killStartedRuntimes, startRuntimeProcess, status } from '../support/runtime-process';
-import { distinctCallback, readEvents, TEST_TOKEN } from './helpers';
+import { distinctCallback, processRuntimeFiles, readEvents, TEST_TOKEN } from './helpers';
 
 jest.setTimeout(240_000);
 
@@ -34,22 +32,12 @@ function open(port: number, head: string): { socket: Socket; closed: Promise<voi
 
 describe('npm start and SIGTERM', () => {
   it('drains what it accepted and exits, not held open by idle or slow connections', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bunq-local-drain-'));
-    const eventsFile = join(dir, 'events.jsonl');
+    const files = await processRuntimeFiles('drain');
+    dir = files.dir;
+    const { eventsFile } = files;
     // Timeouts far beyond the test's: only the drain itself may cut these clients off.
     const runtime = await startRuntimeProcess(
-      [
-        '--token',
-        TEST_TOKEN,
-        '--data-dir',
-        join(dir, 'data'),
-        '--events-file',
-        eventsFile,
-        '--body-timeout-ms',
-        '600000',
-        '--headers-timeout-ms',
-        '600000',
-      ],
+      [...files.args, '--body-timeout-ms', '600000', '--headers-timeout-ms', '600000'],
       true,
     );
     const path = `/callbacks/${TEST_TOKEN}`;

@@ -104,6 +104,24 @@ export interface TestRuntime {
   dispose(): Promise<void>;
 }
 
+/** A runtime process's files in a fresh temporary directory, and the flags (token included) that put them there. */
+export interface ProcessRuntimeFiles {
+  readonly dir: string;
+  readonly eventsFile: string;
+  /** `--token`, `--data-dir` and `--events-file`. */
+  readonly args: readonly string[];
+}
+
+export async function processRuntimeFiles(name: string): Promise<ProcessRuntimeFiles> {
+  const dir = await mkdtemp(join(tmpdir(), `bunq-local-${name}-`));
+  const eventsFile = join(dir, 'events.jsonl');
+  return {
+    dir,
+    eventsFile,
+    args: ['--token', TEST_TOKEN, '--data-dir', join(dir, 'data'), '--events-file', eventsFile],
+  };
+}
+
 export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {}): Promise<TestRuntime> {
   const dir = await mkdtemp(join(tmpdir(), 'bunq-local-e2e-'));
   const eventsFile = join(dir, 'events.jsonl');

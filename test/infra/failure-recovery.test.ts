@@ -14,6 +14,7 @@ import { NORMALIZE_ENV, RETRY_FAILURES_ENV } from '../../shared/wiring/function-
 import {
   actionsOf,
   allActions,
+  functionWithVariable,
   onlyLogicalId,
   roleStatements,
   SYNTH_TIMEOUT_MS,
@@ -45,10 +46,7 @@ beforeAll(() => {
 const getAtt = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 const ref = (logicalId: string) => ({ Ref: logicalId });
 
-const pollerId = (template: Template) =>
-  onlyLogicalId(template, 'AWS::Lambda::Function', {
-    Properties: { Environment: { Variables: { [RETRY_FAILURES_ENV.bunqStateSecretArn]: Match.anyValue() } } },
-  });
+const pollerId = functionWithVariable(RETRY_FAILURES_ENV.bunqStateSecretArn);
 const stateSecretId = (template: Template) =>
   onlyLogicalId(template, 'AWS::SecretsManager::Secret', { Properties: { SecretString: Match.anyValue() } });
 const tableId = (template: Template) => onlyLogicalId(template, 'AWS::DynamoDB::Table');

@@ -64,29 +64,25 @@ export function onlyLogicalId(template: Template, type: string, props: Record<st
   return ids[0] as string;
 }
 
+/** The function whose environment has the variable `name`. */
+export const functionWithVariable =
+  (name: string) =>
+  (template: Template): string =>
+    onlyLogicalId(template, 'AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { [name]: Match.anyValue() } } },
+    });
+
 /** The ingest function: the one with the allowed source ranges in its environment. */
-export const ingestFunctionId = (template: Template): string =>
-  onlyLogicalId(template, 'AWS::Lambda::Function', {
-    Properties: { Environment: { Variables: { [INGEST_ENV.allowedSourceCidrs]: Match.anyValue() } } },
-  });
+export const ingestFunctionId = functionWithVariable(INGEST_ENV.allowedSourceCidrs);
 
 /** The normalize function: the one with the dedupe table in its environment. */
-export const normalizeFunctionId = (template: Template): string =>
-  onlyLogicalId(template, 'AWS::Lambda::Function', {
-    Properties: { Environment: { Variables: { [NORMALIZE_ENV.dedupeTableName]: Match.anyValue() } } },
-  });
+export const normalizeFunctionId = functionWithVariable(NORMALIZE_ENV.dedupeTableName);
 
 /** The failure poller: the one with the retry limit in its environment. */
-export const retryFailuresFunctionId = (template: Template): string =>
-  onlyLogicalId(template, 'AWS::Lambda::Function', {
-    Properties: { Environment: { Variables: { [RETRY_FAILURES_ENV.maxAttempts]: Match.anyValue() } } },
-  });
+export const retryFailuresFunctionId = functionWithVariable(RETRY_FAILURES_ENV.maxAttempts);
 
 /** The reconciler: the one with the expected filters in its environment. */
-export const reconcileFunctionId = (template: Template): string =>
-  onlyLogicalId(template, 'AWS::Lambda::Function', {
-    Properties: { Environment: { Variables: { [RECONCILE_ENV.expectedFilters]: Match.anyValue() } } },
-  });
+export const reconcileFunctionId = functionWithVariable(RECONCILE_ENV.expectedFilters);
 
 /** The secret holding the callback token: the one Secrets Manager generates. */
 export const tokenSecretId = (template: Template): string =>
