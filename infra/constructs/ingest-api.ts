@@ -25,7 +25,7 @@ import type { CallbackSignatureMode } from '../../shared/pipeline/ingest/callbac
 import { ACCESS_LOG_FIELDS } from '../../shared/wiring/access-log';
 import { INGEST_ENV } from '../../shared/wiring/function-env';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
-import { functionEntry, PipelineFunction } from './pipeline-function';
+import { functionEntry, functionSizing, PipelineFunction } from './pipeline-function';
 
 /** The route bunq calls; `{token}` is the callback token the ingest function checks. */
 export const CALLBACK_ROUTE_PATH = '/callbacks/{token}';
@@ -124,10 +124,7 @@ export class IngestApi extends Construct {
       entry: functionEntry('ingest'),
       description: 'Verifies a bunq callback (source, token, size) and enqueues its raw body',
       serviceName: SERVICE_NAMES.ingest,
-      memorySize: props.memorySize,
-      timeout: INGEST_TIMEOUT,
-      logRetention: props.logRetention,
-      tracing: props.tracing,
+      ...functionSizing({ ...props, timeout: INGEST_TIMEOUT }),
       reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         [INGEST_ENV.queueUrl]: props.queue.queueUrl,

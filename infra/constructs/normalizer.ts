@@ -12,7 +12,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NORMALIZE_ENV } from '../../shared/wiring/function-env';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
-import { functionEntry, PipelineFunction } from './pipeline-function';
+import { functionEntry, functionSizing, PipelineFunction } from './pipeline-function';
 
 /** What the normalizer does with dedupe markers (Powertools Idempotency's DynamoDB calls); nothing more. */
 export const DEDUPE_TABLE_ACTIONS = [
@@ -82,10 +82,7 @@ export class Normalizer extends Construct {
       entry: functionEntry('normalize'),
       description: 'Turns queued bunq callbacks into deduplicated EventBridge events',
       serviceName: SERVICE_NAMES.normalize,
-      memorySize: props.memorySize,
-      timeout: props.timeout,
-      logRetention: props.logRetention,
-      tracing: props.tracing,
+      ...functionSizing(props),
       environment: {
         [NORMALIZE_ENV.dedupeTableName]: props.dedupeTable.tableName,
         [NORMALIZE_ENV.dedupeTtlSeconds]: String(props.dedupeTtl.toSeconds()),

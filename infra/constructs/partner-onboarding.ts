@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 import { FLEET_TABLE_KEY, ONBOARD_ENV } from '../../shared/wiring/function-env';
 import { type OnboardMetricName, SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { pipelineMetric } from './monitoring-metrics';
-import { functionEntry, PipelineFunction } from './pipeline-function';
+import { functionEntry, functionSizing, PipelineFunction } from './pipeline-function';
 
 /** What the onboarding does with a provisioned user's credential secret (created on the OAuth exchange). */
 export const FLEET_SECRET_ACTIONS = [
@@ -105,10 +105,7 @@ export class PartnerOnboarding extends Construct {
       description:
         'Onboards provisioned bunq users: OAuth exchange, filters at their callback URL, fleet registry',
       serviceName: SERVICE_NAMES.onboard,
-      memorySize: props.memorySize,
-      timeout: props.timeout,
-      logRetention: props.logRetention,
-      tracing: props.tracing,
+      ...functionSizing(props),
       environment: {
         [ONBOARD_ENV.fleetTableName]: this.table.tableName,
         [ONBOARD_ENV.oauthClientSecretArn]: this.oauthClientSecret.secretArn,

@@ -69,6 +69,22 @@ export interface PipelineFunctionProps {
   readonly reservedConcurrentExecutions?: number;
 }
 
+/** How a function is sized and observed: what a construct's props pass on to its {@link PipelineFunction}. */
+export type FunctionSizing = Pick<
+  PipelineFunctionProps,
+  'memorySize' | 'timeout' | 'logRetention' | 'tracing'
+>;
+
+/** The {@link FunctionSizing} of a construct's props, without the rest of them. */
+export function functionSizing({
+  memorySize,
+  timeout,
+  logRetention,
+  tracing,
+}: FunctionSizing): FunctionSizing {
+  return { memorySize, timeout, logRetention, tracing };
+}
+
 /**
  * A Node.js 22 arm64 function bundled from TypeScript with the local esbuild, with its own log group and an
  * execution role that can write only to that log group. Grant it more through {@link PipelineFunction.function}.

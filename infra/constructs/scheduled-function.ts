@@ -11,7 +11,7 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { PipelineFunction, type PipelineFunctionProps } from './pipeline-function';
+import { functionSizing, PipelineFunction, type PipelineFunctionProps } from './pipeline-function';
 
 /** The bunq client reads the bunq state and writes back the installation and sessions it creates. */
 export const BUNQ_STATE_SECRET_ACTIONS = [
@@ -56,7 +56,7 @@ export function scheduledFunction(
   settings: ScheduledFunctionSettings,
   props: ScheduledFunctionProps,
 ): { readonly pipelineFunction: PipelineFunction; readonly schedule: Schedule } {
-  const { interval, memorySize, timeout, logRetention, tracing } = settings;
+  const { interval, timeout } = settings;
   const { owner, stateSecret, scheduleDescription, ...functionProps } = props;
   const intervalMinutes = interval.toSeconds() / 60;
   if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1 || intervalMinutes > 1_440) {
@@ -69,10 +69,7 @@ export function scheduledFunction(
   }
   const pipelineFunction = new PipelineFunction(scope, id, {
     ...functionProps,
-    memorySize,
-    timeout,
-    logRetention,
-    tracing,
+    ...functionSizing(settings),
     reservedConcurrentExecutions: 1,
   });
   // A run that is late by a whole interval is stale (the next one is due); a failed one is not retried by
