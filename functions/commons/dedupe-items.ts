@@ -1,6 +1,11 @@
 /** The dedupe table's items as the DynamoDB dedupe store (`./dedupe-store.ts`) writes and reads them. */
 import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { RECORD_KEY_PREFIX, type StoredClaim } from '../../shared/pipeline/normalize/dedupe';
+import {
+  type ClaimWrite,
+  type PublishedKey,
+  RECORD_KEY_PREFIX,
+  type StoredClaim,
+} from '../../shared/pipeline/normalize/dedupe';
 import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/wiring/function-env';
 
 export type Item = Record<string, AttributeValue>;
@@ -22,6 +27,26 @@ export const short = (key: string) => (key.startsWith(KEY_PREFIX) ? key.slice(KE
 export const batchId = (batch: string) => `bunq-callback-batch#${batch}`;
 export const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
+/** Sends a conditional write; false when its condition failed. */
+export async function conditional(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export const key = (id: string): Item => ({ [DEDUPE_TABLE_KEY]: S(id) });
+export const claimItem = (write: ClaimWrite): Item => ({
+  ...key(write.key),
+  status: S('CLAIMED'),
+  batch: S(write.batch),
+  in_progress_expiration: N(write.inProgressUntilMs),
+  [DEDUPE_TABLE_TTL_ATTRIBUTE]: N(write.expiresAtSeconds),
+});
+
 export function heldBy(item: Item | undefined, nowMs: number): StoredClaim {
   const status = item?.status?.S;
   if (status === 'COMPLETED') {
@@ -32,4 +57,22 @@ export function heldBy(item: Item | undefined, nowMs: number): StoredClaim {
   // A Powertools claim (INPROGRESS) has no batch; one that vanished meanwhile is retried as in progress.
   const until = Number(item?.in_progress_expiration?.N ?? nowMs);
   return { state: 'claimed', batch: item?.batch?.S ?? null, inProgressUntilMs: until };
+}
+
+/** The item of one batch: each published key (without the prefix) with its event id. */
+export function batchItem(batch: string, published: readonly PublishedKey[], expiresAtSeconds: number): Item {
+  const listed = Object.fromEntries(published.map((one) => [short(one.key), S(one.eventId)]));
+  return {
+    ...key(batchId(batch)),
+    status: S('BATCH'),
+    published: { M: listed },
+    [DEDUPE_TABLE_TTL_ATTRIBUTE]: N(expiresAtSeconds),
+  };
+}
+
+/** The published keys (with the prefix) and event ids a batch item lists; undefined when absent or expired. */
+export function batchListing(item: Item | undefined, nowSeconds: number): Map<string, string> | undefined {
+  if (item === undefined || Number(item.expiration?.N) < nowSeconds) return undefined;
+  const listed = Object.entries(item.published?.M ?? {});
+  return new Map(listed.map(([name, value]) => [`${KEY_PREFIX}${name}`, value.S ?? '']));
 }

@@ -11,18 +11,19 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { ClaimWrite, DedupeStore } from '../../shared/pipeline/normalize/dedupe';
-import { DEDUPE_TABLE_KEY, DEDUPE_TABLE_TTL_ATTRIBUTE } from '../../shared/wiring/function-env';
+import type { DedupeStore } from '../../shared/pipeline/normalize/dedupe';
 import {
   batchId,
+  batchItem,
+  batchListing,
+  claimItem,
+  conditional,
   heldBy,
-  type Item,
   isConditionFailure,
-  KEY_PREFIX,
+  key,
   N,
   names,
   S,
-  short,
 } from './dedupe-items';
 
 export interface DedupeStoreOptions {
@@ -31,24 +32,6 @@ export interface DedupeStoreOptions {
 }
 
 export function createDedupeStore({ tableName, client }: DedupeStoreOptions): DedupeStore {
-  const key = (id: string): Item => ({ [DEDUPE_TABLE_KEY]: S(id) });
-  const claimItem = (write: ClaimWrite): Item => ({
-    ...key(write.key),
-    status: S('CLAIMED'),
-    batch: S(write.batch),
-    in_progress_expiration: N(write.inProgressUntilMs),
-    [DEDUPE_TABLE_TTL_ATTRIBUTE]: N(write.expiresAtSeconds),
-  });
-  /** Sends a conditional write; false when its condition failed. */
-  const conditional = async (write: () => Promise<unknown>): Promise<boolean> => {
-    try {
-      await write();
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  };
   const get = async (id: string) =>
     (await client.send(new GetItemCommand({ TableName: tableName, Key: key(id), ConsistentRead: true })))
       .Item;
@@ -90,10 +73,7 @@ export function createDedupeStore({ tableName, client }: DedupeStoreOptions): De
         ),
       ),
     async readBatch(batch) {
-      const item = await get(batchId(batch));
-      if (item === undefined || Number(item.expiration?.N) < Date.now() / 1_000) return undefined;
-      const listed = Object.entries(item.published?.M ?? {});
-      return new Map(listed.map(([name, value]) => [`${KEY_PREFIX}${name}`, value.S ?? '']));
+      return batchListing(await get(batchId(batch)), Date.now() / 1_000);
     },
     async release(recordKey, batch) {
       // False when another copy took the claim over: it is no longer ours to release.
@@ -110,17 +90,8 @@ export function createDedupeStore({ tableName, client }: DedupeStoreOptions): De
       );
     },
     async commitBatch(batch, published, expiresAtSeconds) {
-      const listed = Object.fromEntries(published.map((one) => [short(one.key), S(one.eventId)]));
       await client.send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: {
-            ...key(batchId(batch)),
-            status: S('BATCH'),
-            published: { M: listed },
-            [DEDUPE_TABLE_TTL_ATTRIBUTE]: N(expiresAtSeconds),
-          },
-        }),
+        new PutItemCommand({ TableName: tableName, Item: batchItem(batch, published, expiresAtSeconds) }),
       );
     },
     async complete(published, batch, expiresAtSeconds) {

@@ -14,6 +14,11 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
   return value;
 }
 
+/** The variable's value; undefined when it is unset or empty. */
+export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[name] === undefined || env[name] === '' ? undefined : env[name];
+}
+
 export function requireIntEnv(name: string, env: NodeJS.ProcessEnv = process.env): number {
   const text = requireEnv(name, env);
   const value = Number(text);

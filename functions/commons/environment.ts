@@ -19,7 +19,7 @@ import type { IngestSettings } from '../compose/ingest';
 import type { NormalizeSettings } from '../compose/normalize';
 import type { ReconcileSettings } from '../compose/reconcile';
 import type { RetryFailuresSettings } from '../compose/retry-failures';
-import { listEnv, requireEnv, requireIntEnv } from './env';
+import { listEnv, optionalEnv, requireEnv, requireIntEnv } from './env';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -40,9 +40,6 @@ export function ingestEnvironment(env: Env = process.env) {
     tokenCacheSeconds: requireIntEnv(INGEST_ENV.tokenCacheSeconds, env),
   };
 }
-
-const optionalEnv = (name: string, env: Env): string | undefined =>
-  env[name] === undefined || env[name] === '' ? undefined : env[name];
 
 function signatureSettings(env: Env): NonNullable<IngestSettings['callbackSignature']> {
   const mode = optionalEnv(INGEST_ENV.callbackSignatureMode, env) ?? 'off';
@@ -108,7 +105,6 @@ export function reconcileEnvironment(env: Env = process.env) {
       `${RECONCILE_ENV.expectedFilters} must be JSON [{"monetaryAccountId": null, "categories": ["MUTATION"]}]; got ${scopesText}.`,
     );
   }
-  const tokenSecretArn = env[RECONCILE_ENV.tokenSecretArn];
   return {
     settings,
     scopes: scopes.data,
@@ -118,6 +114,6 @@ export function reconcileEnvironment(env: Env = process.env) {
     callbackQueueUrl: requireEnv(RECONCILE_ENV.callbackQueueUrl, env),
     callbackBaseUrl: requireEnv(RECONCILE_ENV.callbackBaseUrl, env),
     /** Set only for a reconciler that repairs filters. */
-    tokenSecretArn: tokenSecretArn === undefined || tokenSecretArn === '' ? null : tokenSecretArn,
+    tokenSecretArn: optionalEnv(RECONCILE_ENV.tokenSecretArn, env) ?? null,
   };
 }
