@@ -35,6 +35,27 @@ const cidr = z.string().superRefine((value, ctx) => {
   }
 });
 
+/** Memory of a Lambda function in MiB, within Lambda's limits. */
+const memoryMb = (defaultMb: number) => z.number().int().min(128).max(10_240).default(defaultMb);
+
+/** Minutes between two runs of a scheduled function (EventBridge Scheduler's `rate`, up to a day). */
+const scheduleMinutes = () => z.number().int().min(1).max(1_440).default(5);
+
+/** A scheduled function's timeout is below its interval, so two of its `runs` never overlap. */
+function timeoutBelowSchedule(
+  settings: { readonly timeoutSeconds: number; readonly scheduleMinutes: number },
+  ctx: z.RefinementCtx,
+  runs: string,
+): void {
+  if (settings.timeoutSeconds >= settings.scheduleMinutes * 60) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['timeoutSeconds'],
+      message: `must be less than scheduleMinutes in seconds (${settings.scheduleMinutes * 60}) so ${runs} never overlap`,
+    });
+  }
+}
+
 /** A DNS name as Route 53 and ACM take it: lower-case labels, no trailing dot, no wildcard. */
 const domainName = z
   .string()
@@ -236,8 +257,8 @@ export const pipelineConfigSchema = z
           ])
           .default(30),
         // 512 MB (0.29 vCPU) halves the cold start of 256 MB for about 0.03 USD per million callbacks: docs/COST.md.
-        ingestMemoryMb: z.number().int().min(128).max(10_240).default(512),
-        normalizeMemoryMb: z.number().int().min(128).max(10_240).default(512),
+        ingestMemoryMb: memoryMb(512),
+        normalizeMemoryMb: memoryMb(512),
         normalizeTimeoutSeconds: z.number().int().min(3).max(900).default(30),
       })
       .strict()
@@ -250,7 +271,7 @@ export const pipelineConfigSchema = z
          */
         enabled: z.boolean().default(false),
         /** Minutes between two polls of bunq's failed callbacks. */
-        scheduleMinutes: z.number().int().min(1).max(1_440).default(5),
+        scheduleMinutes: scheduleMinutes(),
         /** Retries per failed callback before the poller gives up on it (and counts RetriesExhausted). */
         maxAttempts: z.number().int().min(1).max(100).default(5),
         /** bunq API base URL including /v1. Default: production or sandbox, after `environment`. */
@@ -263,7 +284,7 @@ export const pipelineConfigSchema = z
           .optional(),
         /** Days a failure's attempt record is kept after its last change. */
         attemptTtlDays: z.number().int().min(1).max(365).default(30),
-        memoryMb: z.number().int().min(128).max(10_240).default(256),
+        memoryMb: memoryMb(256),
         /** Longest time one poll may take; less than the schedule, so polls never overlap. */
         timeoutSeconds: z.number().int().min(10).max(900).default(120),
         /**
@@ -275,7 +296,7 @@ export const pipelineConfigSchema = z
             /** Off by default; it shares the poller's bunq API key. */
             enabled: z.boolean().default(false),
             /** Minutes between two runs. */
-            scheduleMinutes: z.number().int().min(1).max(1_440).default(5),
+            scheduleMinutes: scheduleMinutes(),
             /** Minutes after an event before it is settled: longer than bunq's six tries a minute apart. */
             graceMinutes: z.number().int().min(6).max(1_440).default(10),
             /** What `register` set up: the categories per scope (user level, or one monetary account). */
@@ -304,26 +325,12 @@ export const pipelineConfigSchema = z
                   'name the categories register set up, e.g. [{"categories": ["MUTATION"]}], so the reconciler knows what to expect',
               });
             }
-            if (reconcile.timeoutSeconds >= reconcile.scheduleMinutes * 60) {
-              ctx.addIssue({
-                code: 'custom',
-                path: ['timeoutSeconds'],
-                message: `must be less than scheduleMinutes in seconds (${reconcile.scheduleMinutes * 60}) so runs never overlap`,
-              });
-            }
+            timeoutBelowSchedule(reconcile, ctx, 'runs');
           })
           .prefault({}),
       })
       .strict()
-      .superRefine((recovery, ctx) => {
-        if (recovery.timeoutSeconds >= recovery.scheduleMinutes * 60) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['timeoutSeconds'],
-            message: `must be less than scheduleMinutes in seconds (${recovery.scheduleMinutes * 60}) so polls never overlap`,
-          });
-        }
-      })
+      .superRefine((recovery, ctx) => timeoutBelowSchedule(recovery, ctx, 'polls'))
       .prefault({}),
     /**
      * A custom domain for the callback endpoint, with a certificate you control, so it can be pinned at bunq
@@ -350,7 +357,7 @@ export const pipelineConfigSchema = z
           .optional(),
         /** Deliveries of one onboarding before it is parked on its dead-letter queue (and alarmed). */
         maxReceiveCount: z.number().int().min(1).max(100).default(5),
-        memoryMb: z.number().int().min(128).max(10_240).default(256),
+        memoryMb: memoryMb(256),
         /** Longest time one onboarding batch may take. */
         timeoutSeconds: z.number().int().min(10).max(900).default(60),
       })
