@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../cli/errors';
 import { parseCommandLine, usage } from '../../local/cli';
-import { TEST_TOKEN } from './helpers';
+import { runOptions, TEST_TOKEN } from './helpers';
 
 let dir: string;
 beforeAll(async () => {
@@ -13,12 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-const runOptions = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
-  const command = await parseCommandLine(argv, env);
-  if (command.kind !== 'run') throw new Error('expected a run command');
-  return command.options;
-};
 
 describe('parseCommandLine', () => {
   it('defaults to port 3000 on 127.0.0.1, any source, a generated token and config/sandbox.json', async () => {

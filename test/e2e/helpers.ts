@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { parseCommandLine } from '../../local/cli';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime';
 import { callbackEventDetailSchema } from '../../shared/contract/callback-event';
 import {
@@ -110,6 +111,13 @@ export interface ProcessRuntimeFiles {
   readonly eventsFile: string;
   /** `--token`, `--data-dir` and `--events-file`. */
   readonly args: readonly string[];
+}
+
+/** The runtime's options as the command line `argv` (and `env`) give them; fails on another command. */
+export async function runOptions(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const command = await parseCommandLine(argv, env);
+  if (command.kind !== 'run') throw new Error('expected a run command');
+  return command.options;
 }
 
 export async function processRuntimeFiles(name: string): Promise<ProcessRuntimeFiles> {

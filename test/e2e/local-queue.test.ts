@@ -3,9 +3,6 @@
  * redelivery after the visibility timeout, dead-lettering after max receives, drain and evacuation.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDeadLetterSink, type DeadLetterSink } from '../../local/dead-letter-file';
 import { QueueFullError } from '../../local/errors';
@@ -13,6 +10,7 @@ import { LocalQueue, type LocalQueueOptions, type SqsBatchHandler } from '../../
 import { LocalDatabase } from '../../local/sqlite/database';
 import { createLogger } from '../../shared/logging/observability';
 import type { QueueMessage } from '../../shared/pipeline/ports';
+import { tempDirEachTest } from '../support/temp-dir';
 
 const logger = createLogger('local-queue-test');
 
@@ -294,16 +292,10 @@ describe('LocalQueue', () => {
 });
 
 describe('LocalQueue on a data directory', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bunq-local-queue-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = tempDirEachTest('bunq-local-queue-');
 
   it('delivers after a restart what was accepted and not processed, with its receive count', async () => {
-    const first = new LocalDatabase({ dataDir: dir });
+    const first = new LocalDatabase({ dataDir: dir() });
     // A handler that never finishes: the process "dies" with one message in flight and one waiting.
     const stuck = new LocalQueue({
       handler: () => new Promise(() => undefined),
@@ -321,7 +313,7 @@ describe('LocalQueue on a data directory', () => {
     stuck.close();
     first.close();
 
-    const second = new LocalDatabase({ dataDir: dir });
+    const second = new LocalDatabase({ dataDir: dir() });
     const calls: string[] = [];
     const resumed = new LocalQueue({
       handler: async (event) => {

@@ -3,10 +3,10 @@
  * handlers as the Lambdas, through the local queue and the SQLite dedupe store, out to the events and
  * dead-letter files.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePipelineConfig } from '../../shared/config/pipeline-config';
+import { tempDirEachTest } from '../support/temp-dir';
 import {
   deadLetterBytes,
   distinctCallback,
@@ -245,16 +245,10 @@ describe('local runtime: stopping', () => {
     return { claimCheckDir: join(file, 'claim-checks'), visibilityTimeoutMs: 60_000, drainTimeoutMs: 300 };
   };
 
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bunq-local-stop-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = tempDirEachTest('bunq-local-stop-');
 
   it('dead-letters what is still queued when the drain times out on a temporary data directory', async () => {
-    const local = await start(await brokenClaimChecks(dir));
+    const local = await start(await brokenClaimChecks(dir()));
     const body = largeCallback();
     expect((await local.post(body)).status).toBe(200);
     const result = await local.runtime.stop();
@@ -267,9 +261,9 @@ describe('local runtime: stopping', () => {
   });
 
   it('keeps what the drain could not process on a kept data directory, and the next start publishes it', async () => {
-    const dataDir = join(dir, 'data');
-    const eventsFile = join(dir, 'events.jsonl');
-    const broken = await start({ ...(await brokenClaimChecks(dir)), dataDir, eventsFile });
+    const dataDir = join(dir(), 'data');
+    const eventsFile = join(dir(), 'events.jsonl');
+    const broken = await start({ ...(await brokenClaimChecks(dir())), dataDir, eventsFile });
     expect((await broken.post(largeCallback())).status).toBe(200);
     expect(await broken.runtime.stop()).toMatchObject({
       drained: false,

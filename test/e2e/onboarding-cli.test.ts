@@ -2,15 +2,10 @@
 import { UsageError } from '../../cli/errors';
 import { parseCommandLine, usage } from '../../local/cli';
 import { defaultOAuthTokenUrl } from '../../local/partner-onboarding';
+import { runOptions } from './helpers';
 
 const CONFIG = 'config/examples/partner-fleet.json';
 const BASE = 'http://127.0.0.1:3100/v1';
-
-const runOptions = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
-  const command = await parseCommandLine(argv, env);
-  if (command.kind !== 'run') throw new Error('expected a run command');
-  return command.options;
-};
 
 describe('parseCommandLine: partner onboarding', () => {
   it('is off by default', async () => {

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { SQSEvent } from 'aws-lambda';
@@ -26,6 +25,7 @@ import {
   receive,
   waitFor,
 } from '../aws/support/aws';
+import { createHashKeyTable } from '../support/dedupe-table';
 import { fixtureText } from '../support/fixtures';
 import { apiGatewayEvent, lambdaContext } from '../support/lambda';
 import { type Moto, startMoto } from '../support/moto';
@@ -120,14 +120,7 @@ describe('deployable bundles against moto', () => {
 
   it('normalize: publishes the queued callback as one event, delivered by a rule', async () => {
     const { dynamo, events } = clients;
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: 'bundle-dedupe',
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createHashKeyTable(dynamo, 'bundle-dedupe', 'id', 'S');
     await events.send(new CreateEventBusCommand({ Name: 'bundle-bus' }));
     const target = await createQueue(clients.sqs, 'bundle-team');
     const { url: dlqUrl } = await createQueue(clients.sqs, 'bundle-dlq');

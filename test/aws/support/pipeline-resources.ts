@@ -3,7 +3,7 @@
  * the callbacks queue with its dead-letter queue, the dedupe table with its TTL attribute, the claim-check
  * bucket, the bus, and an "observer" rule that delivers every event on the bus to a queue the test reads.
  */
-import { CreateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -14,6 +14,7 @@ import {
   DEDUPE_TABLE_TTL_ATTRIBUTE,
   NORMALIZE_ENV,
 } from '../../../shared/wiring/function-env';
+import { createHashKeyTable } from '../../support/dedupe-table';
 import { type AwsClients, createQueue, REGION, receive, uniqueName } from './aws';
 
 export interface Queue {
@@ -54,14 +55,7 @@ export async function createPipelineResources(
   });
 
   const tableName = uniqueName('dedupe');
-  await clients.dynamo.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: DEDUPE_TABLE_KEY, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: DEDUPE_TABLE_KEY, KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createHashKeyTable(clients.dynamo, tableName, DEDUPE_TABLE_KEY, 'S');
   await clients.dynamo.send(
     new UpdateTimeToLiveCommand({
       TableName: tableName,
