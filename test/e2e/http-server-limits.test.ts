@@ -71,21 +71,18 @@ const POST_HEAD = (length: number): string =>
   `POST /callbacks/token HTTP/1.1\r\nhost: local\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`;
 
 describe('local HTTP server limits', () => {
-  it('cuts off a client that dribbles its body slower than the body timeout, with 408', async () => {
-    const server = await start({ bodyTimeoutMs: 300 });
+  it.each([
+    ['that dribbles its body slower than the body timeout', { bodyTimeoutMs: 300 }, POST_HEAD(100_000)],
+    [
+      'whose headers never end',
+      { headersTimeoutMs: 300 },
+      'POST /callbacks/token HTTP/1.1\r\nhost: local\r\n',
+    ],
+  ])('cuts off a client %s, with 408', async (_what, options, head) => {
+    const server = await start(options);
     const client = await raw(server);
-    client.socket.write(POST_HEAD(100_000));
+    client.socket.write(head);
     // Far more bytes than fit in the timeout at this pace: only the server's cut-off ends the loop.
-    const sent = await dribble(client, 100_000);
-    await client.closed;
-    expect(sent).toBeLessThan(100_000);
-    expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
-  });
-
-  it('cuts off a client whose headers never end', async () => {
-    const server = await start({ headersTimeoutMs: 300 });
-    const client = await raw(server);
-    client.socket.write('POST /callbacks/token HTTP/1.1\r\nhost: local\r\n');
     const sent = await dribble(client, 100_000);
     await client.closed;
     expect(sent).toBeLessThan(100_000);

@@ -1,7 +1,7 @@
 /** In-memory test doubles for the pipeline's ports, recording what passed through them. */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createNormalizeHandler, type NormalizeHandler } from '../../functions/handlers/normalize-handler';
 import { redactingJsonReplacer } from '../../shared/logging/redact';
 import { createNormalizer, type NormalizerDependencies } from '../../shared/pipeline/normalize/normalizer';
@@ -73,6 +73,23 @@ export function captureLines(logger: Logger): string[] {
 
 export function silentMetrics(): Metrics {
   return new Metrics({ namespace: 'Test', serviceName: 'test' });
+}
+
+/**
+ * Spies on `metrics.addMetric`: the returned function gives the counts added since it was last called, by
+ * name, and fails the test if one was not a Count.
+ */
+export function emittedCounts(metrics: Metrics): () => Record<string, number> {
+  const added = jest.spyOn(metrics, 'addMetric');
+  return () => {
+    const values: Record<string, number> = {};
+    for (const [name, unit, value] of added.mock.calls) {
+      expect(unit).toBe(MetricUnit.Count);
+      values[name] = value;
+    }
+    added.mockClear();
+    return values;
+  };
 }
 
 export interface RecordedMetric {

@@ -1,9 +1,8 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createReconcileHandler } from '../../../functions/handlers/reconcile-handler';
 import { BunqNetworkError } from '../../../shared/bunq/api/errors';
 import type { ReconcileBunqApi } from '../../../shared/pipeline/reconcile/ports';
 import { RECONCILE_METRICS } from '../../../shared/wiring/metrics';
-import { capturingLogger, silentMetrics } from '../../support/pipeline';
+import { capturingLogger, emittedCounts, silentMetrics } from '../../support/pipeline';
 
 const USER_ID = 7;
 const OURS = 'https://ours.example/callbacks/t';
@@ -23,7 +22,7 @@ function fakeBunq(overrides: Partial<ReconcileBunqApi> = {}): ReconcileBunqApi {
 
 function setup(bunq: ReconcileBunqApi) {
   const metrics = silentMetrics();
-  const added = jest.spyOn(metrics, 'addMetric');
+  const emitted = emittedCounts(metrics);
   const { logger } = capturingLogger();
   const handler = createReconcileHandler({
     bunq: () => bunq,
@@ -40,14 +39,6 @@ function setup(bunq: ReconcileBunqApi) {
     logger,
     metrics,
   });
-  const emitted = () => {
-    const values: Record<string, number> = {};
-    for (const [name, unit, value] of added.mock.calls) {
-      expect(unit).toBe(MetricUnit.Count);
-      values[name] = value;
-    }
-    return values;
-  };
   return { handler, emitted };
 }
 

@@ -1,19 +1,19 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createRetryFailuresHandler } from '../../../functions/handlers/retry-failures-handler';
 import { BunqNetworkError } from '../../../shared/bunq/api/errors';
 import type { CertificateCheckPorts } from '../../../shared/pipeline/recovery/pinned-certificates';
 import { RECOVERY_METRICS } from '../../../shared/wiring/metrics';
-import { capturingLogger, silentMetrics } from '../../support/pipeline';
+import { capturingLogger, emittedCounts, silentMetrics } from '../../support/pipeline';
 import { FakeBunq, failure, MemoryRecoveryStore } from '../../support/recovery';
 
 function setup(maxAttempts = 1, extra: { certificateCheck?: CertificateCheckPorts; now?: () => Date } = {}) {
   const bunq = new FakeBunq();
   const store = new MemoryRecoveryStore();
   const metrics = silentMetrics();
-  const added = jest.spyOn(metrics, 'addMetric');
+  /** The metrics of the latest run, by name. */
+  const emitted = emittedCounts(metrics);
   const published = jest.spyOn(metrics, 'publishStoredMetrics');
   const { logger, lines } = capturingLogger();
   const bunqClient = jest.fn(() => bunq);
@@ -26,16 +26,6 @@ function setup(maxAttempts = 1, extra: { certificateCheck?: CertificateCheckPort
     metrics,
     ...extra,
   });
-  /** The metrics of the latest run, by name. */
-  const emitted = () => {
-    const values: Record<string, number> = {};
-    for (const [name, unit, value] of added.mock.calls) {
-      expect(unit).toBe(MetricUnit.Count);
-      values[name] = value;
-    }
-    added.mockClear();
-    return values;
-  };
   return { bunq, store, handler, bunqClient, emitted, published, lines };
 }
 

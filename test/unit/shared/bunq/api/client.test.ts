@@ -155,22 +155,16 @@ describe('BunqApiClient errors', () => {
 });
 
 describe('BunqApiClient response signatures', () => {
-  it('rejects a success body that does not match X-Bunq-Server-Signature', async () => {
+  it.each([
+    ['a success body that does not match X-Bunq-Server-Signature', 'tamper-response-body', 'invalid'],
+    ['an unsigned success body', 'unsigned-response', 'missing'],
+  ] as const)('rejects %s', async (_what, kind, reason) => {
     const { client, user, sim } = await createHarness();
     await client.ensureSession();
-    sim.injectFault({ kind: 'tamper-response-body', path: '/notification-filter-url' });
+    sim.injectFault({ kind, path: '/notification-filter-url' });
     const error = await rejection(client.getNotificationFilterUrls(user.id));
     expect(error).toBeInstanceOf(BunqServerSignatureError);
-    expect((error as BunqServerSignatureError).reason).toBe('invalid');
-  });
-
-  it('rejects an unsigned success body', async () => {
-    const { client, user, sim } = await createHarness();
-    await client.ensureSession();
-    sim.injectFault({ kind: 'unsigned-response', path: '/notification-filter-url' });
-    const error = await rejection(client.getNotificationFilterUrls(user.id));
-    expect(error).toBeInstanceOf(BunqServerSignatureError);
-    expect((error as BunqServerSignatureError).reason).toBe('missing');
+    expect((error as BunqServerSignatureError).reason).toBe(reason);
   });
 
   it('rejects a tampered session answer (the token is not used)', async () => {
