@@ -10,6 +10,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Figure, figure } from './figures';
+import { openLoop } from './open-loop';
 import { callbackBodies } from './payloads';
 
 const ROOT = join(__dirname, '..');
@@ -148,21 +149,15 @@ export async function benchEndToEnd(): Promise<Figure[]> {
     // Latency at the budget's rate: an open loop sending one callback every millisecond, each timed from
     // when it was due (so a stalled server cannot hide its queue: no coordinated omission).
     const latencies: number[] = [];
-    const start = performance.now();
-    const pending: Promise<void>[] = [];
-    for (let k = 0; k < paced; k += 1) {
-      const due = start + (k * 1_000) / ratePerSecond;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      const body = bodies[200 + saturate + k] as string;
-      pending.push(
-        post(agent, port, path, body).then(({ status }) => {
+    await openLoop({
+      count: paced,
+      ratePerSecond,
+      send: (k, due) =>
+        post(agent, port, path, bodies[200 + saturate + k] as string).then(({ status }) => {
           if (status !== 200) failures += 1;
           latencies.push(performance.now() - due);
         }),
-      );
-    }
-    await Promise.all(pending);
+    });
     agent.destroy();
     const exitCode = await stopProcess(child);
     const events = readFileSync(eventsFile, 'utf8').trim().split('\n').filter(Boolean).length;

@@ -12,6 +12,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { openLoop } from './open-loop';
 import { callbackBodies } from './payloads';
 
 const ROOT = join(__dirname, '..');
@@ -157,27 +158,22 @@ export async function benchRuntime(
       backlogMax = Math.max(backlogMax, acked - processed());
     }, 1_000);
 
-    const start = performance.now();
-    const pending: Promise<void>[] = [];
-    for (let k = 0; k < total; k += 1) {
-      const due = start + (k * 1_000) / ratePerSecond;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      const template = templates[k % BODY_TEMPLATES] as string;
-      // A distinct object id per send: the runtime must publish every one.
-      const body = template.replace(/"id":(\d+)/, `"id":${1_000_000 + k}`);
-      const index = k;
-      pending.push(
-        post(agent, port, body).then((status) => {
-          latencies[index] = performance.now() - due;
+    const start = await openLoop({
+      count: total,
+      ratePerSecond,
+      send: (k, due) => {
+        const template = templates[k % BODY_TEMPLATES] as string;
+        // A distinct object id per send: the runtime must publish every one.
+        const body = template.replace(/"id":(\d+)/, `"id":${1_000_000 + k}`);
+        return post(agent, port, body).then((status) => {
+          latencies[k] = performance.now() - due;
           if (status === 200) acked += 1;
           else if (status === 503) refused += 1;
           else failed += 1;
-        }),
-      );
-      if (pending.length >= 4_096) pending.splice(0, 2_048);
-    }
-    await Promise.all(pending);
+        });
+      },
+      maxPending: 4_096,
+    });
     const elapsed = (performance.now() - start) / 1_000;
     const processedInWindow = processed();
     clearInterval(sampler);
