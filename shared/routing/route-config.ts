@@ -12,6 +12,10 @@ export const RETRY_LIMITS = {
   maxEventAgeSeconds: { min: 60, max: 86_400, default: 86_400 },
 } as const;
 
+/** A whole number within one of the {@link RETRY_LIMITS}, defaulting to its default. */
+const withinLimits = (limits: { readonly min: number; readonly max: number; readonly default: number }) =>
+  z.number().int().min(limits.min).max(limits.max).default(limits.default);
+
 /** Routes per configuration: each is a rule, a dead-letter queue and a role (and outputs of the stack). */
 export const MAX_ROUTES = 50;
 
@@ -222,18 +226,8 @@ export const routeSchema = z
     /** How long and how often EventBridge retries a failed delivery before it goes to the route's DLQ. */
     retry: z
       .object({
-        maxAttempts: z
-          .number()
-          .int()
-          .min(RETRY_LIMITS.maxAttempts.min)
-          .max(RETRY_LIMITS.maxAttempts.max)
-          .default(RETRY_LIMITS.maxAttempts.default),
-        maxEventAgeSeconds: z
-          .number()
-          .int()
-          .min(RETRY_LIMITS.maxEventAgeSeconds.min)
-          .max(RETRY_LIMITS.maxEventAgeSeconds.max)
-          .default(RETRY_LIMITS.maxEventAgeSeconds.default),
+        maxAttempts: withinLimits(RETRY_LIMITS.maxAttempts),
+        maxEventAgeSeconds: withinLimits(RETRY_LIMITS.maxEventAgeSeconds),
       })
       .strict()
       .prefault({}),

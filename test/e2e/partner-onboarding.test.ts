@@ -10,6 +10,7 @@ import { ONBOARD_METRICS } from '../../shared/wiring/metrics';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../simulator/server';
 import { type Receiver, startReceiver } from '../integration/bunq-api/loopback';
 import { RecordingMetrics } from '../support/pipeline';
+import { simulatorCall } from '../support/simulator-call';
 import { startTestRuntime, TEST_TOKEN, type TestRuntime } from './helpers';
 
 jest.setTimeout(60_000);
@@ -37,14 +38,8 @@ const metrics = new RecordingMetrics();
 let activations: Array<{ provisionId: number; notification: Record<string, unknown> }>;
 let userIds: number[];
 
-async function control(method: string, path: string, body?: unknown) {
-  const answer = await fetch(`${simulator.origin}${path}`, {
-    method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: control answers are read field by field.
-  return { status: answer.status, json: (await answer.json()) as any };
-}
+const control = (method: string, path: string, body?: unknown) =>
+  simulatorCall(simulator.origin, method, path, body);
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;

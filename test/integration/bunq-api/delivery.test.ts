@@ -7,6 +7,7 @@ import { BunqApiClient } from '../../../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../../../shared/bunq/api/state';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../../simulator/server';
 import { paymentCallback } from '../../support/fixtures';
+import { simulatorCall } from '../../support/simulator-call';
 import { type Receiver, startReceiver } from './loopback';
 
 const RETRY_INTERVAL_MS = 20;
@@ -32,17 +33,8 @@ afterAll(async () => {
   await receiver.close();
 });
 
-async function control(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; json: unknown }> {
-  const answer = await fetch(`${running.origin}${path}`, {
-    method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: answer.status, json: await answer.json() };
-}
+const control = (method: string, path: string, body?: unknown) =>
+  simulatorCall(running.origin, method, path, body);
 
 const callback = paymentCallback({ id: 90210, value: '24.95' });
 

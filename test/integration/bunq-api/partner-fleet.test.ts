@@ -11,6 +11,7 @@ import { BunqBadRequestError, BunqNetworkError, BunqServerError } from '../../..
 import { exchangeAuthorizationCode, openUserContext } from '../../../shared/bunq/api/oauth';
 import { InMemoryBunqStateStore } from '../../../shared/bunq/api/state';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../../simulator/server';
+import { simulatorCall } from '../../support/simulator-call';
 import { type Receiver, startReceiver } from './loopback';
 
 interface Partner {
@@ -41,20 +42,8 @@ let keyPair: RsaKeyPair;
 let partner: Partner;
 let partnerClient: BunqApiClient;
 
-// biome-ignore lint/suspicious/noExplicitAny: control answers are read field by field in each test.
-type Json = any;
-
-async function control(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; json: Json }> {
-  const answer = await fetch(`${running.origin}${path}`, {
-    method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: answer.status, json: await answer.json() };
-}
+const control = (method: string, path: string, body?: unknown) =>
+  simulatorCall(running.origin, method, path, body);
 
 const clientOptions = () => ({
   baseUrl: running.baseUrl,
