@@ -274,18 +274,20 @@ describe('permissions', () => {
     template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
   });
 
-  test('ingest can send to the callbacks queue', () => {
-    const statements = roleStatements(template, ingestFunctionId(template));
-    const send = statements.filter((s) => actionsOf(s).includes('sqs:SendMessage'));
-    expect(send).toHaveLength(1);
-    expect(isRef(send[0]?.Resource, callbackQueueId(template))).toBe(true);
-  });
-
-  test('ingest can read the token secret', () => {
-    const statements = roleStatements(template, ingestFunctionId(template));
-    const read = statements.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
-    expect(read).toHaveLength(1);
-    expect(isRef(read[0]?.Resource, tokenSecretId(template))).toBe(true);
+  test.each([
+    ['ingest can send to the callbacks queue', ingestFunctionId, 'sqs:SendMessage', callbackQueueId],
+    ['ingest can read the token secret', ingestFunctionId, 'secretsmanager:GetSecretValue', tokenSecretId],
+    [
+      'normalize can send to the dead-letter queue',
+      normalizeFunctionId,
+      'sqs:SendMessage',
+      deadLetterQueueId,
+    ],
+  ])('%s', (_title, functionId, action, resourceId) => {
+    const statements = roleStatements(template, functionId(template));
+    const granted = statements.filter((s) => actionsOf(s).includes(action));
+    expect(granted).toHaveLength(1);
+    expect(isRef(granted[0]?.Resource, resourceId(template))).toBe(true);
   });
 
   test('ingest can do nothing on the table, the bus or the dead-letter queue', () => {
@@ -312,13 +314,6 @@ describe('permissions', () => {
     for (const statement of dynamo) {
       expect(isRef(statement.Resource, onlyLogicalId(template, 'AWS::DynamoDB::Table'))).toBe(true);
     }
-  });
-
-  test('normalize can send to the dead-letter queue', () => {
-    const statements = roleStatements(template, normalizeFunctionId(template));
-    const send = statements.filter((s) => actionsOf(s).includes('sqs:SendMessage'));
-    expect(send).toHaveLength(1);
-    expect(isRef(send[0]?.Resource, deadLetterQueueId(template))).toBe(true);
   });
 
   test('no statement grants a service wildcard or reads the secret outside ingest', () => {

@@ -39,16 +39,16 @@ describe('expectedBatchSize', () => {
 });
 
 describe('costPerMillion', () => {
+  /** The cost of one line at a million callbacks a month. */
+  const lineUsd = (line: string, deployment = DEFAULT_DEPLOYMENT) =>
+    costPerMillion(measured, deployment, DEFAULT_ASSUMPTIONS, 1_000_000).find((l) => l.line === line)?.usd;
+
   it('reproduces the issue: a 1 s window at a million a month leaves batches of about one', () => {
-    const lines = costPerMillion(
-      measured,
-      { ...DEFAULT_DEPLOYMENT, batchingWindowSeconds: 1 },
-      DEFAULT_ASSUMPTIONS,
-      1_000_000,
-    );
-    const sqs = lines.find((l) => l.line === 'SQS');
     // SendMessage + (receive + delete) / 1.386.
-    expect(sqs?.usd).toBeCloseTo(0.4 * (1 + 2 / 1.386), 2);
+    expect(lineUsd('SQS', { ...DEFAULT_DEPLOYMENT, batchingWindowSeconds: 1 })).toBeCloseTo(
+      0.4 * (1 + 2 / 1.386),
+      2,
+    );
   });
 
   it('costs less per callback as volume fills the batches', () => {
@@ -57,10 +57,7 @@ describe('costPerMillion', () => {
   });
 
   it('prices the dedupe strategy and the arrival records', () => {
-    const dynamo = (deployment = DEFAULT_DEPLOYMENT) =>
-      costPerMillion(measured, deployment, DEFAULT_ASSUMPTIONS, 1_000_000).find(
-        (l) => l.line === 'DynamoDB on-demand',
-      )?.usd;
+    const dynamo = (deployment = DEFAULT_DEPLOYMENT) => lineUsd('DynamoDB on-demand', deployment);
     // Batch commit: a claim per callback and one write unit per batch (4.86 records at 1 M, 10 s window).
     const batch = expectedBatchSize(1_000_000, DEFAULT_DEPLOYMENT);
     expect(dynamo()).toBeCloseTo(0.625 * (1 + 1 / batch), 5);
@@ -78,13 +75,7 @@ describe('costPerMillion', () => {
   });
 
   it('drops the archive line when the archive is off', () => {
-    const archive = costPerMillion(
-      measured,
-      { ...DEFAULT_DEPLOYMENT, archiveDays: 0 },
-      DEFAULT_ASSUMPTIONS,
-      1_000_000,
-    ).find((l) => l.line === 'EventBridge archive');
-    expect(archive?.usd).toBe(0);
+    expect(lineUsd('EventBridge archive', { ...DEFAULT_DEPLOYMENT, archiveDays: 0 })).toBe(0);
   });
 
   it('prints one column per monthly volume', () => {
