@@ -66,9 +66,17 @@ describeAws.each(CODE_FORMS)('normalize (%s) on moto', (form) => {
   });
   afterAll(() => destroyClients(clients));
 
-  it('publishes one event per distinct callback, dedupes redeliveries in DynamoDB with a TTL, keeps ids beyond 2^53 apart', async () => {
+  /** New queues, table, bus and bucket, and the normalize function (in this form) on them. */
+  const freshPipeline = async () => {
     const resources = await createPipelineResources(clients);
-    const handler = loadHandler<SqsHandler>(form, 'normalize', normalizeEnvironment(resources));
+    return {
+      resources,
+      handler: loadHandler<SqsHandler>(form, 'normalize', normalizeEnvironment(resources)),
+    };
+  };
+
+  it('publishes one event per distinct callback, dedupes redeliveries in DynamoDB with a TTL, keeps ids beyond 2^53 apart', async () => {
+    const { resources, handler } = await freshPipeline();
     const mutation = fixtureText('mutation-payment');
     const updated = '2026-01-02 03:04:05.000000';
     // 2^53 + 1 and 2^53: one double, two bunq objects.
@@ -127,8 +135,7 @@ describeAws.each(CODE_FORMS)('normalize (%s) on moto', (form) => {
   });
 
   it('types a PaymentBatch with a flat payments list (as bunq SDK fixtures send it)', async () => {
-    const resources = await createPipelineResources(clients);
-    const handler = loadHandler<SqsHandler>(form, 'normalize', normalizeEnvironment(resources));
+    const { resources, handler } = await freshPipeline();
     const payment = (id: number, value: string) => ({
       id,
       amount: { value, currency: 'EUR' },
@@ -154,8 +161,7 @@ describeAws.each(CODE_FORMS)('normalize (%s) on moto', (form) => {
   });
 
   it('claim-checks an object too large for an event to S3 and publishes the reference', async () => {
-    const resources = await createPipelineResources(clients);
-    const handler = loadHandler<SqsHandler>(form, 'normalize', normalizeEnvironment(resources));
+    const { resources, handler } = await freshPipeline();
     const object = {
       id: 4_242,
       updated: '2026-01-02 03:04:05.000000',
@@ -186,8 +192,7 @@ describeAws.each(CODE_FORMS)('normalize (%s) on moto', (form) => {
   });
 
   it('claim-checks a callback whose typed fields alone are too large (a 300 KB description), never parks it', async () => {
-    const resources = await createPipelineResources(clients);
-    const handler = loadHandler<SqsHandler>(form, 'normalize', normalizeEnvironment(resources));
+    const { resources, handler } = await freshPipeline();
     const object = {
       id: 4_343,
       updated: '2026-01-02 03:04:05.000000',
@@ -216,8 +221,7 @@ describeAws.each(CODE_FORMS)('normalize (%s) on moto', (form) => {
   });
 
   it('parks a callback that can never become an event on the dead-letter queue, with its reason', async () => {
-    const resources = await createPipelineResources(clients);
-    const handler = loadHandler<SqsHandler>(form, 'normalize', normalizeEnvironment(resources));
+    const { resources, handler } = await freshPipeline();
     const sent = await enqueueCallback(clients, resources.callbacks.url, '{"NotificationUrl": {"category": ');
     expect(await processAll(clients, resources, handler)).toEqual([]);
     const [parked] = await drain(clients, resources.deadLetters.url, 1);
