@@ -1,5 +1,9 @@
 /** The metrics the alarms are built on: what one EMF document holds. */
-import { countWithDimension, createMetrics } from '../../../../shared/logging/observability';
+import {
+  countSchemaMismatch,
+  countWithDimension,
+  createMetrics,
+} from '../../../../shared/logging/observability';
 
 interface EmfDocument {
   readonly _aws: {
@@ -44,5 +48,27 @@ describe('countWithDimension', () => {
       reason: 'invalid-json',
       DeadLettered: 1,
     });
+  });
+
+  it('gives every count its own document when one metrics instance counts many (its single metric is reused)', () => {
+    const documents = emitted(() => {
+      const metrics = createMetrics('bunq-webhooks-normalize');
+      countWithDimension(metrics, 'DeadLettered', 'reason', 'invalid-json');
+      countSchemaMismatch(metrics, 'Payment', 'amount.value');
+      countWithDimension(metrics, 'DeadLettered', 'reason', 'event-rejected', 2);
+    });
+    expect(documents.map((document) => document._aws.CloudWatchMetrics[0]?.Dimensions)).toEqual([
+      [['service', 'reason'], ['service']],
+      [['service', 'objectType']],
+      [['service', 'reason'], ['service']],
+    ]);
+    const [first, mismatch, last] = documents;
+    expect(first).toMatchObject({ reason: 'invalid-json', DeadLettered: 1 });
+    expect(mismatch).toMatchObject({ objectType: 'Payment', path: 'amount.value', SchemaMismatch: 1 });
+    expect(mismatch).not.toHaveProperty('reason');
+    // Nothing of the earlier documents is carried over: no stale dimension, metadata or count.
+    expect(last).toMatchObject({ reason: 'event-rejected', DeadLettered: 2 });
+    expect(last).not.toHaveProperty('objectType');
+    expect(last).not.toHaveProperty('path');
   });
 });
