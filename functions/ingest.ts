@@ -20,6 +20,9 @@ const stateSecret = env.signatureKeyStateSecretArn;
 
 export const handler = composeIngest(env.settings, {
   queue: leanSqsQueue({ queueUrl: env.queueUrl }),
+  ...(env.onboardingQueueUrl === undefined
+    ? {}
+    : { onboardingQueue: leanSqsQueue({ queueUrl: env.onboardingQueueUrl }) }),
   tokens: secretTokenSource({
     provider: secrets,
     secretId: env.tokenSecretArn,

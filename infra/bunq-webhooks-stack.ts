@@ -85,6 +85,22 @@ export class BunqWebhooksStack extends Stack {
       'Secret holding the callback token as {"token": "..."}',
       webhooks.tokenSecret.secretArn,
     );
+    const onboarding = webhooks.partnerOnboarding;
+    output(
+      STACK_OUTPUTS.fleetTableName,
+      'Fleet registry: one item per onboarded provisioned user',
+      onboarding?.table.tableName,
+    );
+    output(
+      STACK_OUTPUTS.oauthClientSecretArn,
+      'Secret for partner onboarding: put {"clientId": "<id>", "clientSecret": "<secret>"} in it',
+      onboarding?.oauthClientSecret.secretArn,
+    );
+    output(
+      STACK_OUTPUTS.onboardingDeadLetterQueueUrl,
+      'Onboarding jobs that failed every delivery (see docs/OPERATIONS.md)',
+      onboarding?.deadLetterQueue.queueUrl,
+    );
     for (const route of webhooks.routing.routes) {
       const name = route.config.name;
       output(

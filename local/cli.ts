@@ -137,7 +137,26 @@ const FLAGS = {
     value: '<ms>',
     description: `time after a bunq event before the reconciler settles it (default ${DEFAULT_RECONCILE_GRACE_MS})`,
   },
+  'oauth-client-id': {
+    env: 'OAUTH_CLIENT_ID',
+    value: '<id>',
+    description: "the partner's OAuth client id (needed with --partner-onboarding)",
+  },
+  'oauth-client-secret': {
+    env: 'OAUTH_CLIENT_SECRET',
+    value: '<secret>',
+    description: "the partner's OAuth client secret (needed with --partner-onboarding; never printed)",
+  },
+  'oauth-token-url': {
+    env: 'OAUTH_TOKEN_URL',
+    value: '<url>',
+    description:
+      "bunq's OAuth token endpoint for --partner-onboarding (default: bunq's for its API URLs, else <origin>/oauth/v1/token)",
+  },
 } as const satisfies Record<string, FlagSpec>;
+
+/** The one switch: `--partner-onboarding`, or `PARTNER_ONBOARDING=true`. */
+const PARTNER_ONBOARDING_ENV = 'PARTNER_ONBOARDING';
 
 type FlagName = keyof typeof FLAGS;
 
@@ -153,6 +172,7 @@ export function usage(): string {
     '',
     'Options:',
     ...lines,
+    `  ${'--partner-onboarding'.padEnd(30)} onboard provisioned users from PARTNER_USER_PROVISION callbacks (needs --bunq-base-url, --oauth-client-id, --oauth-client-secret and partnerOnboarding in --config)\n  ${''.padEnd(30)} env: ${PARTNER_ONBOARDING_ENV}=true`,
     `  ${'--help'.padEnd(30)} show this help`,
     '',
   ].join('\n');
@@ -209,14 +229,18 @@ export async function parseCommandLine(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<CliCommand> {
-  let values: Partial<Record<FlagName | 'help', string | boolean>>;
+  let values: Partial<Record<FlagName | 'help' | 'partner-onboarding', string | boolean>>;
   try {
     const options = Object.fromEntries(
       Object.keys(FLAGS).map((name) => [name, { type: 'string' as const }]),
     ) as Record<FlagName, { type: 'string' }>;
     ({ values } = parseArgs({
       args: [...argv],
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      options: {
+        ...options,
+        help: { type: 'boolean', short: 'h' },
+        'partner-onboarding': { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -326,7 +350,11 @@ export async function parseCommandLine(
     }
   }
   const bunqApiKey = read('bunq-api-key')?.trim();
-  if ((bunqBaseUrl === undefined) !== (bunqApiKey === undefined)) {
+  const partnerOnboarding =
+    values['partner-onboarding'] === true || /^(1|true)$/i.test(env[PARTNER_ONBOARDING_ENV]?.trim() ?? '');
+  // Onboarding alone needs the bunq API but no API key of its own (the users' come from OAuth).
+  const onboardingOnly = partnerOnboarding && bunqBaseUrl !== undefined && bunqApiKey === undefined;
+  if (!onboardingOnly && (bunqBaseUrl === undefined) !== (bunqApiKey === undefined)) {
     throw new UsageError(
       bunqBaseUrl === undefined
         ? `${label('bunq-api-key')} needs --bunq-base-url (BUNQ_BASE_URL) too: the bunq API the failure poller calls`
@@ -369,6 +397,7 @@ export async function parseCommandLine(
 
   const configPath = read('config') ?? DEFAULT_CONFIG_PATH;
   const config = await loadConfig(label('config'), configPath);
+  const onboarding = partnerOnboardingOptions(partnerOnboarding, bunqBaseUrl, config, read, label);
 
   return {
     kind: 'run',
@@ -389,10 +418,54 @@ export async function parseCommandLine(
       headersTimeoutMs,
       bodyTimeoutMs,
       maxConnections,
-      bunqBaseUrl,
+      // The poller's pair; with onboarding alone the base URL goes to the onboarding only.
+      bunqBaseUrl: bunqApiKey === undefined ? undefined : bunqBaseUrl,
       bunqApiKey,
       failurePollIntervalMs,
       ...reconcile,
+      ...onboarding,
+    },
+  };
+}
+
+/** `--partner-onboarding` and its flags, checked together; the OAuth flags alone are a mistake too. */
+function partnerOnboardingOptions(
+  on: boolean,
+  bunqBaseUrl: string | undefined,
+  config: PipelineConfig,
+  read: (flag: FlagName) => string | undefined,
+  label: (flag: FlagName) => string,
+): { partnerOnboarding?: LocalRuntimeOptions['partnerOnboarding'] } {
+  const oauthFlags = ['oauth-client-id', 'oauth-client-secret', 'oauth-token-url'] as const;
+  if (!on) {
+    const stray = oauthFlags.find((flag) => read(flag) !== undefined);
+    if (stray !== undefined) throw new UsageError(`${label(stray)} needs --partner-onboarding`);
+    return {};
+  }
+  if (bunqBaseUrl === undefined) {
+    throw new UsageError(
+      '--partner-onboarding needs --bunq-base-url (BUNQ_BASE_URL): the bunq API to onboard users at',
+    );
+  }
+  const clientId = read('oauth-client-id')?.trim();
+  const clientSecret = read('oauth-client-secret')?.trim();
+  if (clientId === undefined || clientSecret === undefined) {
+    throw new UsageError(
+      "--partner-onboarding needs --oauth-client-id (OAUTH_CLIENT_ID) and --oauth-client-secret (OAUTH_CLIENT_SECRET): the partner's OAuth client",
+    );
+  }
+  if (config.partnerOnboarding === undefined) {
+    throw new UsageError(
+      '--partner-onboarding needs partnerOnboarding in the configuration (--config), e.g. {"partnerOnboarding": {"categories": ["MUTATION"]}}',
+    );
+  }
+  const tokenUrl = read('oauth-token-url')?.trim();
+  return {
+    partnerOnboarding: {
+      bunqBaseUrl,
+      oauthClientId: clientId,
+      oauthClientSecret: clientSecret,
+      ...(tokenUrl === undefined ? {} : { oauthTokenUrl: tokenUrl }),
     },
   };
 }

@@ -23,7 +23,9 @@ export const DEFAULT_MAX_CONNECTIONS = 512;
 /** An idle keep-alive connection is closed after this long. */
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 export const CALLBACK_ROUTE_KEY = 'POST /callbacks/{token}';
-const CALLBACK_PATH = /^\/callbacks\/([^/]+)$/;
+/** A provisioned user's route (see `USER_CALLBACK_ROUTE_PATH` in `infra/constructs/ingest-api.ts`). */
+export const USER_CALLBACK_ROUTE_KEY = 'POST /callbacks/{token}/u/{userId}';
+const CALLBACK_PATH = /^\/callbacks\/([^/]+)(?:\/u\/([^/]+))?$/;
 
 export type CallbackHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -160,13 +162,16 @@ export function startCallbackHttpServer(options: CallbackHttpServerOptions): Pro
     url: URL,
     rawPath: string,
     encodedToken: string,
+    encodedUserId: string | undefined,
     body: Buffer,
     timeEpoch: number,
     requestId: string,
   ): Promise<Reply> => {
     let token: string;
+    let userId: string | undefined;
     try {
       token = decodeURIComponent(encodedToken);
+      userId = encodedUserId === undefined ? undefined : decodeURIComponent(encodedUserId);
     } catch {
       return json(400, { message: 'Bad Request' });
     }
@@ -183,15 +188,16 @@ export function startCallbackHttpServer(options: CallbackHttpServerOptions): Pro
     }
     const queryStringParameters: Record<string, string> = Object.fromEntries(query);
     const method = (req.method ?? 'GET').toUpperCase();
+    const routeKey = userId === undefined ? CALLBACK_ROUTE_KEY : USER_CALLBACK_ROUTE_KEY;
     const event: APIGatewayProxyEventV2 = {
       version: '2.0',
-      routeKey: CALLBACK_ROUTE_KEY,
+      routeKey,
       rawPath,
       rawQueryString: url.search.slice(1),
       ...(cookies ? { cookies } : {}),
       headers,
       ...(url.search.length > 1 ? { queryStringParameters } : {}),
-      pathParameters: { token },
+      pathParameters: userId === undefined ? { token } : { token, userId },
       requestContext: {
         accountId: '000000000000',
         apiId: 'local',
@@ -205,7 +211,7 @@ export function startCallbackHttpServer(options: CallbackHttpServerOptions): Pro
           userAgent: headers['user-agent'] ?? '',
         },
         requestId,
-        routeKey: CALLBACK_ROUTE_KEY,
+        routeKey,
         stage: '$default',
         time: apiGatewayTime(timeEpoch),
         timeEpoch,
@@ -301,7 +307,7 @@ export function startCallbackHttpServer(options: CallbackHttpServerOptions): Pro
     if (state !== undefined) state.handling = true;
     handling += 1;
     try {
-      send(res, await invoke(req, url, rawPath, match[1], body, timeEpoch, requestId), requestId);
+      send(res, await invoke(req, url, rawPath, match[1], match[2], body, timeEpoch, requestId), requestId);
     } finally {
       handling -= 1;
       if (state !== undefined) state.handling = false;

@@ -36,6 +36,11 @@ import { createFileObjectStore } from './file-object-store';
 import { type CallbackHttpServer, startCallbackHttpServer } from './http-server';
 import { type JsonLinesFile, openJsonLinesFile } from './json-lines-file';
 import { LocalQueue, type LocalQueueStats, QUEUE_DEAD_LETTER_REASON } from './local-queue';
+import {
+  type LocalOnboarding,
+  type LocalOnboardingOptions,
+  startLocalOnboarding,
+} from './partner-onboarding';
 import { type LocalReconciler, startReconciler } from './reconciler';
 import { LocalDatabase, type SynchronousMode } from './sqlite/database';
 import { SqliteDedupeStore } from './sqlite/dedupe-store';
@@ -92,6 +97,11 @@ export interface LocalRuntimeOptions {
   readonly reconcileRepairFilters?: boolean;
   /** The reconciler's time source (tests move it past the grace period). @default () => new Date() */
   readonly reconcileClock?: () => Date;
+  /**
+   * Partner onboarding (needs `partnerOnboarding` in `config`, for the categories): provision callbacks
+   * onboard their users (see `local/partner-onboarding.ts`). @default off
+   */
+  readonly partnerOnboarding?: LocalOnboardingOptions;
   /**
    * Where the durable state lives (created when missing): the queue, dedupe records, event outbox and
    * failure poller records (`state.sqlite`), and the claim-checked objects (`claim-checks/`). A restart on
@@ -159,6 +169,8 @@ export interface LocalRuntime {
   readonly failurePoller: LocalFailurePoller | undefined;
   /** The reconciler, when `reconcileIntervalMs` and the bunq API are given. */
   readonly reconciler: LocalReconciler | undefined;
+  /** Partner onboarding, when `partnerOnboarding` is given. */
+  readonly onboarding: LocalOnboarding | undefined;
   /** Dead-letter records kept in memory (only without a dead-letter file). */
   readonly deadLetterRecords: readonly DeadLetterRecord[];
   /** Resolves `true` once everything accepted so far is processed, `false` after `timeoutMs`. */
@@ -273,6 +285,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       maxBacklog: options.maxBacklog ?? DEFAULT_MAX_BACKLOG,
     });
     queue = callbackQueue;
+    const partner = options.partnerOnboarding;
+    if (partner !== undefined && config.partnerOnboarding === undefined) {
+      throw new Error('Partner onboarding needs partnerOnboarding.categories in the configuration.');
+    }
+    let callbackBaseUrl = '';
+    const onboarding =
+      partner === undefined || config.partnerOnboarding === undefined
+        ? undefined
+        : startLocalOnboarding({
+            options: partner,
+            categories: config.partnerOnboarding.categories,
+            maxReceiveCount: config.partnerOnboarding.maxReceiveCount,
+            configuredTokenUrl: config.partnerOnboarding.oauthTokenUrl,
+            database,
+            dataDir,
+            callbackBaseUrl: () => callbackBaseUrl,
+            token,
+            deadLetters: createDeadLetterSink({ file: deadLetterFile, logger, queueName: 'onboarding' }),
+          });
     const ingest = composeIngest(
       {
         allowedSourceCidrs: options.allowedCidrs ?? ANY_SOURCE_CIDRS,
@@ -280,7 +311,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         // Locally only a configured key verifies; without one a signed callback counts as no-key.
         callbackSignature: config.ingest.callbackSignature,
       },
-      { queue: callbackQueue, tokens },
+      {
+        queue: callbackQueue,
+        tokens,
+        ...(onboarding === undefined ? {} : { onboardingQueue: onboarding.queue }),
+      },
     );
     const server = await startCallbackHttpServer({
       handler: ingest,
@@ -293,6 +328,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       maxConnections: options.maxConnections,
     });
     http = server;
+    callbackBaseUrl = `${server.baseUrl}/callbacks/`;
 
     // One bunq client for the poller and the reconciler: one installation and session, one set of rate limits.
     const bunqClient =
@@ -349,6 +385,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       // No new retries: what bunq re-sends from here on fails and stays listed for the next run.
       await failurePoller?.stop();
       await reconciler?.stop();
+      await onboarding?.stop();
       // Requests already being handled finish (their messages are on the queue when this resolves).
       await server.close();
       const drained = await callbackQueue.drain(drainTimeoutMs);
@@ -395,6 +432,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       synchronous: database.synchronous,
       failurePoller,
       reconciler,
+      onboarding,
       get deadLetterRecords() {
         return deadLetters.records;
       },

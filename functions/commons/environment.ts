@@ -10,11 +10,13 @@ import {
 import {
   INGEST_ENV,
   NORMALIZE_ENV,
+  ONBOARD_ENV,
   RECONCILE_ENV,
   RETRY_FAILURES_ENV,
 } from '../../shared/wiring/function-env';
 import type { IngestSettings } from '../compose/ingest';
 import type { NormalizeSettings } from '../compose/normalize';
+import type { OnboardSettings } from '../compose/onboard';
 import type { ReconcileSettings } from '../compose/reconcile';
 import type { RetryFailuresSettings } from '../compose/retry-failures';
 import { listEnv, requireEnv, requireIntEnv } from './env';
@@ -32,6 +34,8 @@ export function ingestEnvironment(env: Env = process.env) {
     /** The poller's state secret, read for the server public key; only when no key is configured. */
     signatureKeyStateSecretArn: optionalEnv(INGEST_ENV.signatureKeyStateSecretArn, env),
     queueUrl: requireEnv(INGEST_ENV.queueUrl, env),
+    /** The onboarding queue; only with partner onboarding. */
+    onboardingQueueUrl: optionalEnv(INGEST_ENV.onboardingQueueUrl, env),
     tokenSecretArn: requireEnv(INGEST_ENV.tokenSecretArn, env),
     tokenCacheSeconds: requireIntEnv(INGEST_ENV.tokenCacheSeconds, env),
   };
@@ -115,5 +119,21 @@ export function reconcileEnvironment(env: Env = process.env) {
     callbackBaseUrl: requireEnv(RECONCILE_ENV.callbackBaseUrl, env),
     /** Set only for a reconciler that repairs filters. */
     tokenSecretArn: tokenSecretArn === undefined || tokenSecretArn === '' ? null : tokenSecretArn,
+  };
+}
+
+export function onboardEnvironment(env: Env = process.env) {
+  const settings: OnboardSettings = {
+    categories: listEnv(ONBOARD_ENV.categories, env),
+    callbackBaseUrl: requireEnv(ONBOARD_ENV.callbackBaseUrl, env),
+  };
+  return {
+    settings,
+    fleetTableName: requireEnv(ONBOARD_ENV.fleetTableName, env),
+    oauthClientSecretArn: requireEnv(ONBOARD_ENV.oauthClientSecretArn, env),
+    oauthTokenUrl: requireEnv(ONBOARD_ENV.oauthTokenUrl, env),
+    bunqBaseUrl: requireEnv(ONBOARD_ENV.bunqBaseUrl, env),
+    credentialSecretPrefix: requireEnv(ONBOARD_ENV.credentialSecretPrefix, env),
+    tokenSecretArn: requireEnv(ONBOARD_ENV.tokenSecretArn, env),
   };
 }

@@ -35,6 +35,11 @@ export interface IngestSettings {
 export interface IngestPorts {
   /** Where accepted callbacks go; resolves once the queue durably accepted the message. */
   readonly queue: CallbackQueue;
+  /**
+   * The onboarding queue (partner onboarding on): provision callbacks' OAuth codes go there, masked in the
+   * body. @default none: bodies are kept as received
+   */
+  readonly onboardingQueue?: CallbackQueue;
   readonly tokens: TokenSource;
   /**
    * The installation's server public key (the failure poller's state), used when none is configured.
@@ -65,8 +70,10 @@ export function composeIngest(settings: IngestSettings, ports: IngestPorts): Ing
       maxBodyBytes: settings.maxBodyBytes,
       tokenRefresh: { intervalMs: settings.tokenRefreshIntervalMs, now },
       signature: signaturePolicy(settings, ports),
+      onboarding: ports.onboardingQueue !== undefined,
     }),
     queue: ports.queue,
+    ...(ports.onboardingQueue === undefined ? {} : { onboardingQueue: ports.onboardingQueue }),
     logger: ports.logger ?? createLogger(SERVICE_NAMES.ingest),
     metrics: ports.metrics ?? createMetrics(SERVICE_NAMES.ingest),
     now,

@@ -15,6 +15,8 @@ export interface IngestHandlerDependencies {
   /** Decides each callback (see `createCallbackAdmission`). */
   readonly admit: (callback: ArrivingCallback) => Promise<Admission>;
   readonly queue: CallbackQueue;
+  /** Where provision callbacks' onboarding jobs go (partner onboarding on). @default none */
+  readonly onboardingQueue?: CallbackQueue;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now?: () => Date;
@@ -47,6 +49,7 @@ export function createIngestHandler(deps: IngestHandlerDependencies): IngestHand
     const admission = await deps.admit({
       method: http.method,
       token: event.pathParameters?.token,
+      userId: event.pathParameters?.userId,
       sourceIp: http.sourceIp,
       body: event.body,
       isBase64Encoded: event.isBase64Encoded,
@@ -70,6 +73,10 @@ export function createIngestHandler(deps: IngestHandlerDependencies): IngestHand
     }
 
     try {
+      // The job first: a 200 means both are queued, and a repeat of either is harmless.
+      if (admission.onboarding !== undefined && deps.onboardingQueue !== undefined) {
+        await deps.onboardingQueue.send(admission.onboarding);
+      }
       await deps.queue.send(admission.message);
     } catch (error) {
       logger.error('callback could not be enqueued; answering 503 so bunq retries', { ...log, error });

@@ -19,6 +19,7 @@ import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  oauthTokenUrl,
   type PipelineConfig,
   type PipelineConfigInput,
   parsePipelineConfig,
@@ -35,6 +36,7 @@ import { IngestApi } from './ingest-api';
 import { Monitoring } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgments';
 import { Normalizer } from './normalizer';
+import { PartnerOnboarding } from './partner-onboarding';
 import { retentionDays } from './pipeline-function';
 import { Reconciler } from './reconciler';
 import { Routing } from './routing';
@@ -93,6 +95,8 @@ export class BunqWebhooks extends Construct {
   public readonly failureRecovery: FailureRecovery | undefined;
   /** The reconciler (reconcile function, schedule); only with `recovery.enabled` and `recovery.reconcile.enabled`. */
   public readonly reconciler: Reconciler | undefined;
+  /** Partner onboarding (fleet registry, onboarding queue and function); only with `partnerOnboarding`. */
+  public readonly partnerOnboarding: PartnerOnboarding | undefined;
   /** The configured routes: a rule, target, retry policy and dead-letter queue each. */
   public readonly routing: Routing;
   /** Alarms (into one SNS topic) and the dashboard; only with `monitoring.enabled`. */
@@ -214,6 +218,24 @@ export class BunqWebhooks extends Construct {
           })
         : undefined;
 
+    const partner = config.partnerOnboarding;
+    this.partnerOnboarding =
+      partner === undefined
+        ? undefined
+        : new PartnerOnboarding(this, 'PartnerOnboarding', {
+            categories: partner.categories,
+            tokenSecret: this.tokenSecret,
+            callbackBaseUrl: this.callbackBaseUrl,
+            bunqBaseUrl: recoveryBunqBaseUrl(config),
+            oauthTokenUrl: oauthTokenUrl(config),
+            maxReceiveCount: partner.maxReceiveCount,
+            memorySize: partner.memoryMb,
+            timeout: Duration.seconds(partner.timeoutSeconds),
+            logRetention,
+            tracing: props.tracing,
+          });
+    if (this.partnerOnboarding !== undefined) ingest.useOnboardingQueue(this.partnerOnboarding.queue);
+
     this.routing = new Routing(this, 'Routing', {
       bus: this.bus,
       busName: config.eventBus.name,
@@ -245,6 +267,11 @@ export class BunqWebhooks extends Construct {
             interval: Duration.minutes(config.recovery.scheduleMinutes),
             metric: (name) => recovery.metric(name),
             checksPinnedCertificate: config.customDomain !== undefined,
+          },
+          partnerOnboarding: this.partnerOnboarding && {
+            function: this.partnerOnboarding.function,
+            deadLetterQueue: this.partnerOnboarding.deadLetterQueue,
+            metric: (name) => (this.partnerOnboarding as PartnerOnboarding).metric(name),
           },
           reconciler: this.reconciler && {
             interval: this.reconciler.interval,

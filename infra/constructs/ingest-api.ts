@@ -28,6 +28,11 @@ import { functionEntry, PipelineFunction } from './pipeline-function';
 
 /** The route bunq calls; `{token}` is the callback token the ingest function checks. */
 export const CALLBACK_ROUTE_PATH = '/callbacks/{token}';
+/**
+ * A provisioned user's route: the same token check, and `{userId}` becomes the event's `detail.userId`
+ * (onboarding registers each provisioned user's filters at this URL).
+ */
+export const USER_CALLBACK_ROUTE_PATH = '/callbacks/{token}/u/{userId}';
 
 /** The ingest only verifies and enqueues: a few seconds at most, well inside bunq's request timeout. */
 const INGEST_TIMEOUT = Duration.seconds(10);
@@ -178,13 +183,12 @@ export class IngestApi extends Construct {
         format: ACCESS_LOG_FORMAT,
       },
     });
-    this.api.addRoutes({
-      path: CALLBACK_ROUTE_PATH,
-      methods: [HttpMethod.POST],
-      integration: new HttpLambdaIntegration('IngestIntegration', this.function, {
-        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-      }),
+    const integration = new HttpLambdaIntegration('IngestIntegration', this.function, {
+      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
     });
+    for (const path of [CALLBACK_ROUTE_PATH, USER_CALLBACK_ROUTE_PATH]) {
+      this.api.addRoutes({ path, methods: [HttpMethod.POST], integration });
+    }
     const custom = props.customDomain;
     if (custom === undefined) {
       this.domainName = undefined;
@@ -213,6 +217,15 @@ export class IngestApi extends Construct {
       new AaaaRecord(this, 'AliasRecordIpv6', { zone, recordName: custom.domainName, target });
     }
     this.callbackBaseUrl = `https://${custom.domainName}/callbacks/`;
+  }
+
+  /**
+   * Partner onboarding: the ingest puts each provision callback's OAuth code on `queue` (and masks the
+   * provision's payload secrets in the body it enqueues).
+   */
+  useOnboardingQueue(queue: IQueue): void {
+    this.function.addEnvironment(INGEST_ENV.onboardingQueueUrl, queue.queueUrl);
+    queue.grantSendMessages(this.function);
   }
 
   /**

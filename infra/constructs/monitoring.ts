@@ -29,6 +29,8 @@ import { PIN_RENEWAL_WARNING_DAYS } from '../../shared/pipeline/recovery/pinned-
 import {
   INGEST_METRICS,
   NORMALIZE_METRICS,
+  ONBOARD_METRICS,
+  type OnboardMetricName,
   RECONCILE_METRICS,
   RECOVERY_METRICS,
   type ReconcileMetricName,
@@ -101,6 +103,16 @@ export interface MonitoredReconciler {
   metric(name: ReconcileMetricName): Metric;
 }
 
+/** What the alarms need of partner onboarding, when it runs. */
+export interface MonitoredOnboarding {
+  /** The onboard function. */
+  readonly function: IFunction;
+  /** Where jobs go that failed every delivery. */
+  readonly deadLetterQueue: IQueue;
+  /** One of the onboarding's metrics (namespace `BunqWebhooks`, dimension `service`). */
+  metric(name: OnboardMetricName): Metric;
+}
+
 export interface MonitoringProps {
   /** The thresholds (`monitoring.thresholds` of the configuration, defaults resolved). */
   readonly thresholds: AlarmThresholds;
@@ -151,6 +163,11 @@ export interface MonitoringProps {
    * @default - no reconciler
    */
   readonly reconciler?: MonitoredReconciler;
+  /**
+   * Partner onboarding; its alarms exist only with it.
+   * @default - no partner onboarding
+   */
+  readonly partnerOnboarding?: MonitoredOnboarding;
 }
 
 /**
@@ -277,6 +294,18 @@ export class Monitoring extends Construct {
     }
 
     // --- Reconciliation: callbacks bunq never sent, and filter drift.
+    const onboarding = props.partnerOnboarding;
+    if (onboarding !== undefined) {
+      this.addAlarm('OnboardingFailures', {
+        metric: onboarding.metric(ONBOARD_METRICS.onboardingFailures).with({ period }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `An onboarding of a provisioned user failed in ${periodText} (OnboardingFailures; the failed step is the reason dimension and the log's "step"); the queue retries it, then parks it on the onboarding dead-letter queue. ` +
+          'Do: follow "OnboardingFailures" in docs/OPERATIONS.md (token-exchange: check the OAuth client secret; filters: another integration holds both URLs of a category).',
+      });
+    }
     const reconciler = props.reconciler;
     if (reconciler !== undefined) {
       const runs = reconciler.interval;
@@ -347,6 +376,16 @@ export class Monitoring extends Construct {
         queue: route.deadLetterQueue,
         whatToDo: `Events of route "${route.name}" could not be delivered to its target within its retry policy (ERROR_CODE and ERROR_MESSAGE attributes say why). Do: fix the target or its permissions for the route's role, then replay the time window from the archive to rule ${route.ruleName}.`,
       })),
+      ...(onboarding === undefined
+        ? []
+        : [
+            {
+              name: 'Onboarding',
+              queue: onboarding.deadLetterQueue,
+              whatToDo:
+                'Onboardings of provisioned users failed every delivery (OnboardingFailures says at which step). Do: fix the cause, then move the messages back to the onboarding queue (SQS "Start DLQ redrive"); an expired OAuth code needs the provision to be re-activated.',
+            },
+          ]),
     ];
     for (const dlq of deadLetterQueues) {
       this.addAlarm(`${dlq.name}-DeadLetterQueue`, {
@@ -379,6 +418,9 @@ export class Monitoring extends Construct {
               impact: 'polls of failed callbacks did not run',
             },
           ]),
+      ...(onboarding === undefined
+        ? []
+        : [{ name: 'Onboard', function: onboarding.function, impact: 'onboarding jobs are retried' }]),
     ];
     for (const fn of functions) {
       this.addAlarm(`${fn.name}-Errors`, {

@@ -34,6 +34,10 @@ const REASONS = {
     'Claim-checked objects are keyed by their content hash under objects/, unknown in advance: the normalizer may write any key under that prefix and nothing outside it.',
   schedulerInvoke:
     "The EventBridge Scheduler role of the failure poller's schedule may invoke the retry-failures function and its versions and aliases (<function ARN>:*), as the CDK target grants; it can invoke nothing else.",
+  oauthClient:
+    "The secret holds the partner's OAuth client id and secret, issued and rotated in bunq's developer settings and put here by the operator; a Secrets Manager rotation function cannot create a new OAuth client at bunq.",
+  fleetSecrets:
+    'The onboarding creates one credential secret per provisioned user, named <stack>/fleet/provision-<id> and unknown in advance: it may create and use secrets under that name prefix only, and nothing outside it.',
 } as const;
 
 /** `<LogicalId.Arn>`: how cdk-nag writes a reference to a resource's ARN in a finding id. */
@@ -61,11 +65,24 @@ export function acknowledgeNagFindings(webhooks: BunqWebhooks): void {
     acknowledge(route, { id: 'AwsSolutions-APIG4', reason: REASONS.apiAuthorizer });
   }
 
-  const functions = [webhooks.ingestFunction, webhooks.normalizeFunction, webhooks.failureRecovery?.function];
+  const onboarding = webhooks.partnerOnboarding;
+  const functions = [
+    webhooks.ingestFunction,
+    webhooks.normalizeFunction,
+    webhooks.failureRecovery?.function,
+    onboarding?.function,
+  ];
   for (const fn of functions) acknowledge(fn, { id: 'AwsSolutions-L1', reason: REASONS.runtime });
 
   acknowledge(webhooks.tokenSecret, { id: 'AwsSolutions-SMG4', reason: REASONS.callbackToken });
   acknowledge(webhooks.failureRecovery?.stateSecret, { id: 'AwsSolutions-SMG4', reason: REASONS.bunqState });
+  if (onboarding !== undefined) {
+    acknowledge(onboarding.oauthClientSecret, { id: 'AwsSolutions-SMG4', reason: REASONS.oauthClient });
+    acknowledge(defaultPolicyOf(onboarding.function.role), {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${onboarding.credentialSecretPrefix}*]`,
+      reason: REASONS.fleetSecrets,
+    });
+  }
 
   const bucket = webhooks.claimCheckBucket;
   acknowledge(bucket, { id: 'AwsSolutions-S1', reason: REASONS.claimCheckAccessLogs });

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL } from '../bunq/api/client';
 import { publicKeyFromPem } from '../bunq/api/crypto';
+import { BUNQ_OAUTH_TOKEN_URL, BUNQ_SANDBOX_OAUTH_TOKEN_URL } from '../bunq/api/oauth';
 import { DEFAULT_MAX_BODY_BYTES } from '../contract/limits';
 import { CALLBACK_SIGNATURE_MODES } from '../pipeline/ingest/callback-signature';
 import { parseCidr } from '../pipeline/ingest/cidr';
@@ -329,6 +330,32 @@ export const pipelineConfigSchema = z
      * (the default `execute-api` hostname serves a certificate AWS rotates without notice). Default: none.
      */
     customDomain: customDomainSchema.optional(),
+    /**
+     * Partner onboarding (off unless set): each provisioned user whose `PARTNER_USER_PROVISION` callback
+     * shows it active with an accepted OAuth request gets our filters for `categories`, at its own callback
+     * URL, and an entry in the fleet registry. The partner's OAuth client id and secret go in the secret the
+     * stack creates (`OAuthClientSecretArn` output). See docs/PARTNERS.md.
+     */
+    partnerOnboarding: z
+      .object({
+        /** The categories to register for every provisioned user, e.g. ["MUTATION"]. */
+        categories: z.array(z.string().min(1)).min(1, 'list at least one category, e.g. ["MUTATION"]'),
+        /** bunq's OAuth token endpoint. Default: bunq's, after `environment`. */
+        oauthTokenUrl: z
+          .string()
+          .regex(
+            /^https:\/\/[^\s/]+(\/[^\s]*)?$/,
+            'use an https URL, e.g. https://api.oauth.bunq.com/v1/token',
+          )
+          .optional(),
+        /** Deliveries of one onboarding before it is parked on its dead-letter queue (and alarmed). */
+        maxReceiveCount: z.number().int().min(1).max(100).default(5),
+        memoryMb: z.number().int().min(128).max(10_240).default(256),
+        /** Longest time one onboarding batch may take. */
+        timeoutSeconds: z.number().int().min(10).max(900).default(60),
+      })
+      .strict()
+      .optional(),
     /** Rules on the pipeline's bus, one per route, each to one team's target (see `shared/routing`). */
     routes: routesSchema,
     /** Alarms (to one SNS topic), their thresholds, and the dashboard. */
@@ -426,5 +453,13 @@ export function recoveryBunqBaseUrl(config: PipelineConfig): string {
   return (
     config.recovery.bunqBaseUrl ??
     (config.environment === 'production' ? BUNQ_PRODUCTION_BASE_URL : BUNQ_SANDBOX_BASE_URL)
+  );
+}
+
+/** The OAuth token endpoint of partner onboarding: configured, else bunq's for `environment`. */
+export function oauthTokenUrl(config: PipelineConfig): string {
+  return (
+    config.partnerOnboarding?.oauthTokenUrl ??
+    (config.environment === 'production' ? BUNQ_OAUTH_TOKEN_URL : BUNQ_SANDBOX_OAUTH_TOKEN_URL)
   );
 }

@@ -59,6 +59,19 @@ export const callbackEventDetailSchema = z.object({
     .union([z.number(), z.string()])
     .nullable()
     .describe("The object's id, or null when it has none."),
+  /**
+   * The bunq user the callback belongs to: the provisioned user whose URL (`/callbacks/{token}/u/{userId}`)
+   * bunq called; null when the URL does not say (`/callbacks/{token}`). Absent on events from before it.
+   */
+  userId: z
+    .number()
+    .int()
+    .positive()
+    .nullable()
+    .optional()
+    .describe(
+      'The bunq user the callback belongs to (the provisioned user whose callback URL bunq called), or null when unknown.',
+    ),
   /** The monetary account the object belongs to, or null. */
   monetaryAccountId: z.number().nullable().describe('The monetary account the object belongs to, or null.'),
   /**

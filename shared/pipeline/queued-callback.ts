@@ -22,6 +22,8 @@ export interface QueuedCallback {
   readonly requestId: string;
   /** Set when the callback was not delivered by bunq on its own (the reconciler's rebuilt callbacks). */
   readonly recoveredBy?: RecoveredBy | null;
+  /** The bunq user it belongs to, from the URL it was sent to (`/callbacks/{token}/u/{userId}`), or null. */
+  readonly userId?: number | null;
 }
 
 export const MESSAGE_ATTRIBUTE = {
@@ -29,6 +31,7 @@ export const MESSAGE_ATTRIBUTE = {
   sourceIp: 'sourceIp',
   requestId: 'requestId',
   recoveredBy: 'recoveredBy',
+  userId: 'userId',
   bodyEncoding: 'bodyEncoding',
   receivedSha256: 'receivedSha256',
   deadLetterReason: 'deadLetterReason',
@@ -68,6 +71,7 @@ export function encodeQueuedCallback(callback: QueuedCallback): QueueMessage {
         ? {}
         : { [MESSAGE_ATTRIBUTE.receivedSha256]: callback.receivedSha256 }),
       ...(callback.recoveredBy == null ? {} : { [MESSAGE_ATTRIBUTE.recoveredBy]: callback.recoveredBy }),
+      ...(callback.userId == null ? {} : { [MESSAGE_ATTRIBUTE.userId]: String(callback.userId) }),
     },
   };
 }
@@ -102,7 +106,15 @@ export function decodeQueuedCallback(message: QueueMessage, fallbackReceivedAt: 
     sourceIp: message.attributes[MESSAGE_ATTRIBUTE.sourceIp] ?? 'unknown',
     requestId: message.attributes[MESSAGE_ATTRIBUTE.requestId] ?? 'unknown',
     ...recoveredByOf(message.attributes[MESSAGE_ATTRIBUTE.recoveredBy]),
+    ...userIdOf(message.attributes[MESSAGE_ATTRIBUTE.userId]),
   };
+}
+
+function userIdOf(value: string | undefined): { userId?: number } {
+  if (value === undefined) return {};
+  const id = Number(value);
+  if (/^[1-9][0-9]*$/.test(value) && Number.isSafeInteger(id)) return { userId: id };
+  throw new MalformedQueueMessageError(`unknown userId attribute "${value}"; expected a bunq user id`);
 }
 
 function recoveredByOf(value: string | undefined): { recoveredBy?: RecoveredBy } {

@@ -19,22 +19,25 @@ export interface EventPattern {
 
 /** The event field a route's `eventTypes` filter on (Contract 2: `detail.eventType`). */
 export const EVENT_TYPE_FIELD = 'eventType';
+/** The event field a route's `userIds` filter on (Contract 2: `detail.userId`). */
+export const USER_ID_FIELD = 'userId';
 
 /**
  * The event pattern of a route: events from `source` whose detail-type (the bunq category) is one of the
  * route's categories and, when it lists event types, whose `detail.eventType` is one of them.
  */
 export function eventPatternForRoute(
-  route: Pick<RouteConfig, 'categories' | 'eventTypes'>,
+  route: Pick<RouteConfig, 'categories' | 'eventTypes' | 'userIds'>,
   source: string,
 ): EventPattern {
   const pattern: Record<string, readonly PatternValue[] | EventPattern> = {
     source: [source],
     'detail-type': [...route.categories],
   };
-  if (route.eventTypes !== undefined) {
-    pattern.detail = { [EVENT_TYPE_FIELD]: [...route.eventTypes] };
-  }
+  const detail: Record<string, readonly PatternValue[]> = {};
+  if (route.eventTypes !== undefined) detail[EVENT_TYPE_FIELD] = [...route.eventTypes];
+  if (route.userIds !== undefined) detail[USER_ID_FIELD] = [...route.userIds];
+  if (Object.keys(detail).length > 0) pattern.detail = detail;
   return pattern;
 }
 
@@ -90,7 +93,7 @@ export function matchesEventPattern(
 
 /** Whether a route takes `event` when events are published with `source`. */
 export function routeMatches(
-  route: Pick<RouteConfig, 'categories' | 'eventTypes'>,
+  route: Pick<RouteConfig, 'categories' | 'eventTypes' | 'userIds'>,
   event: unknown,
   source: string,
 ): boolean {
@@ -102,7 +105,7 @@ export function routeMatches(
  * built once.
  */
 export function createRouteMatcher(
-  routes: readonly Pick<RouteConfig, 'name' | 'categories' | 'eventTypes'>[],
+  routes: readonly Pick<RouteConfig, 'name' | 'categories' | 'eventTypes' | 'userIds'>[],
   source: string,
 ): (event: unknown) => string[] {
   const compiled = routes.map((route) => ({

@@ -209,6 +209,15 @@ export const routeSchema = z
       'event type',
       'an empty list never matches: leave eventTypes out to take every event type',
     ).optional(),
+    /**
+     * Narrows the route to the callbacks of these bunq users (`detail.userId`: provisioned users onboarded
+     * by partner onboarding, see docs/PARTNERS.md). Default: every user, and callbacks of no known user.
+     */
+    userIds: z
+      .array(z.number().int().positive())
+      .min(1, 'an empty list never matches: leave userIds out to take every user')
+      .refine((ids) => new Set(ids).size === ids.length, 'a user id is listed twice')
+      .optional(),
     target: routeTargetSchema,
     /** How long and how often EventBridge retries a failed delivery before it goes to the route's DLQ. */
     retry: z

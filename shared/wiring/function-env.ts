@@ -19,6 +19,8 @@ export const INGEST_ENV = {
   serverPublicKeyPem: 'BUNQ_SERVER_PUBLIC_KEY_PEM',
   /** The failure poller's bunq state secret, read for `serverPublicKeyPem` when no key is configured; optional. */
   signatureKeyStateSecretArn: 'SIGNATURE_KEY_STATE_SECRET_ARN',
+  /** URL of the onboarding queue; set only with partner onboarding (provision callbacks' jobs go there). */
+  onboardingQueueUrl: 'ONBOARDING_QUEUE_URL',
 } as const;
 
 export const NORMALIZE_ENV = {
@@ -94,3 +96,25 @@ export const RECONCILE_ENV = {
   /** `true` to re-apply missing filters (read-merge-write). */
   repairFilters: 'RECONCILE_REPAIR_FILTERS',
 } as const;
+
+export const ONBOARD_ENV = {
+  /** The fleet registry table (partition key `userId`, a number). */
+  fleetTableName: 'FLEET_TABLE_NAME',
+  /** The secret with the partner's OAuth client credentials, `{"clientId": "...", "clientSecret": "..."}`. */
+  oauthClientSecretArn: 'OAUTH_CLIENT_SECRET_ARN',
+  /** bunq's OAuth token endpoint, e.g. `https://api.oauth.bunq.com/v1/token`. */
+  oauthTokenUrl: 'OAUTH_TOKEN_URL',
+  /** bunq API base URL including `/v1`. */
+  bunqBaseUrl: 'BUNQ_BASE_URL',
+  /** The name prefix of the provisioned users' credential secrets, e.g. `bunq-webhooks/fleet/`. */
+  credentialSecretPrefix: 'FLEET_SECRET_PREFIX',
+  /** The callback token secret, for our exact callback URL. */
+  tokenSecretArn: 'CALLBACK_TOKEN_SECRET_ARN',
+  /** Our callback base URL, ending in `/callbacks/`. */
+  callbackBaseUrl: 'CALLBACK_BASE_URL',
+  /** Comma-separated categories to register for every provisioned user. */
+  categories: 'ONBOARD_CATEGORIES',
+} as const;
+
+/** The fleet registry table's partition key (a number: the provisioned user's bunq user id). */
+export const FLEET_TABLE_KEY = 'userId';

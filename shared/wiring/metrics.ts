@@ -17,6 +17,7 @@ export const SERVICE_NAMES = {
   normalize: 'bunq-webhooks-normalize',
   retryFailures: 'bunq-webhooks-retry-failures',
   reconcile: 'bunq-webhooks-reconcile',
+  onboard: 'bunq-webhooks-onboard',
   local: 'bunq-webhooks-local',
 } as const;
 
@@ -91,20 +92,35 @@ export const RECONCILE_METRICS = {
   errors: 'ReconcileErrors',
 } as const;
 
+/** What the partner onboarding emits, per provision callback it handles. */
+export const ONBOARD_METRICS = {
+  /** Count; provisioned users onboarded (filters registered, registry entry written). */
+  usersOnboarded: 'UsersOnboarded',
+  /** Count by `reason` (the failed step: token-exchange, open-session, filters, ...) and in total. */
+  onboardingFailures: 'OnboardingFailures',
+} as const;
+
 export type IngestMetricName = (typeof INGEST_METRICS)[keyof typeof INGEST_METRICS];
 export type NormalizeMetricName = (typeof NORMALIZE_METRICS)[keyof typeof NORMALIZE_METRICS];
 export type RecoveryMetricName = (typeof RECOVERY_METRICS)[keyof typeof RECOVERY_METRICS];
 export type ReconcileMetricName = (typeof RECONCILE_METRICS)[keyof typeof RECONCILE_METRICS];
+export type OnboardMetricName = (typeof ONBOARD_METRICS)[keyof typeof ONBOARD_METRICS];
 /** Any metric a function emits. */
 export type EmittedMetricName =
   | IngestMetricName
   | NormalizeMetricName
   | RecoveryMetricName
-  | ReconcileMetricName;
+  | ReconcileMetricName
+  | OnboardMetricName;
 export type MetricDimension = (typeof METRIC_DIMENSIONS)[keyof typeof METRIC_DIMENSIONS];
 
 /** The service names of the functions that emit metrics (the local runtime's own components emit none). */
-export type EmittingService = (typeof SERVICE_NAMES)['ingest' | 'normalize' | 'retryFailures' | 'reconcile'];
+export type EmittingService = (typeof SERVICE_NAMES)[
+  | 'ingest'
+  | 'normalize'
+  | 'retryFailures'
+  | 'reconcile'
+  | 'onboard'];
 
 /** The metrics each service emits, by service name: what an alarm on `METRICS_NAMESPACE` may watch. */
 export const EMITTED_METRICS: Readonly<Record<EmittingService, readonly EmittedMetricName[]>> = {
@@ -112,4 +128,5 @@ export const EMITTED_METRICS: Readonly<Record<EmittingService, readonly EmittedM
   [SERVICE_NAMES.normalize]: Object.values(NORMALIZE_METRICS),
   [SERVICE_NAMES.retryFailures]: Object.values(RECOVERY_METRICS),
   [SERVICE_NAMES.reconcile]: Object.values(RECONCILE_METRICS),
+  [SERVICE_NAMES.onboard]: Object.values(ONBOARD_METRICS),
 };

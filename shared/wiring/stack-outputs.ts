@@ -22,6 +22,12 @@ export const STACK_OUTPUTS = {
   /** Only when the failure poller runs. */
   bunqStateSecretArn: 'BunqStateSecretArn',
   tokenSecretArn: 'TokenSecretArn',
+  /** Only with partner onboarding: the fleet registry table. */
+  fleetTableName: 'FleetTableName',
+  /** Only with partner onboarding: the secret for the partner's OAuth client id and secret. */
+  oauthClientSecretArn: 'OAuthClientSecretArn',
+  /** Only with partner onboarding: onboardings that failed every delivery. */
+  onboardingDeadLetterQueueUrl: 'OnboardingDeadLetterQueueUrl',
   /** Only with monitoring. */
   alarmTopicArn: 'AlarmTopicArn',
   /** Only with monitoring and its dashboard. */

@@ -39,11 +39,14 @@ const getAtt = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 const ref = (logicalId: string) => ({ Ref: logicalId });
 
 describe('callback endpoint', () => {
-  test('has exactly one route, POST /callbacks/{token}, on one HTTP API', () => {
+  test('has exactly two routes, POST /callbacks/{token} and its per-user form, on one HTTP API', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /callbacks/{token}' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /callbacks/{token}/u/{userId}',
+    });
   });
 
   test('routes to the ingest function through a Lambda proxy integration with payload format 2.0', () => {

@@ -4,6 +4,8 @@
  * types: the handler maps a request in and the admission out.
  */
 import { SQS_MAX_MESSAGE_BYTES } from '../../contract/limits';
+import { encodeOnboardingJob } from '../onboard/onboarding-job';
+import { readProvisionCallback } from '../onboard/provision';
 import type { QueueMessage } from '../ports';
 import { encodeQueuedCallback, queueMessageSize } from '../queued-callback';
 import { evaluateCallbackSignature, type SignaturePolicy, type SignatureResult } from './callback-signature';
@@ -33,6 +35,8 @@ export type Admission =
       readonly accepted: true;
       readonly message: QueueMessage;
       readonly bodyBytes: number;
+      /** For the onboarding queue: a provision callback's job (partner onboarding on). */
+      readonly onboarding?: QueueMessage;
     } & SignatureFinding)
   | ({
       readonly accepted: false;
@@ -52,6 +56,11 @@ export interface AdmissionOptions {
   readonly tokenRefresh?: TokenRefreshPolicy;
   /** What to do with `X-Bunq-Server-Signature`, and the key to check it with. @default { mode: 'off' } */
   readonly signature?: SignaturePolicy;
+  /**
+   * Partner onboarding: take each `PARTNER_USER_PROVISION` callback's OAuth code out into an onboarding
+   * job and mask the provision's payload secrets in the body. @default false (bodies kept as received)
+   */
+  readonly onboarding?: boolean;
 }
 
 /** Decides each arriving callback; the returned function keeps the token re-read's state. */
@@ -87,12 +96,23 @@ export function createCallbackAdmission(
         : { accepted: false, status: 503, reason: 'signature-key-unavailable', ...finding };
     }
     // bunq echoes the URL it called, token included: nothing stored may hold it (Contract 1).
+    let body = redactCallbackTokens(verdict.body, tokens);
+    let onboarding: QueueMessage | undefined;
+    if (options.onboarding === true) {
+      // The OAuth code goes to the onboarding queue only; the stored body holds neither payload secret.
+      const provision = readProvisionCallback(body, callback.receivedAt);
+      if (provision !== null) {
+        body = provision.masked;
+        if (provision.job !== null) onboarding = encodeOnboardingJob(provision.job);
+      }
+    }
     const message = encodeQueuedCallback({
-      body: redactCallbackTokens(verdict.body, tokens),
+      body,
       receivedSha256: sha256Hex(verdict.body),
       receivedAt: callback.receivedAt,
       sourceIp: callback.sourceIp,
       requestId: callback.requestId,
+      userId: verdict.userId,
     });
     // A body under maxBodyBytes can still overflow the queue once base64-encoded with its attributes.
     if (queueMessageSize(message) > SQS_MAX_MESSAGE_BYTES) {
@@ -104,6 +124,12 @@ export function createCallbackAdmission(
         ...finding,
       };
     }
-    return { accepted: true, message, bodyBytes: verdict.body.length, ...finding };
+    return {
+      accepted: true,
+      message,
+      bodyBytes: verdict.body.length,
+      ...(onboarding === undefined ? {} : { onboarding }),
+      ...finding,
+    };
   };
 }

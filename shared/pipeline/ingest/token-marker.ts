@@ -19,7 +19,7 @@ export const CALLBACK_TOKEN_MARKER = '{callback-token}';
 const MARKER_BYTES = Buffer.from(CALLBACK_TOKEN_MARKER, 'utf8');
 
 /** Replaces every occurrence of `needle` in `haystack` with `replacement`; the input is never modified. */
-function replaceAll(haystack: Buffer, needle: Buffer, replacement: Buffer): Buffer {
+export function replaceAll(haystack: Buffer, needle: Buffer, replacement: Buffer): Buffer {
   if (needle.length === 0) return haystack;
   let at = haystack.indexOf(needle);
   if (at === -1) return haystack;

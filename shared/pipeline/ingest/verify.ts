@@ -9,6 +9,11 @@ export interface CallbackRequest {
   readonly method: string;
   /** The `{token}` path segment, as routed. */
   readonly token: string | undefined;
+  /**
+   * The `{userId}` segment of `/callbacks/{token}/u/{userId}` (a provisioned user's URL), as routed; absent
+   * on `/callbacks/{token}`.
+   */
+  readonly userId?: string | undefined;
   readonly sourceIp: string | undefined;
   /** Body text as delivered by API Gateway (base64 when `isBase64Encoded`). */
   readonly body: string | undefined;
@@ -21,13 +26,15 @@ export type RejectionReason =
   | 'invalid-token'
   | 'body-too-large'
   | 'empty-body'
+  /** `/callbacks/{token}/u/{userId}` with a `{userId}` that is not a bunq user id (a positive integer). */
+  | 'invalid-user-id'
   /** `ingest.callbackSignature.mode` is `enforce` and the callback has no valid `X-Bunq-Server-Signature`. */
   | 'invalid-signature'
   /** `enforce` mode, and the server public key could not be read: 503, bunq retries. */
   | 'signature-key-unavailable';
 
 export type Verdict =
-  | { readonly accepted: true; readonly body: Buffer }
+  | { readonly accepted: true; readonly body: Buffer; readonly userId: number | null }
   | { readonly accepted: false; readonly status: number; readonly reason: RejectionReason };
 
 export interface VerifyOptions {
@@ -42,6 +49,7 @@ const REJECTION_STATUS: Record<RejectionReason, number> = {
   'invalid-token': 403,
   'body-too-large': 413,
   'empty-body': 400,
+  'invalid-user-id': 404,
   'invalid-signature': 403,
   'signature-key-unavailable': 503,
 };
@@ -64,6 +72,8 @@ export function verifyCallback(request: CallbackRequest, options: VerifyOptions)
   if (request.method.toUpperCase() !== 'POST') return reject('method-not-allowed');
   if (!options.isAllowedSource(request.sourceIp)) return reject('source-not-allowed');
   if (!tokenMatches(request.token, options.validTokens)) return reject('invalid-token');
+  const userId = userIdOf(request.userId);
+  if (userId === undefined) return reject('invalid-user-id');
 
   const text = request.body ?? '';
   // Cheap pre-check on the encoded length; the exact check below is on the decoded bytes.
@@ -73,5 +83,13 @@ export function verifyCallback(request: CallbackRequest, options: VerifyOptions)
   const body = request.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
   if (body.length > options.maxBodyBytes) return reject('body-too-large');
   if (body.length === 0) return reject('empty-body');
-  return { accepted: true, body };
+  return { accepted: true, body, userId };
+}
+
+/** The user id of the path segment: null without one, undefined when it is not a positive integer. */
+function userIdOf(segment: string | undefined): number | null | undefined {
+  if (segment === undefined) return null;
+  if (!/^[1-9][0-9]{0,15}$/.test(segment)) return undefined;
+  const id = Number(segment);
+  return Number.isSafeInteger(id) ? id : undefined;
 }

@@ -133,11 +133,13 @@ function typedFields(
 
 /**
  * @param recoveredBy set when the callback did not come from bunq on its own (see Contract 2's `recoveredBy`)
+ * @param userId the bunq user the callback belongs to, when the URL it was sent to says (Contract 2's `userId`)
  */
 export function normalizeCallback(
   body: Uint8Array,
   receivedAt: string,
   recoveredBy: RecoveredBy | null = null,
+  userId: number | null = null,
 ): NormalizeOutcome {
   let text: string;
   try {
@@ -174,6 +176,7 @@ export function normalizeCallback(
       eventType,
       objectType,
       objectId,
+      userId,
       monetaryAccountId: monetaryAccountIdOf(objectType, object),
       ...typedFields(typing, objectType, object),
       createdAt: bunqTimeToRfc3339(object.created),

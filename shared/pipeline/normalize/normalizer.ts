@@ -157,7 +157,12 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
       return;
     }
 
-    const normalized = normalizeCallback(callback.body, callback.receivedAt, callback.recoveredBy ?? null);
+    const normalized = normalizeCallback(
+      callback.body,
+      callback.receivedAt,
+      callback.recoveredBy ?? null,
+      callback.userId ?? null,
+    );
     if (!normalized.ok) {
       await deadLetter(received, normalized.reason, normalized.problem);
       return;

@@ -59,10 +59,10 @@ export function onlyLogicalId(template: Template, type: string, props: Record<st
   return ids[0] as string;
 }
 
-/** The ingest function: the one with the token secret in its environment. */
+/** The ingest function: the one with the allowed source ranges in its environment. */
 export const ingestFunctionId = (template: Template): string =>
   onlyLogicalId(template, 'AWS::Lambda::Function', {
-    Properties: { Environment: { Variables: { [INGEST_ENV.tokenSecretArn]: Match.anyValue() } } },
+    Properties: { Environment: { Variables: { [INGEST_ENV.allowedSourceCidrs]: Match.anyValue() } } },
   });
 
 /** The normalize function: the one with the dedupe table in its environment. */

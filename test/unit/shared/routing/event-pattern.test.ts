@@ -43,6 +43,19 @@ describe('eventPatternForRoute', () => {
       detail: { eventType: ['MUTATION_CREATED'] },
     });
   });
+
+  it('narrows to detail.userId when the route lists users, and matches only their events', () => {
+    const route = { categories: ['MUTATION'], eventTypes: ['MUTATION_CREATED'], userIds: [4711] };
+    expect(eventPatternForRoute(route, 'bunq')).toEqual({
+      source: ['bunq'],
+      'detail-type': ['MUTATION'],
+      detail: { eventType: ['MUTATION_CREATED'], userId: [4711] },
+    });
+    expect(routeMatches(route, busEvent('MUTATION', { userId: 4711 }), 'bunq')).toBe(true);
+    expect(routeMatches(route, busEvent('MUTATION', { userId: 4712 }), 'bunq')).toBe(false);
+    expect(routeMatches(route, busEvent('MUTATION', { userId: null }), 'bunq')).toBe(false);
+    expect(routeMatches(route, busEvent('MUTATION', { userId: '4711' }), 'bunq')).toBe(false);
+  });
 });
 
 describe('matchesEventPattern (EventBridge semantics for exact values)', () => {

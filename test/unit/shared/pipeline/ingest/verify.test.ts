@@ -23,7 +23,23 @@ const request = (overrides: Partial<CallbackRequest> = {}): CallbackRequest => (
 describe('verifyCallback', () => {
   it('accepts a POST from an allowed source with the token and returns the body bytes', () => {
     const verdict = verifyCallback(request(), options);
-    expect(verdict).toEqual({ accepted: true, body: Buffer.from('{"NotificationUrl":{}}') });
+    expect(verdict).toEqual({ accepted: true, body: Buffer.from('{"NotificationUrl":{}}'), userId: null });
+  });
+
+  it('reads the user id of /callbacks/{token}/u/{userId}, after the token check', () => {
+    expect(verifyCallback(request({ userId: '4711' }), options)).toMatchObject({
+      accepted: true,
+      userId: 4711,
+    });
+    for (const userId of ['0', '-1', '12a', '', '1.5', '99999999999999999']) {
+      expect(verifyCallback(request({ userId }), options)).toEqual({
+        accepted: false,
+        status: 404,
+        reason: 'invalid-user-id',
+      });
+    }
+    // Authenticity first: a wrong token is 403 whatever the segment.
+    expect(verifyCallback(request({ userId: 'x', token: 'wrong' }), options)).toMatchObject({ status: 403 });
   });
 
   it.each<[string, Partial<CallbackRequest>, number, string]>([

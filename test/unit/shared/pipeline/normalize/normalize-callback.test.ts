@@ -20,6 +20,7 @@ describe('normalizeCallback', () => {
       eventType: 'PARTNER_USER_PROVISION_PROCESS_UPDATED',
       objectType: 'PartnerUserProvision',
       objectId: 7,
+      userId: null,
       monetaryAccountId: null,
       amount: null,
       direction: null,
