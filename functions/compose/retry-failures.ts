@@ -6,6 +6,10 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createLogger, createMetrics } from '../../shared/logging/observability';
 import type { CertificateCheckPorts } from '../../shared/pipeline/recovery/pinned-certificates';
+import {
+  attributingFailuresApi,
+  attributionSummary,
+} from '../../shared/pipeline/recovery/fleet-attribution';
 import type { ArrivalLog, AttemptStore, BunqFailuresApi } from '../../shared/pipeline/recovery/ports';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { createRetryFailuresHandler, type RetryFailuresHandler } from '../handlers/retry-failures-handler';
@@ -39,6 +43,12 @@ export interface RetryFailuresPorts {
   readonly certificateCheck?: CertificateCheckPorts;
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /**
+   * A partner's fleet: the poller runs as the partner (its listing holds every provisioned user's failures)
+   * and logs whose failures they are, by the `/u/{userId}` segment of our targets `owns` recognises.
+   * @default - no attribution
+   */
+  readonly fleet?: { readonly owns: (target: string) => boolean };
 }
 
 /**
@@ -50,8 +60,21 @@ export function composeRetryFailures(
   ports: RetryFailuresPorts,
 ): RetryFailuresHandler {
   const logger = ports.logger ?? createLogger(SERVICE_NAMES.retryFailures);
+  const { fleet } = ports;
+  const bunqClient =
+    fleet === undefined
+      ? () => ports.bunqClient(logger)
+      : () =>
+          attributingFailuresApi(ports.bunqClient(logger), {
+            owns: fleet.owns,
+            onListed: (partnerUserId, attribution) =>
+              logger.info('failure poll: failures by provisioned user', {
+                partnerUserId,
+                ...attributionSummary(attribution),
+              }),
+          });
   return createRetryFailuresHandler({
-    bunqClient: () => ports.bunqClient(logger),
+    bunqClient,
     arrivals: ports.arrivals,
     attempts: ports.attempts,
     maxAttempts: settings.maxAttempts,
