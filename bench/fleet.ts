@@ -100,12 +100,22 @@ export async function benchFleet(users = Number(process.env.BENCH_FLEET_USERS ??
     let started = Date.now();
     const callsBefore = apiCalls();
     const provisions = sim.simulator.provisionUsers(partner.id, users);
+    let reported = 0;
     await until(
       'every user onboarded',
-      async () => (await onboarding.registry.list()).length === users,
+      () => {
+        const done = onboarding.stats().onboarded;
+        if (done - reported >= 1_000) {
+          reported = done;
+          console.error(`fleet bench: ${done} onboarded after ${seconds(Date.now() - started)} s`);
+        }
+        return done >= users;
+      },
       3_600_000,
     );
     await onboarding.idle();
+    if ((await onboarding.registry.list()).length !== users)
+      throw new Error('fleet bench: registry incomplete');
     const onboardMs = Date.now() - started;
     const onboardCalls = (apiCalls() - callsBefore) / users;
 
