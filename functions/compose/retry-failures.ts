@@ -5,11 +5,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createLogger, createMetrics } from '../../shared/logging/observability';
+import { attributingFailuresApi, attributionSummary } from '../../shared/pipeline/recovery/fleet-attribution';
 import type { CertificateCheckPorts } from '../../shared/pipeline/recovery/pinned-certificates';
-import {
-  attributingFailuresApi,
-  attributionSummary,
-} from '../../shared/pipeline/recovery/fleet-attribution';
 import type { ArrivalLog, AttemptStore, BunqFailuresApi } from '../../shared/pipeline/recovery/ports';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { createRetryFailuresHandler, type RetryFailuresHandler } from '../handlers/retry-failures-handler';

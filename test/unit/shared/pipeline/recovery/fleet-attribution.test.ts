@@ -3,8 +3,10 @@
  * once (the partner's listing holds its provisioned users' failures), retries through the partner's retry
  * POST, and tells whose failure each one is by the `/u/{userId}` segment of our target.
  */
+import { composeRetryFailures } from '../../../../../functions/compose/retry-failures';
 import type { BunqApiClient } from '../../../../../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../../../../../shared/bunq/api/state';
+import { createLogger } from '../../../../../shared/logging/observability';
 import {
   attributeFailure,
   attributingFailuresApi,
@@ -12,6 +14,7 @@ import {
   userIdOfTarget,
 } from '../../../../../shared/pipeline/recovery/fleet-attribution';
 import { recoverFailures } from '../../../../../shared/pipeline/recovery/recover-failures';
+import { RecordingMetrics } from '../../../../support/pipeline';
 import { MemoryRecoveryStore } from '../../../../support/recovery';
 import { calls, createHarness, type Harness } from '../../bunq/api/harness';
 
@@ -101,5 +104,32 @@ describe('the poller as the partner', () => {
     expect(retries.map((entry) => entry.path)).toEqual([
       expect.stringContaining(`/user/${await partnerClient.getUserId()}/`),
     ]);
+  });
+
+  it('the poller’s composition with fleet.owns logs the failures per provisioned user', async () => {
+    const store = new MemoryRecoveryStore();
+    const logger = createLogger('test-fleet-poller');
+    const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+    const handler = composeRetryFailures(
+      { maxAttempts: 3 },
+      {
+        bunqClient: () => partnerClient,
+        arrivals: store,
+        attempts: store,
+        logger,
+        metrics: new RecordingMetrics(),
+        fleet: { owns },
+      },
+    );
+    expect(await handler()).toMatchObject({ listed: 3, retriesRequested: 3 });
+    const line = info.mock.calls.find(
+      ([message]) => message === 'failure poll: failures by provisioned user',
+    );
+    expect(line?.[1]).toMatchObject({
+      users: 2,
+      failures: 3,
+      unattributed: 0,
+      byUser: { [userIds[0] as number]: 2, [userIds[2] as number]: 1 },
+    });
   });
 });
