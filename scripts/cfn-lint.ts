@@ -17,7 +17,11 @@ import { BunqWebhooksStack } from '../infra/bunq-webhooks-stack';
 
 const root = path.join(__dirname, '..');
 /** The configurations whose templates are linted. */
-export const LINTED_CONFIGS = [DEFAULT_CONFIG_PATH, 'config/examples/all-targets.json'] as const;
+export const LINTED_CONFIGS = [
+  DEFAULT_CONFIG_PATH,
+  'config/examples/all-targets.json',
+  'config/examples/partner-fleet.json',
+] as const;
 
 function cdkContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8')) as {

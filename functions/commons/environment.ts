@@ -10,13 +10,11 @@ import {
 import {
   INGEST_ENV,
   NORMALIZE_ENV,
-  ONBOARD_ENV,
   RECONCILE_ENV,
   RETRY_FAILURES_ENV,
 } from '../../shared/wiring/function-env';
 import type { IngestSettings } from '../compose/ingest';
 import type { NormalizeSettings } from '../compose/normalize';
-import type { OnboardSettings } from '../compose/onboard';
 import type { ReconcileSettings } from '../compose/reconcile';
 import type { RetryFailuresSettings } from '../compose/retry-failures';
 import { listEnv, requireEnv, requireIntEnv } from './env';
@@ -119,21 +117,5 @@ export function reconcileEnvironment(env: Env = process.env) {
     callbackBaseUrl: requireEnv(RECONCILE_ENV.callbackBaseUrl, env),
     /** Set only for a reconciler that repairs filters. */
     tokenSecretArn: tokenSecretArn === undefined || tokenSecretArn === '' ? null : tokenSecretArn,
-  };
-}
-
-export function onboardEnvironment(env: Env = process.env) {
-  const settings: OnboardSettings = {
-    categories: listEnv(ONBOARD_ENV.categories, env),
-    callbackBaseUrl: requireEnv(ONBOARD_ENV.callbackBaseUrl, env),
-  };
-  return {
-    settings,
-    fleetTableName: requireEnv(ONBOARD_ENV.fleetTableName, env),
-    oauthClientSecretArn: requireEnv(ONBOARD_ENV.oauthClientSecretArn, env),
-    oauthTokenUrl: requireEnv(ONBOARD_ENV.oauthTokenUrl, env),
-    bunqBaseUrl: requireEnv(ONBOARD_ENV.bunqBaseUrl, env),
-    credentialSecretPrefix: requireEnv(ONBOARD_ENV.credentialSecretPrefix, env),
-    tokenSecretArn: requireEnv(ONBOARD_ENV.tokenSecretArn, env),
   };
 }

@@ -3,8 +3,10 @@
  * table, the onboarding queue and its dead-letter queue, the onboard function on the queue, the ingest's
  * access to the queue, the OnboardingFailures alarm, least privilege, and a clean cdk-nag report.
  */
+import * as path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadConfig } from '../../infra/app-settings';
 import type { BunqWebhooksStack } from '../../infra/bunq-webhooks-stack';
 import type { PipelineConfigInput } from '../../shared/config/pipeline-config';
 import { FLEET_TABLE_KEY, INGEST_ENV, ONBOARD_ENV } from '../../shared/wiring/function-env';
@@ -14,9 +16,11 @@ import {
   actionsOf,
   ingestFunctionId,
   onlyLogicalId,
+  PROJECT_ROOT,
   roleStatements,
   SYNTH_TIMEOUT_MS,
   synthStack,
+  tokenSecretId,
 } from './support/synth';
 
 const CONFIG = {
@@ -106,6 +110,18 @@ describe('partner onboarding in the stack', () => {
     expect(actions).not.toContain('dynamodb:Scan');
   });
 
+  test('the onboard role may read the callback token (for our exact URL) but not write it', () => {
+    const { template } = withOnboarding;
+    const token = tokenSecretId(template);
+    const onToken = roleStatements(template, onboardFunctionId(template)).filter((statement) =>
+      JSON.stringify(statement.Resource).includes(token),
+    );
+    expect(onToken.flatMap(actionsOf).sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+  });
+
   test('alarms on OnboardingFailures, the onboarding dead-letter queue and the onboard function', () => {
     const { template } = withOnboarding;
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -132,6 +148,16 @@ describe('partner onboarding in the stack', () => {
     ]) {
       expect(Object.keys(template.findOutputs(name))).toEqual([name]);
     }
+  });
+
+  test('the partner-fleet example routes one user by detail.userId', () => {
+    const { template } = synthStack(
+      loadConfig(path.join(PROJECT_ROOT, 'config', 'examples', 'partner-fleet.json')),
+      { bundle: false },
+    );
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': ['MUTATION'], detail: { userId: [4711] } },
+    });
   });
 
   test('leaves no AWS Solutions finding unacknowledged', () => {

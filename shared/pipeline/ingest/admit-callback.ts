@@ -4,8 +4,8 @@
  * types: the handler maps a request in and the admission out.
  */
 import { SQS_MAX_MESSAGE_BYTES } from '../../contract/limits';
-import { encodeOnboardingJob } from '../onboard/onboarding-job';
-import { readProvisionCallback } from '../onboard/provision';
+// Not `onboarding-job.ts`: its reader needs zod, which the ingest's bundle leaves out.
+import { encodeOnboardingJob, readProvisionCallback } from '../onboard/provision';
 import type { QueueMessage } from '../ports';
 import { encodeQueuedCallback, queueMessageSize } from '../queued-callback';
 import { evaluateCallbackSignature, type SignaturePolicy, type SignatureResult } from './callback-signature';

@@ -1,16 +1,13 @@
 /**
- * The wire format of the onboarding queue: one {@link OnboardingJob} as a JSON message body. The ingest
- * writes it (plain JSON, no schema library on its hot path); the onboarding function reads it back with a
- * schema. The body holds the OAuth authorization code: the queue is encrypted and read only by the
- * onboarding function, and the code is single-use (worthless once exchanged).
+ * Reading the onboarding queue's messages back (the ingest writes them with `encodeOnboardingJob` of
+ * `provision.ts`, without a schema library on its hot path): one {@link OnboardingJob} as JSON. The body
+ * holds the OAuth authorization code: the queue is encrypted and read only by the onboarding function, and
+ * the code is single-use (worthless once exchanged).
  */
 import * as z from 'zod';
-import type { QueueMessage } from '../ports';
 import type { OnboardingJob } from './provision';
 
-export function encodeOnboardingJob(job: OnboardingJob): QueueMessage {
-  return { body: JSON.stringify(job), attributes: {} };
-}
+export { encodeOnboardingJob } from './provision';
 
 const jobSchema = z.object({
   provisionId: z.number().int().positive(),

@@ -11,6 +11,7 @@
  * and only for bodies that name the category.
  */
 import { replaceAll } from '../ingest/token-marker';
+import type { QueueMessage } from '../ports';
 
 /** The category whose callbacks carry a provision. */
 export const PROVISION_CATEGORY = 'PARTNER_USER_PROVISION';
@@ -109,4 +110,9 @@ export function readProvisionCallback(body: Buffer, receivedAt: string): ReadPro
         }
       : null;
   return { masked, job };
+}
+
+/** The onboarding queue's message for a job: its JSON (read back by `decodeOnboardingJob`). */
+export function encodeOnboardingJob(job: OnboardingJob): QueueMessage {
+  return { body: JSON.stringify(job), attributes: {} };
 }

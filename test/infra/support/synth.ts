@@ -71,9 +71,11 @@ export const normalizeFunctionId = (template: Template): string =>
     Properties: { Environment: { Variables: { [NORMALIZE_ENV.dedupeTableName]: Match.anyValue() } } },
   });
 
-/** The secret holding the callback token. */
+/** The secret holding the callback token: the one Secrets Manager generates. */
 export const tokenSecretId = (template: Template): string =>
-  onlyLogicalId(template, 'AWS::SecretsManager::Secret');
+  onlyLogicalId(template, 'AWS::SecretsManager::Secret', {
+    Properties: { GenerateSecretString: Match.anyValue() },
+  });
 
 /** The callbacks queue: the one with a redrive policy. */
 export const callbackQueueId = (template: Template): string =>
