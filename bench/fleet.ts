@@ -21,27 +21,29 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reconcileBunqApi } from '../functions/commons/reconcile-bunq';
+import { composeFleetReconcile } from '../functions/compose/fleet-reconcile';
 import type { LocalBusEvent } from '../local/event-bus';
 import { fileFleetCredentials } from '../local/fleet-secret-files';
 import { startLocalRuntime } from '../local/runtime';
 import { BunqApiClient } from '../shared/bunq/api/client';
 import { ManualClock } from '../shared/bunq/api/clock';
-import { listEventsSince } from '../shared/bunq/api/events';
 import { createRateGate } from '../shared/bunq/api/rate-gate';
+import { endpointOf } from '../shared/bunq/api/rate-limiter';
 import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import { parsePipelineConfig } from '../shared/config/pipeline-config';
 import type { FleetEntry } from '../shared/fleet/registry';
+import { createLogger } from '../shared/logging/observability';
 import { userCallbackUrl } from '../shared/pipeline/onboard/ports';
-import { emptyFleetMemory, fleetExpectedFilters, reconcileFleet } from '../shared/pipeline/reconcile/fleet';
-import { reconcile } from '../shared/pipeline/reconcile/reconcile';
+import { emptyFleetMemory } from '../shared/pipeline/reconcile/fleet';
 import { attributeFailures } from '../shared/pipeline/recovery/fleet-attribution';
+import { RECONCILE_METRICS } from '../shared/wiring/metrics';
 import { startBunqSimulator } from '../simulator/server';
 import { RecordingMetrics } from '../test/support/pipeline';
 import { MemoryRecoveryStore } from '../test/support/recovery';
 import { type Figure, figure } from './figures';
 
 const TOKEN = 'bench-fleet-token-0123456789abcdefghijklmnop';
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
@@ -94,11 +96,21 @@ export async function benchFleet(users = Number(process.env.BENCH_FLEET_USERS ??
     sim.simulator.setNotificationFilters(partner.id, [
       { category: 'PARTNER_USER_PROVISION', notification_target: runtime.callbackUrl },
     ]);
-    const apiCalls = () => sim.simulator.requestLog.length;
+    // The failure poller polls as the partner all along: its calls are not the onboarding's.
+    const partnerPath = `/user/${partner.id}/`;
+    const onboardingCalls = (from: number) => {
+      const byEndpoint = new Map<string, number>();
+      for (const entry of sim.simulator.requestLog.slice(from)) {
+        if (entry.path.includes(partnerPath)) continue;
+        const key = `${entry.method} ${endpointOf(entry.path)}`;
+        byEndpoint.set(key, (byEndpoint.get(key) ?? 0) + 1);
+      }
+      return byEndpoint;
+    };
 
     // 1. Onboarding.
     let started = Date.now();
-    const callsBefore = apiCalls();
+    const callsBefore = sim.simulator.requestLog.length;
     const provisions = sim.simulator.provisionUsers(partner.id, users);
     let reported = 0;
     await until(
@@ -117,7 +129,11 @@ export async function benchFleet(users = Number(process.env.BENCH_FLEET_USERS ??
     if ((await onboarding.registry.list()).length !== users)
       throw new Error('fleet bench: registry incomplete');
     const onboardMs = Date.now() - started;
-    const onboardCalls = (apiCalls() - callsBefore) / users;
+    const breakdown = onboardingCalls(callsBefore);
+    const onboardCalls = [...breakdown.values()].reduce((sum, count) => sum + count, 0) / users;
+    console.error(
+      `fleet bench: onboarding calls per user: ${[...breakdown].map(([key, count]) => `${key} ${count / users}`).join(', ')} (plus one OAuth token exchange each, outside the API)`,
+    );
 
     // 2. One callback each; 1% failed by bunq, recovered by the poller.
     const userIds = provisions.map((provision) => provision.userId);
@@ -173,51 +189,42 @@ export async function benchFleet(users = Number(process.env.BENCH_FLEET_USERS ??
         ),
       ),
     );
-    const store = new MemoryRecoveryStore();
     const cursors = new Map<number, number>();
     const memory = emptyFleetMemory();
+    const metrics = new RecordingMetrics();
     const pass = async () => {
       const clock = new ManualClock(Date.now());
       const gate = createRateGate({ scope: 'address', clock });
-      const t0 = Date.now();
-      const report = await reconcileFleet({
-        entries,
-        memory,
-        concurrency: 1,
-        reconcileUser: (entry) => {
-          const client = new BunqApiClient({
-            baseUrl: sim.baseUrl,
-            stateStore: new InMemoryBunqStateStore(states.get(entry.userId) ?? { apiKey: '' }),
-            rateLimits: false,
-            fetch: gate.fetchFor(entry.userId, (url, init) => fetch(url, init)),
-          });
-          return reconcile({
-            bunq: {
-              getUserId: () => client.getUserId(),
-              listEventsSince: (userId, afterId, options) =>
-                listEventsSince(client, userId, afterId, options),
-              getNotificationFilterUrls: (userId, account) =>
-                client.getNotificationFilterUrls(userId, account),
-              setNotificationFilterUrls: (userId, filters, account) =>
-                client.setNotificationFilterUrls(userId, filters, account),
-              listNotificationFilterFailures: (userId) => client.listNotificationFilterFailures(userId),
-              retryNotificationFilterFailures: (userId, ids) =>
-                client.retryNotificationFilterFailures(userId, ids),
+      const run = composeFleetReconcile(
+        { graceMs: 0, repairFilters: false, concurrency: 1 },
+        {
+          registry: onboarding.registry,
+          userApi: (entry) =>
+            reconcileBunqApi(
+              new BunqApiClient({
+                baseUrl: sim.baseUrl,
+                stateStore: new InMemoryBunqStateStore(states.get(entry.userId) ?? { apiKey: '' }),
+                rateLimits: false,
+                fetch: gate.fetchFor(entry.userId, (url, init) => fetch(url, init)),
+              }),
+            ),
+          callbackBaseUrl: baseUrl,
+          currentToken: async () => TOKEN,
+          arrivals: new MemoryRecoveryStore(),
+          cursors: {
+            load: async (userId) => cursors.get(userId) ?? null,
+            save: async (userId, id) => {
+              cursors.set(userId, id);
             },
-            arrivals: store,
-            cursors: {
-              load: async (userId) => cursors.get(userId) ?? null,
-              save: async (userId, id) => {
-                cursors.set(userId, id);
-              },
-            },
-            sink: { submit: async () => undefined },
-            expected: fleetExpectedFilters(entry, baseUrl, TOKEN),
-            graceMs: 0,
-            logger: silent,
-          });
+          },
+          sink: { submit: async () => undefined },
+          memory,
+          logger: createLogger('bench-fleet-reconcile'),
+          metrics,
         },
-      });
+      );
+      const t0 = Date.now();
+      const report = await run();
       const calls = [...gate.calls.values()].reduce((sum, n) => sum + n, 0);
       return { report, wallMs: Date.now() - t0, waitedMs: gate.waitedMs, callsPerUser: calls / users };
     };
@@ -260,6 +267,9 @@ export async function benchFleet(users = Number(process.env.BENCH_FLEET_USERS ??
       ),
       exact(`fleet ${n}: CPU time of the whole run`, 's', seconds((cpu.user + cpu.system) / 1_000)),
     );
+    if (metrics.named(RECONCILE_METRICS.cycleSeconds).length !== 2) {
+      throw new Error('fleet bench: each pass must report ReconcileCycleSeconds');
+    }
     if (steady.report.errors > 0 || first.report.errors > 0) {
       throw new Error(
         `fleet bench: the reconciler passes had ${first.report.errors + steady.report.errors} errors`,

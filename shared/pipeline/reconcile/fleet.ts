@@ -96,6 +96,8 @@ export interface FleetReconcileReport {
   readonly visited: number;
   /** Users found drifted in this run. */
   readonly drifted: number;
+  /** Sum of the users' `filterDrift` (filters missing or changed). */
+  readonly filterDrift: number;
   readonly missedByBunq: number;
   readonly failureRetries: number;
   readonly filtersRepaired: number;
@@ -118,6 +120,7 @@ export async function reconcileFleet(deps: FleetReconcileDependencies): Promise<
   const totals = {
     visited: 0,
     drifted: 0,
+    filterDrift: 0,
     missedByBunq: 0,
     failureRetries: 0,
     filtersRepaired: 0,
@@ -135,6 +138,7 @@ export async function reconcileFleet(deps: FleetReconcileDependencies): Promise<
       memory.passVisited.add(entry.userId);
       totals.visited += 1;
       totals.drifted += report.filterDrift > 0 ? 1 : 0;
+      totals.filterDrift += report.filterDrift;
       totals.missedByBunq += report.missedByBunq;
       totals.failureRetries += report.failureRetries;
       totals.filtersRepaired += report.filtersRepaired;
