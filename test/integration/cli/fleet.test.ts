@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import type { CliDeps } from '../../../cli/context';
 import { dynamoFleetRegistry } from '../../../functions/commons/fleet-registry';
 import { fileFleetCredentials } from '../../../local/fleet-secret-files';
+import { LocalDatabase } from '../../../local/sqlite/database';
+import { sqliteFleetRegistry } from '../../../local/sqlite/fleet-registry';
 import type { FleetRegistry } from '../../../shared/fleet/registry';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../../simulator/server';
 import { useDynalite } from '../../support/dynalite';
@@ -142,5 +144,36 @@ describe('fleet', () => {
     expect((await fleet('unregister')).code).toBe(2);
     expect((await fleet('status', '--user', '999999')).code).toBe(3);
     expect((await fleet('launch')).code).toBe(2);
+  });
+
+  it('reads the local runtime’s registry with --data-dir once the runtime is stopped', async () => {
+    const dataDir = join(dir, 'local');
+    const database = new LocalDatabase({ dataDir });
+    const [provision] = await onboardFleet(sim, createPartner(sim), 1, {
+      registry: sqliteFleetRegistry(database),
+      credentials: fileFleetCredentials(join(dataDir, 'fleet')),
+      callbackBaseUrl: BASE,
+      token: TOKEN,
+      categories: ['MUTATION'],
+    });
+    const args = [
+      '--data-dir',
+      dataDir,
+      '--bunq-base-url',
+      sim.origin,
+      '--allow-http',
+      '--callback-url',
+      CALLBACK_URL,
+    ];
+    // A running runtime holds its database.
+    const busy = await runCli(['fleet', 'list', ...args], deps);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain('in use by another local runtime');
+    database.close();
+    const status = await runCli(['fleet', 'status', ...args, '--json'], deps);
+    expect(status.code).toBe(0);
+    expect(status.json().users).toEqual([
+      expect.objectContaining({ userId: provision?.userId, filters: 'in place' }),
+    ]);
   });
 });
