@@ -5,9 +5,11 @@
  * user: only filters under our callback URL change, every other integration's are written back as they were.
  * One user's failure is reported and the rest go on.
  */
+
+import type { NotificationFilterUrl } from '../../shared/bunq/api/client';
 import { bunqEventSchema } from '../../shared/bunq/api/events';
 import { bunqTimeToRfc3339 } from '../../shared/bunq/callback/time';
-import type { FleetEntry, FleetRegistry } from '../../shared/fleet/registry';
+import { type FleetEntry, type FleetRegistry, sameFleetEntry } from '../../shared/fleet/registry';
 import { STACK_OUTPUTS } from '../../shared/wiring/stack-outputs';
 import { resolveCallbackTarget } from '../callback-target';
 import type { CommandOutput } from '../command';
@@ -112,6 +114,48 @@ async function newestEvent(session: BunqSession): Promise<string | null> {
   return bunqTimeToRfc3339(parsed.data.created ?? parsed.data.updated ?? null) ?? null;
 }
 
+/** One user's status: our filters at its own URL against its entry, the newest event, the onboarding. */
+async function userStatus(
+  entry: FleetEntry,
+  current: readonly NotificationFilterUrl[],
+  url: string,
+  owns: Ownership,
+  session: BunqSession,
+): Promise<UserResult> {
+  const toUs = new Set(current.filter((f) => f.notification_target === url).map((f) => f.category));
+  const missing = entry.categories.filter((category) => !toUs.has(category));
+  const stale = current
+    .filter((f) => typeof f.notification_target === 'string' && f.notification_target !== url)
+    .filter((f) => owns(f.notification_target as string))
+    .map((f) => f.category);
+  const filters =
+    entry.categories.length === 0
+      ? 'none registered'
+      : missing.length + stale.length === 0
+        ? 'in place'
+        : 'drifted';
+  const lastCallback = await newestEvent(session);
+  return {
+    json: {
+      userId: entry.userId,
+      filters,
+      missing,
+      stale,
+      lastCallback,
+      onboarding: entry.filterState,
+      onboardedAt: entry.onboardedAt,
+      updatedAt: entry.updatedAt,
+    },
+    lines: [
+      `user ${entry.userId}: filters ${filters}` +
+        (missing.length > 0 ? ` (missing ${missing.join(', ')})` : '') +
+        (stale.length > 0 ? ` (ours elsewhere: ${stale.join(', ')})` : '') +
+        `; last callback ${lastCallback ?? 'none listed'}; onboarding ${entry.filterState} since ${entry.onboardedAt}`,
+    ],
+    exitCode: filters === 'drifted' ? EXIT.failure : EXIT.ok,
+  };
+}
+
 async function fleet(context: CliContext): Promise<CommandOutput> {
   const [actionText, ...extra] = context.positionals;
   if (actionText === undefined || !(ACTIONS as readonly string[]).includes(actionText) || extra.length > 0) {
@@ -137,39 +181,7 @@ async function fleet(context: CliContext): Promise<CommandOutput> {
       const scope = { userId: entry.userId, monetaryAccountId: undefined };
       const current = await readScope(session, scope);
       if (action === 'status') {
-        const url = fleetUserUrl(target.url as string, entry.userId);
-        const toUs = new Set(current.filter((f) => f.notification_target === url).map((f) => f.category));
-        const missing = entry.categories.filter((category) => !toUs.has(category));
-        const stale = current
-          .filter((f) => typeof f.notification_target === 'string' && f.notification_target !== url)
-          .filter((f) => owns(f.notification_target as string))
-          .map((f) => f.category);
-        const filters =
-          entry.categories.length === 0
-            ? 'none registered'
-            : missing.length + stale.length === 0
-              ? 'in place'
-              : 'drifted';
-        const lastCallback = await newestEvent(session);
-        return {
-          json: {
-            userId: entry.userId,
-            filters,
-            missing,
-            stale,
-            lastCallback,
-            onboarding: entry.filterState,
-            onboardedAt: entry.onboardedAt,
-            updatedAt: entry.updatedAt,
-          },
-          lines: [
-            `user ${entry.userId}: filters ${filters}` +
-              (missing.length > 0 ? ` (missing ${missing.join(', ')})` : '') +
-              (stale.length > 0 ? ` (ours elsewhere: ${stale.join(', ')})` : '') +
-              `; last callback ${lastCallback ?? 'none listed'}; onboarding ${entry.filterState} since ${entry.onboardedAt}`,
-          ],
-          exitCode: filters === 'drifted' ? EXIT.failure : EXIT.ok,
-        };
+        return userStatus(entry, current, fleetUserUrl(target.url as string, entry.userId), owns, session);
       }
       const wanted = action === 'register' ? (categories ?? entry.categories) : [];
       const url = target.url === undefined ? undefined : fleetUserUrl(target.url, entry.userId);
@@ -180,18 +192,17 @@ async function fleet(context: CliContext): Promise<CommandOutput> {
       checkPlan(scope, plan, context.showUrl);
       const written = await writePlan(session, scope, plan, dryRun);
       const state = !plan.changed ? 'unchanged' : dryRun ? 'dry-run' : 'written';
-      if (!dryRun) {
-        const left =
-          action === 'register'
-            ? wanted
-            : entry.categories.filter((c) => categories !== undefined && !categories.includes(c));
-        await source.registry.put({
-          ...entry,
-          categories: left,
-          filterState: 'registered',
-          updatedAt: now(),
-        });
-      }
+      const left =
+        action === 'register'
+          ? wanted
+          : entry.categories.filter((c) => categories !== undefined && !categories.includes(c));
+      const recorded: FleetEntry = {
+        ...entry,
+        categories: left,
+        filterState: 'registered',
+        updatedAt: now(),
+      };
+      if (!dryRun && !sameFleetEntry(entry, recorded)) await source.registry.put(recorded);
       return {
         json: planJson(scope, plan, context.showUrl, owns, written),
         lines: planText(scope, plan, context.showUrl, owns, state),
