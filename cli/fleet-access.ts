@@ -6,9 +6,10 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { dynamoFleetRegistry } from '../functions/commons/fleet-registry';
-import { LocalDatabase } from '../local/sqlite/database';
+import { DEFAULT_DATA_DIR } from '../local/runtime';
+import { DATABASE_FILE, LocalDatabase } from '../local/sqlite/database';
 import { sqliteFleetRegistry } from '../local/sqlite/fleet-registry';
 import { BUNQ_PRODUCTION_BASE_URL, BunqApiClient } from '../shared/bunq/api/client';
 import {
@@ -36,9 +37,9 @@ export interface FleetSource {
 export async function openFleetRegistry(context: CliContext): Promise<FleetSource> {
   const dataDir = context.flags.string('data-dir');
   if (dataDir !== undefined) {
-    if (!existsSync(dataDir)) {
+    if (!existsSync(join(dataDir, DATABASE_FILE))) {
       throw new NotFoundError(
-        `--data-dir ${dataDir} does not exist; give the local runtime's data directory.`,
+        `--data-dir ${dataDir} holds no local runtime database (${DATABASE_FILE}); give the directory \`npm start\` uses (its --data-dir, default ${DEFAULT_DATA_DIR}).`,
       );
     }
     const database = new LocalDatabase({ dataDir });
