@@ -40,7 +40,7 @@ import { attributeFailures } from '../shared/pipeline/recovery/fleet-attribution
 import { RECONCILE_METRICS } from '../shared/wiring/metrics';
 import { startBunqSimulator } from '../simulator/server';
 import { RecordingMetrics } from '../test/support/pipeline';
-import { MemoryRecoveryStore } from '../test/support/recovery';
+import { MemoryCursorStore, MemoryRecoveryStore } from '../test/support/recovery';
 import { type Figure, figure } from './figures';
 
 const TOKEN = 'bench-fleet-token-0123456789abcdefghijklmnop';
@@ -189,7 +189,7 @@ export async function benchFleet(users = Number(process.env.BENCH_FLEET_USERS ??
         ),
       ),
     );
-    const cursors = new Map<number, number>();
+    const cursors = new MemoryCursorStore();
     const memory = emptyFleetMemory();
     const metrics = new RecordingMetrics();
     const pass = async () => {
@@ -211,12 +211,7 @@ export async function benchFleet(users = Number(process.env.BENCH_FLEET_USERS ??
           callbackBaseUrl: baseUrl,
           currentToken: async () => TOKEN,
           arrivals: new MemoryRecoveryStore(),
-          cursors: {
-            load: async (userId) => cursors.get(userId) ?? null,
-            save: async (userId, id) => {
-              cursors.set(userId, id);
-            },
-          },
+          cursors,
           sink: { submit: async () => undefined },
           memory,
           logger: createLogger('bench-fleet-reconcile'),

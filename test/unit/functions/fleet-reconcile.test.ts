@@ -14,7 +14,7 @@ import { userCallbackUrl } from '../../../shared/pipeline/onboard/ports';
 import { emptyFleetMemory } from '../../../shared/pipeline/reconcile/fleet';
 import { RECONCILE_METRICS } from '../../../shared/wiring/metrics';
 import { RecordingMetrics } from '../../support/pipeline';
-import { MemoryRecoveryStore } from '../../support/recovery';
+import { MemoryCursorStore, MemoryRecoveryStore } from '../../support/recovery';
 import { createHarness } from '../shared/bunq/api/harness';
 
 const BASE = 'https://ours.example/callbacks/';
@@ -57,7 +57,7 @@ it('reconciles every provisioned user at its own URL, repairs the drifted one, r
   harness.sim.clobberFilters(clobbered, [{ category: 'MUTATION', notification_target: FOREIGN }]);
 
   const metrics = new RecordingMetrics();
-  const cursors = new Map<number, number>();
+  const cursors = new MemoryCursorStore();
   const run = composeFleetReconcile(
     { graceMs: 0, repairFilters: true, concurrency: 2 },
     {
@@ -71,12 +71,7 @@ it('reconciles every provisioned user at its own URL, repairs the drifted one, r
       callbackBaseUrl: BASE,
       currentToken: async () => TOKEN,
       arrivals: new MemoryRecoveryStore(),
-      cursors: {
-        load: async (userId) => cursors.get(userId) ?? null,
-        save: async (userId, id) => {
-          cursors.set(userId, id);
-        },
-      },
+      cursors,
       sink: { submit: async () => undefined },
       memory: emptyFleetMemory(),
       logger: createLogger('test-fleet-reconcile'),
@@ -97,5 +92,5 @@ it('reconciles every provisioned user at its own URL, repairs the drifted one, r
   expect(targets(quiet)).toEqual([userCallbackUrl(BASE, TOKEN, quiet)]);
   expect(metrics.named(RECONCILE_METRICS.filterDrift)).toEqual(['1']);
   expect(metrics.named(RECONCILE_METRICS.cycleSeconds)).toHaveLength(1);
-  expect([...cursors.keys()].sort()).toEqual([quiet, clobbered].sort());
+  expect([...cursors.cursors.keys()].sort()).toEqual([quiet, clobbered].sort());
 });
