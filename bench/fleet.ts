@@ -98,24 +98,29 @@ export async function benchFleet(users = Number(process.env.BENCH_FLEET_USERS ??
     ]);
     // The failure poller polls as the partner all along: its calls are not the onboarding's.
     const partnerPath = `/user/${partner.id}/`;
-    const onboardingCalls = (from: number) => {
-      const byEndpoint = new Map<string, number>();
-      for (const entry of sim.simulator.requestLog.slice(from)) {
+    // The simulator keeps its last 10,000 requests: count new ones as they come, by endpoint.
+    const byEndpoint = new Map<string, number>();
+    let lastSeen: unknown;
+    const countCalls = () => {
+      const log = sim.simulator.requestLog;
+      const from = lastSeen === undefined ? 0 : log.lastIndexOf(lastSeen as (typeof log)[number]) + 1;
+      for (const entry of log.slice(from)) {
         if (entry.path.includes(partnerPath)) continue;
         const key = `${entry.method} ${endpointOf(entry.path)}`;
         byEndpoint.set(key, (byEndpoint.get(key) ?? 0) + 1);
       }
-      return byEndpoint;
+      lastSeen = log[log.length - 1];
     };
 
     // 1. Onboarding.
     let started = Date.now();
-    const callsBefore = sim.simulator.requestLog.length;
+    lastSeen = sim.simulator.requestLog[sim.simulator.requestLog.length - 1];
     const provisions = sim.simulator.provisionUsers(partner.id, users);
     let reported = 0;
     await until(
       'every user onboarded',
       () => {
+        countCalls();
         const done = onboarding.stats().onboarded;
         if (done - reported >= 1_000) {
           reported = done;
@@ -129,7 +134,8 @@ export async function benchFleet(users = Number(process.env.BENCH_FLEET_USERS ??
     if ((await onboarding.registry.list()).length !== users)
       throw new Error('fleet bench: registry incomplete');
     const onboardMs = Date.now() - started;
-    const breakdown = onboardingCalls(callsBefore);
+    countCalls();
+    const breakdown = byEndpoint;
     const onboardCalls = [...breakdown.values()].reduce((sum, count) => sum + count, 0) / users;
     console.error(
       `fleet bench: onboarding calls per user: ${[...breakdown].map(([key, count]) => `${key} ${count / users}`).join(', ')} (plus one OAuth token exchange each, outside the API)`,
