@@ -11,7 +11,9 @@
  *    bundles it (`bench/bundles.ts`);
  *  - e2e: `npm start` under load (`bench/e2e.ts`);
  *  - runtime: the durable runtime under sustained load for 60 s: processed per second, backlog, time-to-200
- *    p99 and peak memory (`bench/runtime.ts`).
+ *    p99 and peak memory (`bench/runtime.ts`);
+ *  - fleet: a partner's 1,000 provisioned users (`BENCH_FLEET_USERS=10000` for more) onboarded, one
+ *    callback each with 1% recovered by the poller, and the fleet reconciler's cycle (`bench/fleet.ts`).
  *
  * `npm run bench -- ingest bundles` runs only those parts (the others' last figures are kept). Writes `bench/results/latest.json`, which
  * `npm run cost` reads.
@@ -23,6 +25,7 @@ import { benchBundles } from './bundles';
 import { benchEndToEnd } from './e2e';
 import { benchEventSize } from './event-size';
 import { type Figure, formatTable } from './figures';
+import { benchFleet } from './fleet';
 import { benchIngestCpu } from './ingest-cpu';
 import { benchNormalizeIo } from './normalize-io';
 import { benchRuntime, type RuntimeFigure } from './runtime';
@@ -39,6 +42,7 @@ const PARTS: Record<string, () => Promise<Figure[]> | Figure[]> = {
   bundles: () => benchBundles(),
   e2e: () => benchEndToEnd(),
   runtime: async () => (await benchRuntime()).map(asFigure),
+  fleet: () => benchFleet(),
 };
 
 /** The runtime benchmark reports one value per figure (a 60 s run), so it has no spread of its own. */

@@ -45,6 +45,9 @@ function build() {
     outfile: temporary,
     sourcemap: 'inline',
     metafile: true,
+    // A native module (`fleet --data-dir` reads the local runtime's SQLite database): it finds its binary
+    // relative to its own package, so it is required from node_modules rather than bundled.
+    external: ['better-sqlite3'],
     logLevel: 'silent',
   });
   const sources = Object.keys(result.metafile.inputs).filter((file) => !file.startsWith('node_modules/'));

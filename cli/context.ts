@@ -8,6 +8,7 @@ import {
   DescribeStacksCommand,
   type DescribeStacksCommandOutput,
 } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -42,6 +43,7 @@ interface AwsClients {
   secretsManager: SecretsManagerClient;
   sqs: SQSClient;
   eventBridge: EventBridgeClient;
+  dynamoDb: DynamoDBClient;
 }
 
 /** Injection points; every one has a default. */
@@ -186,6 +188,10 @@ export class CliContext {
 
   eventBridge(): EventBridgeClient {
     return this.client('eventBridge', (config) => new EventBridgeClient(config));
+  }
+
+  dynamoDb(): DynamoDBClient {
+    return this.client('dynamoDb', (config) => new DynamoDBClient(config));
   }
 
   /** The outputs of `--stack` (empty without it), read once. */
@@ -366,7 +372,8 @@ export class CliContext {
     return { state, storedBaseUrl: state.baseUrl };
   }
 
-  private bunqLogger(): BunqLogger {
+  /** The bunq client's logger: warnings and errors on stderr, every call with `--verbose`. */
+  bunqLogger(): BunqLogger {
     const verbose = this.flags.boolean('verbose');
     const line =
       (level: string) =>

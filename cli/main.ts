@@ -7,6 +7,7 @@
  */
 import packageJson from '../package.json';
 import type { Command } from './command';
+import { fleetCommand } from './commands/fleet';
 import { listenCommand } from './commands/listen';
 import { pinCertificateCommand } from './commands/pin-certificate';
 import { redriveCommand } from './commands/redrive';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command[] = [
   redriveCommand,
   triggerCommand,
   listenCommand,
+  fleetCommand,
 ];
 
 export const EXIT_CODE_HELP = [

@@ -3,6 +3,7 @@
  * (`functions/retry-failures.ts`) and the local runtime's poller alike.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { attributingFailuresApi, attributionSummary } from '../../shared/pipeline/recovery/fleet-attribution';
 import type { CertificateCheckPorts } from '../../shared/pipeline/recovery/pinned-certificates';
 import type { ArrivalLog, AttemptStore, BunqFailuresApi } from '../../shared/pipeline/recovery/ports';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
@@ -32,6 +33,12 @@ export interface RetryFailuresPorts extends ClockedPorts {
    * @default - no check
    */
   readonly certificateCheck?: CertificateCheckPorts;
+  /**
+   * A partner's fleet: the poller runs as the partner (its listing holds every provisioned user's failures)
+   * and logs whose failures they are, by the `/u/{userId}` segment of our targets `owns` recognises.
+   * @default - no attribution
+   */
+  readonly fleet?: { readonly owns: (target: string) => boolean };
 }
 
 /**
@@ -43,8 +50,21 @@ export function composeRetryFailures(
   ports: RetryFailuresPorts,
 ): RetryFailuresHandler {
   const { logger, metrics } = observed(SERVICE_NAMES.retryFailures, ports);
+  const { fleet } = ports;
+  const bunqClient =
+    fleet === undefined
+      ? () => ports.bunqClient(logger)
+      : () =>
+          attributingFailuresApi(ports.bunqClient(logger), {
+            owns: fleet.owns,
+            onListed: (partnerUserId, attribution) =>
+              logger.info('failure poll: failures by provisioned user', {
+                partnerUserId,
+                ...attributionSummary(attribution),
+              }),
+          });
   return createRetryFailuresHandler({
-    bunqClient: () => ports.bunqClient(logger),
+    bunqClient,
     arrivals: ports.arrivals,
     attempts: ports.attempts,
     maxAttempts: settings.maxAttempts,

@@ -88,6 +88,11 @@ export const RECONCILE_METRICS = {
   failureRetries: 'ReconcileFailureRetries',
   /** Steps of the run that failed. */
   errors: 'ReconcileErrors',
+  /**
+   * Seconds; only for a partner's fleet, when a run completes a pass over every provisioned user: how long
+   * the pass took (the longest a user waits between two visits).
+   */
+  cycleSeconds: 'ReconcileCycleSeconds',
 } as const;
 
 /** What the partner onboarding emits, per provision callback it handles. */

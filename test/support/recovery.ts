@@ -2,6 +2,7 @@
 import type { RetryFailuresResult } from '../../shared/bunq/api/client';
 import { BunqError } from '../../shared/bunq/api/errors';
 import type { NotificationFilterFailure } from '../../shared/bunq/api/schemas';
+import type { ReconcileCursorStore } from '../../shared/pipeline/reconcile/ports';
 import {
   type ArrivalAnswer,
   type ArrivalEntry,
@@ -186,4 +187,17 @@ export function recordingLogger() {
     (message: string, ...attributes: Array<Record<string, unknown>>) =>
       lines.push({ level, message, attributes: Object.assign({}, ...attributes) });
   return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
+}
+
+/** The reconciler's cursor per user, in memory. */
+export class MemoryCursorStore implements ReconcileCursorStore {
+  readonly cursors = new Map<number, number>();
+
+  async load(userId: number): Promise<number | null> {
+    return this.cursors.get(userId) ?? null;
+  }
+
+  async save(userId: number, lastEventId: number): Promise<void> {
+    this.cursors.set(userId, lastEventId);
+  }
 }

@@ -2,6 +2,10 @@
  * The installed command as an operator runs it: `npx bunq-webhooks register ...` in a child process against a
  * simulator on 127.0.0.1 (bunq's rate limits on), then the filters checked through the simulator's control API.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalDatabase } from '../../../local/sqlite/database';
 import { type RunningBunqSimulator, startBunqSimulator } from '../../../simulator/server';
 import { type Finished, runProcess } from './run-process';
 
@@ -66,5 +70,17 @@ describe('npx bunq-webhooks', () => {
     const result = await npx(['register', '--categories', 'MUTATION']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Missing the callback URL');
+  }, 90_000);
+
+  it('reads the local runtime’s SQLite fleet registry from the bundle (the native module stays outside it)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'bin-fleet-'));
+    try {
+      new LocalDatabase({ dataDir }).close();
+      const result = await npx(['fleet', 'list', '--data-dir', dataDir, '--json']);
+      expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, users: [] });
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }, 90_000);
 });
