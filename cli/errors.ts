@@ -33,37 +33,27 @@ export class CliError extends Error {
   }
 }
 
-/** A wrong or missing flag, or missing configuration. Exit 2. */
-export class UsageError extends CliError {
-  override readonly name: string = 'UsageError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT.usage, options);
-  }
+/** A {@link CliError} kind with a fixed exit code: the classes below differ only in these two. */
+function cliErrorKind(name: string, exitCode: ExitCode) {
+  return class extends CliError {
+    override readonly name: string = name;
+    constructor(message: string, options?: { cause?: unknown }) {
+      super(message, exitCode, options);
+    }
+  };
 }
+
+/** A wrong or missing flag, or missing configuration. Exit 2. */
+export class UsageError extends cliErrorKind('UsageError', EXIT.usage) {}
 
 /** Something named does not exist. Exit 3. */
-export class NotFoundError extends CliError {
-  override readonly name: string = 'NotFoundError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT.notFound, options);
-  }
-}
+export class NotFoundError extends cliErrorKind('NotFoundError', EXIT.notFound) {}
 
 /** A safety check refused the change (nothing was changed). Exit 4. */
-export class RefusedError extends CliError {
-  override readonly name: string = 'RefusedError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT.refused, options);
-  }
-}
+export class RefusedError extends cliErrorKind('RefusedError', EXIT.refused) {}
 
 /** The work itself failed (bunq, AWS, a replay or a redrive). Exit 1. */
-export class OperationError extends CliError {
-  override readonly name: string = 'OperationError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT.failure, options);
-  }
-}
+export class OperationError extends cliErrorKind('OperationError', EXIT.failure) {}
 
 /** An SQS message move task (redrive) that could not be started or followed. Exit 1. */
 export class RedriveError extends OperationError {

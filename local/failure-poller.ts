@@ -10,6 +10,7 @@ import { BunqApiClient } from '../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import type { ArrivalLog, AttemptStore } from '../shared/pipeline/recovery/ports';
 import type { RecoveryReport } from '../shared/pipeline/recovery/recover-failures';
+import { runEvery } from './run-every';
 
 export const DEFAULT_FAILURE_POLL_INTERVAL_MS = 60_000;
 
@@ -79,10 +80,6 @@ export function startFailurePoller(options: LocalFailurePollerOptions): LocalFai
     pollErrors: 0,
     last: null,
   };
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-
   const poll = async (): Promise<void> => {
     let report: RecoveryReport;
     try {
@@ -102,27 +99,12 @@ export function startFailurePoller(options: LocalFailurePollerOptions): LocalFai
     };
   };
 
-  const schedule = (delayMs: number): void => {
-    timer = setTimeout(() => {
-      timer = undefined;
-      if (stopped) return;
-      running = poll().finally(() => {
-        running = undefined;
-        if (!stopped) schedule(options.intervalMs);
-      });
-    }, delayMs);
-  };
-  schedule(0);
+  const schedule = runEvery(options.intervalMs, poll);
 
   return {
     bunqBaseUrl: options.bunqBaseUrl,
     intervalMs: options.intervalMs,
     stats: () => totals,
-    async stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      await running;
-    },
+    stop: () => schedule.stop(),
   };
 }

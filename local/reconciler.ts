@@ -16,6 +16,7 @@ import type { CallbackQueue } from '../shared/pipeline/ports';
 import type { ExpectedFilters, ReconcileCursorStore } from '../shared/pipeline/reconcile/ports';
 import type { ReconcileReport } from '../shared/pipeline/reconcile/reconcile';
 import type { ArrivalLog } from '../shared/pipeline/recovery/ports';
+import { runEvery } from './run-every';
 
 export interface LocalReconcilerOptions {
   /** bunq API base URL including `/v1`. */
@@ -108,10 +109,6 @@ export function startReconciler(options: LocalReconcilerOptions): LocalReconcile
   );
 
   let totals: ReconcilerStats = { runs: 0, missedByBunq: 0, filterDrift: 0, errors: 0, last: null };
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-
   const run = async (): Promise<ReconcileReport | null> => {
     let report: ReconcileReport;
     try {
@@ -138,17 +135,7 @@ export function startReconciler(options: LocalReconcilerOptions): LocalReconcile
     return next;
   };
 
-  const schedule = (delayMs: number): void => {
-    timer = setTimeout(() => {
-      timer = undefined;
-      if (stopped) return;
-      running = serialized(run).then(() => {
-        running = undefined;
-        if (!stopped) schedule(options.intervalMs);
-      });
-    }, delayMs);
-  };
-  schedule(0);
+  const schedule = runEvery(options.intervalMs, () => serialized(run));
 
   return {
     intervalMs: options.intervalMs,
@@ -160,10 +147,7 @@ export function startReconciler(options: LocalReconcilerOptions): LocalReconcile
       return report;
     },
     async stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      await running;
+      await schedule.stop();
       await chain;
     },
   };
