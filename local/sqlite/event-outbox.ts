@@ -59,6 +59,9 @@ export class EventOutbox {
   #lastCheckpoint = 0;
   #lastPrune = 0;
   readonly #appended: TransactionalCount;
+  /** Lines stored in the open transaction, and those committed and not yet written: no read back of each. */
+  #uncommitted: Array<{ seq: number; line: string }> = [];
+  #committedLines: Array<{ seq: number; line: string }> = [];
   #closed = false;
 
   constructor(options: EventOutboxOptions) {
@@ -123,7 +126,20 @@ export class EventOutbox {
       );
     }
     this.#checkpointed = { seq: this.#seq, offset: this.#offset };
-    this.#stopListening = options.database.onCommit(() => this.#project());
+    const stopRollback = options.database.onRollback(() => {
+      this.#uncommitted = [];
+    });
+    const stopCommit = options.database.onCommit(() => {
+      if (this.#uncommitted.length > 0) {
+        for (const row of this.#uncommitted) this.#committedLines.push(row);
+        this.#uncommitted = [];
+      }
+      this.#project();
+    });
+    this.#stopListening = () => {
+      stopCommit();
+      stopRollback();
+    };
   }
 
   /** Stores one event (as `line` when given); it reaches the events file after the next commit. */
@@ -131,14 +147,11 @@ export class EventOutbox {
     const detail: unknown = event.detail;
     const dedupKey =
       typeof detail === 'object' && detail !== null ? (detail as { dedupKey?: unknown }).dedupKey : undefined;
-    this.#options.database.run(() =>
-      this.#insert.run(
-        event.id,
-        typeof dedupKey === 'string' ? dedupKey : null,
-        line ?? JSON.stringify(event),
-        Date.now(),
-      ),
+    const text = line ?? JSON.stringify(event);
+    const { lastInsertRowid } = this.#options.database.run(() =>
+      this.#insert.run(event.id, typeof dedupKey === 'string' ? dedupKey : null, text, Date.now()),
     );
+    this.#uncommitted.push({ seq: Number(lastInsertRowid), line: text });
     this.#appended.add();
   }
 
@@ -181,7 +194,7 @@ export class EventOutbox {
   #project(checkpoint = false): void {
     if (this.#closed) return;
     for (;;) {
-      const rows = this.#pending.all(this.#seq, CHUNK);
+      const rows = this.#nextRows();
       const last = rows[rows.length - 1];
       if (last === undefined) break;
       if (this.#fd !== undefined) {
@@ -220,6 +233,23 @@ export class EventOutbox {
       const seq = this.#checkpointed.seq;
       this.#options.database.run(() => this.#prune.run(seq, now - this.#options.retentionMs));
     }
+  }
+
+  /**
+   * The committed rows after the last one written, up to {@link CHUNK}: those this process committed, as it
+   * stored them, when they follow on; else from the table (after a restart, or a write that failed).
+   */
+  #nextRows(): Array<{ seq: number; line: string }> {
+    const lines = this.#committedLines;
+    let first = 0;
+    while (first < lines.length && (lines[first] as { seq: number }).seq <= this.#seq) first += 1;
+    if (first < lines.length && (lines[first] as { seq: number }).seq === this.#seq + 1) {
+      const rows = lines.slice(first, first + CHUNK);
+      this.#committedLines = lines.slice(first + rows.length);
+      return rows;
+    }
+    this.#committedLines = [];
+    return this.#pending.all(this.#seq, CHUNK);
   }
 
   #checkpoint(now: number): void {
