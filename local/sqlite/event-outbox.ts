@@ -7,7 +7,7 @@
  *
  * The outbox also tells the dedupe store which callbacks were published when a claim was left in doubt by
  * a crash (`SqliteDedupeStore.settleOrphanedClaims`), so its rows are kept for `retentionMs` after they were
- * written out.
+ * written out; their lines are emptied once the file's checkpoint has passed them.
  */
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -48,6 +48,7 @@ export class EventOutbox {
   readonly #insert: Statement;
   readonly #pending: Statement<[number, number], { seq: number; line: string }>;
   readonly #checkpointRow: Statement;
+  readonly #dropLines: Statement<[number, number]>;
   readonly #prune: Statement;
   readonly #since: Statement<[number], { dedup_key: string | null; event_id: string }>;
   readonly #stopListening: () => void;
@@ -74,6 +75,7 @@ export class EventOutbox {
     );
     this.#pending = db.prepare('SELECT seq, line FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
     this.#checkpointRow = db.prepare('UPDATE projection SET seq = ?, offset = ? WHERE name = ?');
+    this.#dropLines = db.prepare("UPDATE outbox SET line = '' WHERE seq > ? AND seq <= ?");
     this.#prune = db.prepare('DELETE FROM outbox WHERE seq <= ? AND created_at < ?');
     this.#since = db.prepare(
       'SELECT dedup_key, event_id FROM outbox WHERE created_at >= ? AND dedup_key IS NOT NULL',
@@ -267,7 +269,13 @@ export class EventOutbox {
       }
     }
     const position = { seq: this.#seq, offset: this.#offset };
-    this.#options.database.run(() => this.#checkpointRow.run(position.seq, position.offset, PROJECTION));
+    const previous = this.#checkpointed.seq;
+    this.#options.database.run(() => {
+      this.#checkpointRow.run(position.seq, position.offset, PROJECTION);
+      // Behind the checkpoint a line is never written again: only its keys are kept for the retention,
+      // so the outbox holds minutes of keys, not minutes of events.
+      this.#dropLines.run(previous, position.seq);
+    });
     this.#checkpointed = position;
   }
 }
