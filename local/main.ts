@@ -11,7 +11,6 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UsageError } from '../cli/errors';
 import { defaultEventsFile, parseCommandLine, usage } from './cli';
-import { formatEventLine } from './event-line';
 import { startLocalRuntime } from './runtime';
 
 const EXAMPLE_BODY = JSON.stringify({
@@ -57,10 +56,7 @@ async function main(): Promise<number> {
   const eventsFile = parsed.eventsFile ?? defaultEventsFile(parsed.dataDir);
   const options = { ...parsed, eventsFile };
   if (parsed.eventsFile === undefined) await mkdir(dirname(eventsFile), { recursive: true });
-  const runtime = await startLocalRuntime({
-    ...options,
-    onEvent: (event, routes) => write(formatEventLine(event, routes)),
-  });
+  const runtime = await startLocalRuntime({ ...options, printEvents: true });
   const stopped = new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {

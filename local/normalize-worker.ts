@@ -15,9 +15,9 @@ import type { DeadLetterQueue, MessageVisibility } from '../shared/pipeline/port
 import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { createDeadLetterSink } from './dead-letter-file';
 import { createLocalEventBus, type LocalBusEvent, routeMatcher } from './event-bus';
+import { formatEventLine } from './event-line';
 import { createFileObjectStore } from './file-object-store';
 import { type JsonLinesFile, openJsonLinesFile } from './json-lines-file';
-import { createLocalMetrics } from './local-metrics';
 import { LocalQueue } from './local-queue';
 import type { FromNormalizeThread, NormalizeThreadStats, ToNormalizeThread } from './normalize-thread';
 import { LocalDatabase, type SynchronousMode } from './sqlite/database';
@@ -42,7 +42,26 @@ export interface NormalizeWorkerData {
   readonly recordArrivals: boolean;
   /** Send each event back (the runtime has an `onEvent`). */
   readonly forwardEvents: boolean;
+  /** Print each event's line (`formatEventLine`) on stdout from this thread. */
+  readonly printEvents: boolean;
 }
+
+/**
+ * Writes all of `bytes` to `fd`: the HTTP thread's libuv may have made the fd non-blocking (a pipe), so a
+ * full pipe answers EAGAIN or takes part of a write; this thread waits for the reader then.
+ */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.length) {
+    try {
+      written += writeSync(fd, bytes, written);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(PAUSE, 0, 0, 1);
+    }
+  }
+}
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 // Logs go straight to the process's stdout and stderr, a line per write: a worker's own process.stdout
 // hands every chunk to the HTTP thread and buffers without bound while that thread is busy. Set before any
@@ -52,8 +71,7 @@ for (const [stream, fd] of [
   [process.stderr, 2],
 ] as const) {
   stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-    if (typeof chunk === 'string') writeSync(fd, chunk);
-    else writeSync(fd, chunk);
+    writeAll(fd, typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
     const done = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
     done?.();
     return true;
@@ -91,16 +109,28 @@ async function start(data: NormalizeWorkerData): Promise<void> {
     forwarded = [];
     post({ type: 'events', items });
   };
+  // Printed here, a write per turn: an event copied to the HTTP thread only to print a line costs both threads.
+  let printed: string[] = [];
+  const printEvents = (): void => {
+    const lines = printed;
+    printed = [];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  };
+  const onEvent = (event: LocalBusEvent, routes: readonly string[]): void => {
+    if (data.printEvents) {
+      printed.push(formatEventLine(event, routes));
+      if (printed.length === 1) setImmediate(printEvents);
+    }
+    if (data.forwardEvents) {
+      forwarded.push([event, [...routes]]);
+      if (forwarded.length === 1) setImmediate(forwardEvents);
+    }
+  };
   const bus = createLocalEventBus({
     file: events,
     logger,
     routes: routeMatcher(config.routes, config.eventSource),
-    onEvent: data.forwardEvents
-      ? (event, routes) => {
-          forwarded.push([event, [...routes]]);
-          if (forwarded.length === 1) setImmediate(forwardEvents);
-        }
-      : undefined,
+    onEvent: data.forwardEvents || data.printEvents ? onEvent : undefined,
   });
   const sink = createDeadLetterSink({ file: deadLetterFile, logger, queueName: 'callbacks' });
   const deadLetters: DeadLetterQueue = {
@@ -134,7 +164,6 @@ async function start(data: NormalizeWorkerData): Promise<void> {
       arrivals: sqliteArrivals({ database, ttlSeconds: dedupeTtlSeconds }),
       objectStore: createFileObjectStore(data.claimCheckDir),
       visibility,
-      metrics: createLocalMetrics(SERVICE_NAMES.normalize),
     },
   );
   const callbackQueue = new LocalQueue({

@@ -24,7 +24,6 @@ import type { LocalBusEvent } from './event-bus';
 import type { FailurePollerStats, LocalFailurePoller } from './failure-poller';
 import { type CallbackHttpServer, startCallbackHttpServer } from './http-server';
 import { type JsonLinesFile, openJsonLinesFile } from './json-lines-file';
-import { createLocalMetrics } from './local-metrics';
 import { type LocalQueueStats, QUEUE_DEAD_LETTER_REASON } from './local-queue';
 import { NormalizeThread } from './normalize-thread';
 import {
@@ -48,6 +47,11 @@ export interface LocalRuntimeOptions {
   readonly eventsFile?: string;
   /** Called for each event put on the bus, with the routes it matched (`npm start` prints a line). */
   readonly onEvent?: (event: LocalBusEvent, routes: readonly string[]) => void;
+  /**
+   * Print each event's line (`formatEventLine`) on stdout, from the normalize thread: what `npm start`
+   * does, without copying every event to this thread as {@link onEvent} must. @default false
+   */
+  readonly printEvents?: boolean;
   /** Append each dead-lettered message here as one JSON line. @default kept in memory and logged */
   readonly deadLetterFile?: string;
   /** Source ranges allowed to call the endpoint. @default any source */
@@ -240,6 +244,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         retryBackoff: options.retryBackoff ?? DEFAULT_LOCAL_BACKOFF,
         recordArrivals: options.bunqBaseUrl !== undefined,
         forwardEvents: options.onEvent !== undefined,
+        printEvents: options.printEvents ?? false,
       },
       {
         onEvent: options.onEvent,
@@ -297,7 +302,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       {
         queue: callbackInbox,
         tokens,
-        metrics: createLocalMetrics(SERVICE_NAMES.ingest),
         ...(onboarding === undefined ? {} : { onboardingQueue: onboarding.queue }),
       },
     );

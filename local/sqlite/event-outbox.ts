@@ -7,7 +7,7 @@
  *
  * The outbox also tells the dedupe store which callbacks were published when a claim was left in doubt by
  * a crash (`SqliteDedupeStore.settleOrphanedClaims`), so its rows are kept for `retentionMs` after they were
- * written out.
+ * written out; their lines are emptied once the file's checkpoint has passed them.
  */
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -48,6 +48,7 @@ export class EventOutbox {
   readonly #insert: Statement;
   readonly #pending: Statement<[number, number], { seq: number; line: string }>;
   readonly #checkpointRow: Statement;
+  readonly #dropLines: Statement<[number, number]>;
   readonly #prune: Statement;
   readonly #since: Statement<[number], { dedup_key: string | null; event_id: string }>;
   readonly #stopListening: () => void;
@@ -59,6 +60,9 @@ export class EventOutbox {
   #lastCheckpoint = 0;
   #lastPrune = 0;
   readonly #appended: TransactionalCount;
+  /** Lines stored in the open transaction, and those committed and not yet written: no read back of each. */
+  #uncommitted: Array<{ seq: number; line: string }> = [];
+  #committedLines: Array<{ seq: number; line: string }> = [];
   #closed = false;
 
   constructor(options: EventOutboxOptions) {
@@ -71,6 +75,7 @@ export class EventOutbox {
     );
     this.#pending = db.prepare('SELECT seq, line FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
     this.#checkpointRow = db.prepare('UPDATE projection SET seq = ?, offset = ? WHERE name = ?');
+    this.#dropLines = db.prepare("UPDATE outbox SET line = '' WHERE seq > ? AND seq <= ?");
     this.#prune = db.prepare('DELETE FROM outbox WHERE seq <= ? AND created_at < ?');
     this.#since = db.prepare(
       'SELECT dedup_key, event_id FROM outbox WHERE created_at >= ? AND dedup_key IS NOT NULL',
@@ -123,7 +128,20 @@ export class EventOutbox {
       );
     }
     this.#checkpointed = { seq: this.#seq, offset: this.#offset };
-    this.#stopListening = options.database.onCommit(() => this.#project());
+    const stopRollback = options.database.onRollback(() => {
+      this.#uncommitted = [];
+    });
+    const stopCommit = options.database.onCommit(() => {
+      if (this.#uncommitted.length > 0) {
+        for (const row of this.#uncommitted) this.#committedLines.push(row);
+        this.#uncommitted = [];
+      }
+      this.#project();
+    });
+    this.#stopListening = () => {
+      stopCommit();
+      stopRollback();
+    };
   }
 
   /** Stores one event (as `line` when given); it reaches the events file after the next commit. */
@@ -131,14 +149,11 @@ export class EventOutbox {
     const detail: unknown = event.detail;
     const dedupKey =
       typeof detail === 'object' && detail !== null ? (detail as { dedupKey?: unknown }).dedupKey : undefined;
-    this.#options.database.run(() =>
-      this.#insert.run(
-        event.id,
-        typeof dedupKey === 'string' ? dedupKey : null,
-        line ?? JSON.stringify(event),
-        Date.now(),
-      ),
+    const text = line ?? JSON.stringify(event);
+    const { lastInsertRowid } = this.#options.database.run(() =>
+      this.#insert.run(event.id, typeof dedupKey === 'string' ? dedupKey : null, text, Date.now()),
     );
+    this.#uncommitted.push({ seq: Number(lastInsertRowid), line: text });
     this.#appended.add();
   }
 
@@ -181,7 +196,7 @@ export class EventOutbox {
   #project(checkpoint = false): void {
     if (this.#closed) return;
     for (;;) {
-      const rows = this.#pending.all(this.#seq, CHUNK);
+      const rows = this.#nextRows();
       const last = rows[rows.length - 1];
       if (last === undefined) break;
       if (this.#fd !== undefined) {
@@ -222,6 +237,23 @@ export class EventOutbox {
     }
   }
 
+  /**
+   * The committed rows after the last one written, up to {@link CHUNK}: those this process committed, as it
+   * stored them, when they follow on; else from the table (after a restart, or a write that failed).
+   */
+  #nextRows(): Array<{ seq: number; line: string }> {
+    const lines = this.#committedLines;
+    let first = 0;
+    while (first < lines.length && (lines[first] as { seq: number }).seq <= this.#seq) first += 1;
+    if (first < lines.length && (lines[first] as { seq: number }).seq === this.#seq + 1) {
+      const rows = lines.slice(first, first + CHUNK);
+      this.#committedLines = lines.slice(first + rows.length);
+      return rows;
+    }
+    this.#committedLines = [];
+    return this.#pending.all(this.#seq, CHUNK);
+  }
+
   #checkpoint(now: number): void {
     this.#lastCheckpoint = now;
     if (this.#fd !== undefined && this.#options.fsync) {
@@ -237,7 +269,13 @@ export class EventOutbox {
       }
     }
     const position = { seq: this.#seq, offset: this.#offset };
-    this.#options.database.run(() => this.#checkpointRow.run(position.seq, position.offset, PROJECTION));
+    const previous = this.#checkpointed.seq;
+    this.#options.database.run(() => {
+      this.#checkpointRow.run(position.seq, position.offset, PROJECTION);
+      // Behind the checkpoint a line is never written again: only its keys are kept for the retention,
+      // so the outbox holds minutes of keys, not minutes of events.
+      this.#dropLines.run(previous, position.seq);
+    });
     this.#checkpointed = position;
   }
 }

@@ -135,6 +135,24 @@ describe('event outbox', () => {
     outbox.close();
   });
 
+  it('keeps only the keys of events behind the checkpoint, not their lines', async () => {
+    const file = join(dir, 'events.jsonl');
+    const db = database();
+    const outbox = new EventOutbox({ database: db, file, retentionMs: 60_000, fsync: false, logger });
+    const bus = createLocalEventBus({ file: outbox, logger });
+    await bus.publish([
+      { source: 'bunq', detailType: 'MUTATION', detail: '{"dedupKey":"a"}', time: new Date() },
+      { source: 'bunq', detailType: 'MUTATION', detail: '{"dedupKey":"b"}', time: new Date() },
+    ]);
+    await outbox.flush();
+    await db.committed();
+    expect((await events(file)).map((e) => e.detail.dedupKey)).toEqual(['a', 'b']);
+    const lines = db.db.prepare<[], { line: string }>('SELECT line FROM outbox ORDER BY seq').all();
+    expect(lines).toEqual([{ line: '' }, { line: '' }]);
+    expect(outbox.publishedSince(0).map((row) => row.dedupKey)).toEqual(['a', 'b']);
+    outbox.close();
+  });
+
   it('cuts lines written after the last checkpoint and writes those events again, once', async () => {
     const file = join(dir, 'events.jsonl');
     const first = database();
