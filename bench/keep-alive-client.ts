@@ -19,7 +19,16 @@ interface Connection {
   /** The request waiting for its answer on this connection. */
   current: Pending | undefined;
   received: Buffer;
+  /** `performance.now()` when it last went idle. */
+  idleSince: number;
 }
+
+/**
+ * An idle connection older than this is closed rather than reused: well inside the runtime's 5 s
+ * keep-alive timeout, so a request is never written to a connection the server is closing at that moment
+ * (the keep-alive race every HTTP client has; it would count as a failed request).
+ */
+const MAX_IDLE_MS = 2_000;
 
 export class KeepAliveClient {
   readonly #host: string;
@@ -48,10 +57,22 @@ export class KeepAliveClient {
     return new Promise((resolve) => {
       const pending: Pending = { parts: [head, ...parts], resolve };
       const connection =
-        this.#idle.pop() ?? (this.#open.size < this.#maxSockets ? this.#connect() : undefined);
+        this.#freshIdle() ?? (this.#open.size < this.#maxSockets ? this.#connect() : undefined);
       if (connection === undefined) this.#waiting.push(pending);
       else this.#send(connection, pending);
     });
+  }
+
+  /** The most recently idle connection, closing those idle for too long. */
+  #freshIdle(): Connection | undefined {
+    const now = performance.now();
+    // Oldest first: the stack's bottom idled longest.
+    while (this.#idle.length > 0 && now - (this.#idle[0] as Connection).idleSince > MAX_IDLE_MS) {
+      const stale = this.#idle.shift() as Connection;
+      this.#open.delete(stale);
+      stale.socket.destroy();
+    }
+    return this.#idle.pop();
   }
 
   destroy(): void {
@@ -60,7 +81,12 @@ export class KeepAliveClient {
 
   #connect(): Connection {
     const socket = connect({ host: this.#host, port: this.#port, noDelay: true });
-    const connection: Connection = { socket, current: undefined, received: Buffer.alloc(0) };
+    const connection: Connection = {
+      socket,
+      current: undefined,
+      received: Buffer.alloc(0),
+      idleSince: performance.now(),
+    };
     this.#open.add(connection);
     socket.on('data', (chunk: Buffer) => this.#receive(connection, chunk));
     const gone = (): void => {
@@ -104,7 +130,9 @@ export class KeepAliveClient {
       return;
     }
     const next = this.#waiting.shift();
-    if (next === undefined) this.#idle.push(connection);
-    else this.#send(connection, next);
+    if (next === undefined) {
+      connection.idleSince = performance.now();
+      this.#idle.push(connection);
+    } else this.#send(connection, next);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The local runtime under sustained load (`npm run bench -- runtime`): what `npm start` runs on a fresh data
- * directory, fed an open loop of distinct callbacks at a fixed rate for a fixed time (default 2,000/s for
+ * directory, fed an open loop of distinct callbacks at a fixed rate for a fixed time (default 1,500/s, the budget, for
  * 60 s; `BENCH_RUNTIME_RATE`, `BENCH_RUNTIME_SECONDS`). From one run it reports what was acknowledged and
  * what was processed (accepted -> event in the events file) per second, the backlog left on disk, the
  * time-to-200 p99 (each request timed from when it was due, so a stalled server cannot hide its queue), and
@@ -102,7 +102,7 @@ const percentile = (sorted: Float64Array, p: number): number =>
 
 /** Runs the sustained-load benchmark and returns its figures. */
 export async function benchRuntime(
-  ratePerSecond = Number(process.env.BENCH_RUNTIME_RATE ?? 2_000),
+  ratePerSecond = Number(process.env.BENCH_RUNTIME_RATE ?? 1_500),
   seconds = Number(process.env.BENCH_RUNTIME_SECONDS ?? 60),
 ): Promise<RuntimeFigure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bunq-bench-runtime-'));
