@@ -185,8 +185,11 @@ export function createNormalizer(deps: NormalizerDependencies): Normalizer {
   /** Commits each batch item's published keys; falls back to one marker per key. Returns what failed. */
   async function commit(batch: BatchState): Promise<string[]> {
     const items = new Map<string, Pending[]>();
-    for (const pending of batch.pending)
-      items.set(pending.batch, [...(items.get(pending.batch) ?? []), pending]);
+    for (const pending of batch.pending) {
+      const published = items.get(pending.batch);
+      if (published === undefined) items.set(pending.batch, [pending]);
+      else published.push(pending);
+    }
     const failed: string[] = [];
     await Promise.all(
       [...items].map(async ([item, published]) => {
