@@ -126,16 +126,15 @@ export class SessionRegistry {
     this.installations.set(installation.token, installation);
     return successBody([
       { Id: { id: installation.id } },
-      {
-        Token: {
-          id: this.context.next('token'),
-          created: this.context.time(),
-          updated: this.context.time(),
-          token: installation.token,
-        },
-      },
+      this.tokenObject(installation.token),
       { ServerPublicKey: { server_public_key: this.serverPublicKeyPem } },
     ]);
+  }
+
+  /** The `Token` object bunq answers an installation and a session with. */
+  private tokenObject(token: string): { Token: Record<string, unknown> } {
+    const time = this.context.time();
+    return { Token: { id: this.context.next('token'), created: time, updated: time, token } };
   }
 
   private postDevice(context: RouteContext): unknown {
@@ -175,18 +174,7 @@ export class SessionRegistry {
       expiresAtMs: this.context.now() + user.sessionTimeoutSeconds * 1_000,
     };
     this.sessions.set(session.token, session);
-    return successBody([
-      { Id: { id: session.id } },
-      {
-        Token: {
-          id: this.context.next('token'),
-          created: this.context.time(),
-          updated: this.context.time(),
-          token: session.token,
-        },
-      },
-      userJson(user),
-    ]);
+    return successBody([{ Id: { id: session.id } }, this.tokenObject(session.token), userJson(user)]);
   }
 
   private installationOf(request: SimRequest): Installation {

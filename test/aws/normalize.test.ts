@@ -160,45 +160,12 @@ describeAws.each(CODE_FORMS)('normalize (%s) on moto', (form) => {
     });
   });
 
-  it('claim-checks an object too large for an event to S3 and publishes the reference', async () => {
+  /**
+   * One PAYMENT callback carrying `object` through a fresh pipeline, none parked: its event and the bytes
+   * stored under the event's `objectRef`.
+   */
+  async function claimChecked(object: Record<string, unknown>) {
     const { resources, handler } = await freshPipeline();
-    const object = {
-      id: 4_242,
-      updated: '2026-01-02 03:04:05.000000',
-      amount: { value: '-1.00', currency: 'EUR' },
-      // Not a typed field: only the object is too large.
-      attachment: Array.from({ length: 300 }, (_, index) => ({ id: index, description: 'x'.repeat(1_000) })),
-    };
-    await enqueueCallback(
-      clients,
-      resources.callbacks.url,
-      body('PAYMENT', 'PAYMENT_CREATED', 'Payment', object),
-    );
-    expect(await processAll(clients, resources, handler)).toEqual([]);
-
-    const [event] = eventsOf(await drain(clients, resources.observer.url, 1));
-    expect(event?.detail.object).toBeNull();
-    expect(event?.detail.amount).toEqual({ value: '-1.00', currency: 'EUR' });
-    const ref = event?.detail.objectRef;
-    expect(ref?.uri).toMatch(new RegExp(`^s3://${resources.bucket}/objects/`));
-    const key = (ref?.uri ?? '').replace(`s3://${resources.bucket}/`, '');
-    const stored = await clients.s3.send(new GetObjectCommand({ Bucket: resources.bucket, Key: key }));
-    const bytes = Buffer.from(
-      await (stored.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-    );
-    expect(bytes.length).toBe(ref?.bytes);
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(ref?.sha256);
-    expect(JSON.parse(bytes.toString('utf8'))).toEqual(object);
-  });
-
-  it('claim-checks a callback whose typed fields alone are too large (a 300 KB description), never parks it', async () => {
-    const { resources, handler } = await freshPipeline();
-    const object = {
-      id: 4_343,
-      updated: '2026-01-02 03:04:05.000000',
-      amount: { value: '-2.00', currency: 'EUR' },
-      description: 'd'.repeat(300 * 1024),
-    };
     await enqueueCallback(
       clients,
       resources.callbacks.url,
@@ -206,18 +173,48 @@ describeAws.each(CODE_FORMS)('normalize (%s) on moto', (form) => {
     );
     expect(await processAll(clients, resources, handler)).toEqual([]);
     expect(await queueDepth(clients.sqs, resources.deadLetters.url)).toEqual({ visible: 0, inFlight: 0 });
-
     const [event] = eventsOf(await drain(clients, resources.observer.url, 1));
+    const uri = event?.detail.objectRef?.uri ?? '';
+    expect(uri).toMatch(new RegExp(`^s3://${resources.bucket}/objects/`));
+    const stored = await clients.s3.send(
+      new GetObjectCommand({ Bucket: resources.bucket, Key: uri.replace(`s3://${resources.bucket}/`, '') }),
+    );
+    const bytes = Buffer.from(
+      await (stored.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    return { event, bytes };
+  }
+
+  it('claim-checks an object too large for an event to S3 and publishes the reference', async () => {
+    const object = {
+      id: 4_242,
+      updated: '2026-01-02 03:04:05.000000',
+      amount: { value: '-1.00', currency: 'EUR' },
+      // Not a typed field: only the object is too large.
+      attachment: Array.from({ length: 300 }, (_, index) => ({ id: index, description: 'x'.repeat(1_000) })),
+    };
+    const { event, bytes } = await claimChecked(object);
+    expect(event?.detail.object).toBeNull();
+    expect(event?.detail.amount).toEqual({ value: '-1.00', currency: 'EUR' });
+    expect(bytes.length).toBe(event?.detail.objectRef?.bytes);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(event?.detail.objectRef?.sha256);
+    expect(JSON.parse(bytes.toString('utf8'))).toEqual(object);
+  });
+
+  it('claim-checks a callback whose typed fields alone are too large (a 300 KB description), never parks it', async () => {
+    const object = {
+      id: 4_343,
+      updated: '2026-01-02 03:04:05.000000',
+      amount: { value: '-2.00', currency: 'EUR' },
+      description: 'd'.repeat(300 * 1024),
+    };
+    const { event, bytes } = await claimChecked(object);
     expect(event?.detail).toMatchObject({
       object: null,
       description: null,
       amount: { value: '-2.00', currency: 'EUR' },
     });
-    const key = (event?.detail.objectRef?.uri ?? '').replace(`s3://${resources.bucket}/`, '');
-    const stored = await clients.s3.send(new GetObjectCommand({ Bucket: resources.bucket, Key: key }));
-    expect(
-      JSON.parse(await (stored.Body as { transformToString(): Promise<string> }).transformToString()),
-    ).toEqual(object);
+    expect(JSON.parse(bytes.toString('utf8'))).toEqual(object);
   });
 
   it('parks a callback that can never become an event on the dead-letter queue, with its reason', async () => {

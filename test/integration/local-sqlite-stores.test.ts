@@ -120,11 +120,27 @@ describe('event outbox', () => {
       .split('\n')
       .filter((line) => line.length > 0)
       .map((line) => JSON.parse(line) as { id: string; detail: { dedupKey: string } });
+  /** An outbox on `database`, writing `file` when given (without fsync unless asked). */
+  const outboxOn = (database: LocalDatabase, file?: string, fsync = false) =>
+    new EventOutbox({
+      database,
+      ...(file === undefined ? {} : { file }),
+      retentionMs: 60_000,
+      fsync,
+      logger,
+    });
+  const mutations = (...keys: string[]) =>
+    keys.map((key) => ({
+      source: 'bunq',
+      detailType: 'MUTATION',
+      detail: JSON.stringify({ dedupKey: key }),
+      time: new Date(),
+    }));
 
   it('writes each committed event once to a file it opened once', async () => {
     const file = join(dir, 'events.jsonl');
     const db = database();
-    const outbox = new EventOutbox({ database: db, file, retentionMs: 60_000, fsync: true, logger });
+    const outbox = outboxOn(db, file, true);
     const h = normalizer(db, createLocalEventBus({ file: outbox, logger }) as unknown as RecordingBus);
     await h.handler(batch(record('mutation-payment'), record('request-inquiry')), lambdaContext());
     await h.handler(batch(record('mutation-payment')), lambdaContext());
@@ -138,12 +154,9 @@ describe('event outbox', () => {
   it('keeps only the keys of events behind the checkpoint, not their lines', async () => {
     const file = join(dir, 'events.jsonl');
     const db = database();
-    const outbox = new EventOutbox({ database: db, file, retentionMs: 60_000, fsync: false, logger });
+    const outbox = outboxOn(db, file);
     const bus = createLocalEventBus({ file: outbox, logger });
-    await bus.publish([
-      { source: 'bunq', detailType: 'MUTATION', detail: '{"dedupKey":"a"}', time: new Date() },
-      { source: 'bunq', detailType: 'MUTATION', detail: '{"dedupKey":"b"}', time: new Date() },
-    ]);
+    await bus.publish(mutations('a', 'b'));
     await outbox.flush();
     await db.committed();
     expect((await events(file)).map((e) => e.detail.dedupKey)).toEqual(['a', 'b']);
@@ -156,11 +169,9 @@ describe('event outbox', () => {
   it('cuts lines written after the last checkpoint and writes those events again, once', async () => {
     const file = join(dir, 'events.jsonl');
     const first = database();
-    const outbox = new EventOutbox({ database: first, file, retentionMs: 60_000, fsync: false, logger });
+    const outbox = outboxOn(first, file);
     const bus = createLocalEventBus({ file: outbox, logger });
-    await bus.publish([
-      { source: 'bunq', detailType: 'MUTATION', detail: '{"dedupKey":"a"}', time: new Date() },
-    ]);
+    await bus.publish(mutations('a'));
     await outbox.flush();
     outbox.close();
     // A process that died after writing a line but before its checkpoint: the line is in the file twice
@@ -168,7 +179,7 @@ describe('event outbox', () => {
     const good = await readFile(file, 'utf8');
     await writeFile(file, `${good}{"torn":`);
     const second = reopen(first);
-    const resumed = new EventOutbox({ database: second, file, retentionMs: 60_000, fsync: false, logger });
+    const resumed = outboxOn(second, file);
     await resumed.flush();
     expect(await readFile(file, 'utf8')).toBe(good);
     resumed.close();
@@ -201,16 +212,12 @@ describe('event outbox', () => {
     'settles a claim left in progress by a process killed %s its outbox write',
     async (_, afterWrite, settled, rows) => {
       const first = database();
-      killedMidPublish(
-        first,
-        new EventOutbox({ database: first, retentionMs: 60_000, fsync: false, logger }),
-        afterWrite,
-      );
+      killedMidPublish(first, outboxOn(first), afterWrite);
       // Let the claim (and the outbox row) commit, then "kill": nothing after this runs in the old process.
       await new Promise((resolve) => setTimeout(resolve, 50));
       await first.committed();
       const second = reopen(first);
-      const outbox = new EventOutbox({ database: second, retentionMs: 60_000, fsync: false, logger });
+      const outbox = outboxOn(second);
       const dedupe = new SqliteDedupeStore(second, {
         published: (since) => outbox.publishedSince(since),
         response: (eventId) => ({ eventId }),

@@ -5,6 +5,7 @@
  */
 import { type BunqApiError, BunqUnauthorizedError } from '../../../../../shared/bunq/api/errors';
 import { InMemoryBunqStateStore } from '../../../../../shared/bunq/api/state';
+import type { BunqSimulator } from '../../../../../simulator/simulator';
 import { BASE_URL, calls, createHarness, rejection } from './harness';
 
 describe('BunqApiClient session flow', () => {
@@ -122,6 +123,10 @@ describe('BunqApiClient session flow', () => {
 });
 
 describe('BunqApiClient session expiry', () => {
+  /** bunq answers the next `times` filter listings with a 401 that says `description`. */
+  const filterListingUnauthorized = (sim: BunqSimulator, description: string, times = 1) =>
+    sim.injectFault({ kind: 'error', status: 401, description, path: '/notification-filter-url', times });
+
   it('re-creates an expired session once and retries the call once', async () => {
     const { client, sim, user, logs } = await createHarness();
     await client.ensureSession();
@@ -148,13 +153,7 @@ describe('BunqApiClient session expiry', () => {
   it('accepts "Insufficient authentication." too, and gives up after one renewal', async () => {
     const { client, sim, user } = await createHarness();
     await client.ensureSession();
-    sim.injectFault({
-      kind: 'error',
-      status: 401,
-      description: 'Insufficient authentication.',
-      path: '/notification-filter-url',
-      times: 2,
-    });
+    filterListingUnauthorized(sim, 'Insufficient authentication.', 2);
     const error = await rejection(client.getNotificationFilterUrls(user.id));
     expect(error).toBeInstanceOf(BunqUnauthorizedError);
     expect((error as BunqApiError).isSessionExpired).toBe(true);
@@ -165,12 +164,7 @@ describe('BunqApiClient session expiry', () => {
   it('does not renew the session for other 401s', async () => {
     const { client, sim, user } = await createHarness();
     await client.ensureSession();
-    sim.injectFault({
-      kind: 'error',
-      status: 401,
-      description: 'Something else.',
-      path: '/notification-filter-url',
-    });
+    filterListingUnauthorized(sim, 'Something else.');
     await expect(client.getNotificationFilterUrls(user.id)).rejects.toBeInstanceOf(BunqUnauthorizedError);
     expect(calls(sim, 'POST', '/session-server')).toHaveLength(1);
   });
