@@ -136,6 +136,15 @@ describe('event outbox', () => {
       detail: JSON.stringify({ dedupKey: key }),
       time: new Date(),
     }));
+  /** A fresh database's outbox writing events.jsonl, with MUTATION events `keys` published through it. */
+  async function publishedThroughOutbox(...keys: string[]) {
+    const file = join(dir, 'events.jsonl');
+    const db = database();
+    const outbox = outboxOn(db, file);
+    await createLocalEventBus({ file: outbox, logger }).publish(mutations(...keys));
+    await outbox.flush();
+    return { file, db, outbox };
+  }
 
   it('writes each committed event once to a file it opened once', async () => {
     const file = join(dir, 'events.jsonl');
@@ -152,12 +161,7 @@ describe('event outbox', () => {
   });
 
   it('keeps only the keys of events behind the checkpoint, not their lines', async () => {
-    const file = join(dir, 'events.jsonl');
-    const db = database();
-    const outbox = outboxOn(db, file);
-    const bus = createLocalEventBus({ file: outbox, logger });
-    await bus.publish(mutations('a', 'b'));
-    await outbox.flush();
+    const { file, db, outbox } = await publishedThroughOutbox('a', 'b');
     await db.committed();
     expect((await events(file)).map((e) => e.detail.dedupKey)).toEqual(['a', 'b']);
     const lines = db.db.prepare<[], { line: string }>('SELECT line FROM outbox ORDER BY seq').all();
@@ -167,12 +171,7 @@ describe('event outbox', () => {
   });
 
   it('cuts lines written after the last checkpoint and writes those events again, once', async () => {
-    const file = join(dir, 'events.jsonl');
-    const first = database();
-    const outbox = outboxOn(first, file);
-    const bus = createLocalEventBus({ file: outbox, logger });
-    await bus.publish(mutations('a'));
-    await outbox.flush();
+    const { file, db: first, outbox } = await publishedThroughOutbox('a');
     outbox.close();
     // A process that died after writing a line but before its checkpoint: the line is in the file twice
     // over (a torn copy), the checkpoint names only the first.
