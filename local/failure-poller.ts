@@ -10,7 +10,7 @@ import { BunqApiClient } from '../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import type { ArrivalLog, AttemptStore } from '../shared/pipeline/recovery/ports';
 import type { RecoveryReport } from '../shared/pipeline/recovery/recover-failures';
-import { runEvery } from './run-every';
+import { reportOrNull, runEvery } from './run-every';
 
 export const DEFAULT_FAILURE_POLL_INTERVAL_MS = 60_000;
 
@@ -81,12 +81,8 @@ export function startFailurePoller(options: LocalFailurePollerOptions): LocalFai
     last: null,
   };
   const poll = async (): Promise<void> => {
-    let report: RecoveryReport;
-    try {
-      report = await handler();
-    } catch (error) {
-      // A set-up error: the handler counted it; keep polling, as the schedule would.
-      options.logger.error('failure poll failed', { error });
+    const report = await reportOrNull(handler, options.logger, 'failure poll failed');
+    if (report === null) {
       totals = { ...totals, runs: totals.runs + 1, pollErrors: totals.pollErrors + 1 };
       return;
     }

@@ -16,7 +16,7 @@ import type { CallbackQueue } from '../shared/pipeline/ports';
 import type { ExpectedFilters, ReconcileCursorStore } from '../shared/pipeline/reconcile/ports';
 import type { ReconcileReport } from '../shared/pipeline/reconcile/reconcile';
 import type { ArrivalLog } from '../shared/pipeline/recovery/ports';
-import { runEvery } from './run-every';
+import { reportOrNull, runEvery } from './run-every';
 
 export interface LocalReconcilerOptions {
   /** bunq API base URL including `/v1`. */
@@ -110,11 +110,8 @@ export function startReconciler(options: LocalReconcilerOptions): LocalReconcile
 
   let totals: ReconcilerStats = { runs: 0, missedByBunq: 0, filterDrift: 0, errors: 0, last: null };
   const run = async (): Promise<ReconcileReport | null> => {
-    let report: ReconcileReport;
-    try {
-      report = await handler();
-    } catch (error) {
-      options.logger.error('reconcile run failed', { error });
+    const report = await reportOrNull(handler, options.logger, 'reconcile run failed');
+    if (report === null) {
       totals = { ...totals, runs: totals.runs + 1, errors: totals.errors + 1 };
       return null;
     }
