@@ -140,32 +140,27 @@ export class BunqUnexpectedStatusError extends BunqApiError {
   override readonly name: string = 'BunqUnexpectedStatusError';
 }
 
+/** The error class for each status bunq documents; 5xx is a server error, any other an unexpected status. */
+const ERROR_BY_STATUS: Readonly<
+  Record<number, new (details: BunqApiErrorDetails, options?: { cause?: unknown }) => BunqApiError>
+> = {
+  400: BunqBadRequestError,
+  401: BunqUnauthorizedError,
+  403: BunqForbiddenError,
+  404: BunqNotFoundError,
+  405: BunqMethodNotAllowedError,
+  429: BunqRateLimitError,
+  466: BunqSignatureRequiredError,
+  490: BunqUserError,
+  491: BunqMaintenanceError,
+};
+
 /** The error class for a status. */
 export function bunqApiErrorFor(details: BunqApiErrorDetails, options?: { cause?: unknown }): BunqApiError {
-  switch (details.status) {
-    case 400:
-      return new BunqBadRequestError(details, options);
-    case 401:
-      return new BunqUnauthorizedError(details, options);
-    case 403:
-      return new BunqForbiddenError(details, options);
-    case 404:
-      return new BunqNotFoundError(details, options);
-    case 405:
-      return new BunqMethodNotAllowedError(details, options);
-    case 429:
-      return new BunqRateLimitError(details, options);
-    case 466:
-      return new BunqSignatureRequiredError(details, options);
-    case 490:
-      return new BunqUserError(details, options);
-    case 491:
-      return new BunqMaintenanceError(details, options);
-    default:
-      return details.status >= 500 && details.status <= 599
-        ? new BunqServerError(details, options)
-        : new BunqUnexpectedStatusError(details, options);
-  }
+  const ErrorClass =
+    ERROR_BY_STATUS[details.status] ??
+    (details.status >= 500 && details.status <= 599 ? BunqServerError : BunqUnexpectedStatusError);
+  return new ErrorClass(details, options);
 }
 
 function hintFor(status: number): string {

@@ -70,6 +70,27 @@ describe('bunqApiErrorFor', () => {
     expect((error.cause as Error).message).toBe('root');
   });
 
+  it.each([
+    [400, 'BunqBadRequestError'],
+    [401, 'BunqUnauthorizedError'],
+    [403, 'BunqForbiddenError'],
+    [404, 'BunqNotFoundError'],
+    [405, 'BunqMethodNotAllowedError'],
+    [429, 'BunqRateLimitError'],
+    [466, 'BunqSignatureRequiredError'],
+    [490, 'BunqUserError'],
+    [491, 'BunqMaintenanceError'],
+    [500, 'BunqServerError'],
+    [599, 'BunqServerError'],
+    [402, 'BunqUnexpectedStatusError'],
+    [600, 'BunqUnexpectedStatusError'],
+  ])('builds HTTP %i as %s', (status, name) => {
+    const error = bunqApiErrorFor({ ...details, status });
+    expect(error).toBeInstanceOf(BunqApiError);
+    expect(error.name).toBe(name);
+    expect(error.status).toBe(status);
+  });
+
   it('maps every 5xx to BunqServerError and unknown statuses to BunqUnexpectedStatusError', () => {
     expect(bunqApiErrorFor({ ...details, status: 502 })).toBeInstanceOf(BunqServerError);
     expect(bunqApiErrorFor({ ...details, status: 418 })).toBeInstanceOf(BunqUnexpectedStatusError);
