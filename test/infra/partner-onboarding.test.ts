@@ -14,6 +14,8 @@ import { ONBOARD_METRICS, SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { STACK_OUTPUTS } from '../../shared/wiring/stack-outputs';
 import {
   actionsOf,
+  callbackQueueId,
+  deadLetterQueueId,
   ingestFunctionId,
   onlyLogicalId,
   PROJECT_ROOT,
@@ -95,6 +97,20 @@ describe('partner onboarding in the stack', () => {
       Environment: { Variables: Match.objectLike({ [INGEST_ENV.onboardingQueueUrl]: Match.anyValue() }) },
     });
     expect(roleStatements(template, ingest).flatMap(actionsOf)).toContain('sqs:SendMessage');
+  });
+
+  test('keeps the callbacks queue and its dead-letter queue apart from the onboarding queues', () => {
+    const { template } = withOnboarding;
+    // Two queues with a redrive policy now: the callbacks queue must still be the one the ingest sends to.
+    expect(Object.keys(template.findResources('AWS::SQS::Queue'))).toHaveLength(4);
+    const ingest = template.findResources('AWS::Lambda::Function')[ingestFunctionId(template)];
+    expect(ingest?.Properties.Environment.Variables[INGEST_ENV.queueUrl]).toEqual({
+      Ref: callbackQueueId(template),
+    });
+    const queue = template.findResources('AWS::SQS::Queue')[callbackQueueId(template)];
+    expect(queue?.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({
+      'Fn::GetAtt': [deadLetterQueueId(template), 'Arn'],
+    });
   });
 
   test('the onboard role acts on credential secrets under its name prefix only, with no wildcard action', () => {

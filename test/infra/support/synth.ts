@@ -55,11 +55,24 @@ export function synthStack(
   return { stack, template: Template.fromStack(stack) };
 }
 
-/** The logical id of the only resource of `type` matching `props`; fails when there is not exactly one. */
-export function onlyLogicalId(template: Template, type: string, props: Record<string, unknown> = {}): string {
-  const ids = Object.keys(template.findResources(type, props));
+/**
+ * The logical id of the only resource of `type` matching `props` (it fails when there is not exactly one); with `within`, only among the resources of
+ * that construct (a child of the webhooks construct: its id is part of their logical ids), so that another
+ * construct's resource of the same shape (the partner onboarding's queue beside the callbacks queue) is never
+ * taken for it.
+ */
+export function onlyLogicalId(
+  template: Template,
+  type: string,
+  props: Record<string, unknown> = {},
+  within?: string,
+): string {
+  const ids = Object.keys(template.findResources(type, props)).filter(
+    (id) => within === undefined || id.includes(within),
+  );
   if (ids.length !== 1) {
-    throw new Error(`Expected exactly one ${type} matching, found ${ids.length}: ${ids.join(', ')}`);
+    const where = within === undefined ? '' : ` in ${within}`;
+    throw new Error(`Expected exactly one ${type}${where} matching, found ${ids.length}: ${ids.join(', ')}`);
   }
   return ids[0] as string;
 }
@@ -90,13 +103,23 @@ export const tokenSecretId = (template: Template): string =>
     Properties: { GenerateSecretString: Match.anyValue() },
   });
 
-/** The callbacks queue: the one with a redrive policy. */
+/** The callbacks queue: the callback queue construct's queue with a redrive policy. */
 export const callbackQueueId = (template: Template): string =>
-  onlyLogicalId(template, 'AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } });
+  onlyLogicalId(
+    template,
+    'AWS::SQS::Queue',
+    { Properties: { RedrivePolicy: Match.anyValue() } },
+    'CallbackQueue',
+  );
 
-/** The dead-letter queue: the one without a redrive policy. */
+/** The callbacks' dead-letter queue: the callback queue construct's queue without a redrive policy. */
 export const deadLetterQueueId = (template: Template): string =>
-  onlyLogicalId(template, 'AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.absent() } });
+  onlyLogicalId(
+    template,
+    'AWS::SQS::Queue',
+    { Properties: { RedrivePolicy: Match.absent() } },
+    'CallbackQueue',
+  );
 
 export interface PolicyStatement {
   readonly Effect: string;
