@@ -10,6 +10,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { BunqApiClient } from '../shared/bunq/api/client';
 import { dynamoArrivalLog } from './commons/arrival-store';
+import { dynamoAttemptStore } from './commons/attempt-store';
 import { sqsQueue } from './commons/aws-adapters';
 import { bunqStateSecret } from './commons/bunq-state-secret';
 import { reconcileEnvironment } from './commons/environment';
@@ -36,6 +37,11 @@ export const handler = composeReconcile(env.settings, {
     reconcileBunqApi(new BunqApiClient({ baseUrl: env.bunqBaseUrl, stateStore, logger })),
   arrivals: dynamoArrivalLog({ client: dynamo, tableName: env.tableName }),
   cursors: dynamoCursorStore({ client: dynamo, tableName: env.tableName }),
+  redeliveries: dynamoAttemptStore({
+    client: dynamo,
+    tableName: env.tableName,
+    ttlSeconds: env.attemptTtlSeconds,
+  }),
   sink: reconciledCallbackSink(sqsQueue(new SQSClient({}), env.callbackQueueUrl)),
   expected: async () => {
     const [current] = tokens === null ? [] : await tokens.validTokens();

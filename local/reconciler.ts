@@ -15,7 +15,7 @@ import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import type { CallbackQueue } from '../shared/pipeline/ports';
 import type { ExpectedFilters, ReconcileCursorStore } from '../shared/pipeline/reconcile/ports';
 import type { ReconcileReport } from '../shared/pipeline/reconcile/reconcile';
-import type { ArrivalLog } from '../shared/pipeline/recovery/ports';
+import type { ArrivalLog, AttemptStore } from '../shared/pipeline/recovery/ports';
 import { reportOrNull, runEvery } from './run-every';
 
 export interface LocalReconcilerOptions {
@@ -41,6 +41,8 @@ export interface LocalReconcilerOptions {
   readonly arrivals: ArrivalLog;
   /** The reconciler's cursor per bunq user (the runtime's database). */
   readonly cursors: ReconcileCursorStore;
+  /** Where a retry it asks bunq for is noted (the poller's store), so its event says `recoveredBy`. */
+  readonly redeliveries?: Pick<AttemptStore, 'expectRedeliveries'>;
   /** The runtime's callback queue (the normalizer's input). */
   readonly queue: CallbackQueue;
   /** Logger of the reconciler itself; the handler gets its own, as in AWS. */
@@ -102,6 +104,7 @@ export function startReconciler(options: LocalReconcilerOptions): LocalReconcile
       bunqClient: (logger) => reconcileBunqApi(clientFor(logger)),
       arrivals: options.arrivals,
       cursors: options.cursors,
+      ...(options.redeliveries === undefined ? {} : { redeliveries: options.redeliveries }),
       sink: reconciledCallbackSink(options.queue),
       expected,
       now: options.now,

@@ -55,12 +55,13 @@ export function startRecovery(options: RecoveryLoopOptions, ports: RecoveryLoopP
     logger: createLogger(SERVICE_NAMES.retryFailures),
   });
   const arrivals = sqliteArrivals({ database, ttlSeconds: config.dedupe.ttlHours * 3_600 });
+  const attempts = sqliteAttemptStore({ database, ttlSeconds: config.recovery.attemptTtlDays * 86_400 });
   const failurePoller = startFailurePoller({
     bunqBaseUrl: ports.bunqBaseUrl,
     bunqApiKey: ports.bunqApiKey,
     intervalMs: options.failurePollIntervalMs ?? DEFAULT_FAILURE_POLL_INTERVAL_MS,
     arrivals,
-    attempts: sqliteAttemptStore({ database, ttlSeconds: config.recovery.attemptTtlDays * 86_400 }),
+    attempts,
     maxAttempts: config.recovery.maxAttempts,
     logger: ports.logger,
     client,
@@ -76,6 +77,7 @@ export function startRecovery(options: RecoveryLoopOptions, ports: RecoveryLoopP
           callbackUrl: ports.callbackUrl,
           arrivals,
           cursors: sqliteCursorStore({ database }),
+          redeliveries: attempts,
           queue: ports.queue,
           logger: ports.logger,
           repairFilters: options.reconcileRepairFilters ?? false,

@@ -111,6 +111,7 @@ export function reconcileEnvironment(env: Env = process.env) {
     bunqStateSecretArn: requireEnv(RECONCILE_ENV.bunqStateSecretArn, env),
     bunqBaseUrl: requireEnv(RECONCILE_ENV.bunqBaseUrl, env),
     tableName: requireEnv(RECONCILE_ENV.tableName, env),
+    attemptTtlSeconds: requireIntEnv(RECONCILE_ENV.attemptTtlSeconds, env),
     callbackQueueUrl: requireEnv(RECONCILE_ENV.callbackQueueUrl, env),
     callbackBaseUrl: requireEnv(RECONCILE_ENV.callbackBaseUrl, env),
     /** Set only for a reconciler that repairs filters. */

@@ -9,7 +9,7 @@ import type {
   ReconcileCursorStore,
   ReconciledCallbackSink,
 } from '../../shared/pipeline/reconcile/ports';
-import type { ArrivalLog } from '../../shared/pipeline/recovery/ports';
+import type { ArrivalLog, AttemptStore } from '../../shared/pipeline/recovery/ports';
 import { SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { createReconcileHandler, type ReconcileHandler } from '../handlers/reconcile-handler';
 import { type ClockedPorts, observed } from './observed';
@@ -34,6 +34,8 @@ export interface ReconcilePorts extends ClockedPorts {
   readonly sink: ReconciledCallbackSink;
   /** The filters `register` set up, per run (our URL carries the current token). */
   readonly expected: () => Promise<ExpectedFilters>;
+  /** Where the retries it asks bunq for are noted, so their events say `recoveredBy: "failure-retry"`. */
+  readonly redeliveries?: Pick<AttemptStore, 'expectRedeliveries'>;
 }
 
 /** The reconcile handler: one `reconcile` run over the ports per invocation, its report turned into metrics. */
@@ -45,6 +47,7 @@ export function composeReconcile(settings: ReconcileSettings, ports: ReconcilePo
     cursors: ports.cursors,
     sink: ports.sink,
     expected: ports.expected,
+    ...(ports.redeliveries === undefined ? {} : { redeliveries: ports.redeliveries }),
     graceMs: settings.graceMs,
     repairFilters: settings.repairFilters,
     logger,

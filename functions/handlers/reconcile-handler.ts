@@ -20,7 +20,7 @@ import {
   type ReconcileReport,
   reconcile,
 } from '../../shared/pipeline/reconcile/reconcile';
-import type { ArrivalLog } from '../../shared/pipeline/recovery/ports';
+import type { ArrivalLog, AttemptStore } from '../../shared/pipeline/recovery/ports';
 import { RECONCILE_METRICS } from '../../shared/wiring/metrics';
 import { type ScheduledHandler, scheduledHandler } from './scheduled-run';
 
@@ -32,6 +32,7 @@ export interface ReconcileHandlerDependencies {
   readonly sink: ReconciledCallbackSink;
   /** The filters `register` set up; read per run (the callback URL carries the current token). */
   readonly expected: () => Promise<ExpectedFilters>;
+  readonly redeliveries?: Pick<AttemptStore, 'expectRedeliveries'>;
   readonly graceMs: number;
   readonly repairFilters: boolean;
   readonly logger: Logger;
@@ -64,6 +65,7 @@ export function createReconcileHandler(deps: ReconcileHandlerDependencies): Reco
         cursors: deps.cursors,
         sink: deps.sink,
         expected: await deps.expected(),
+        ...(deps.redeliveries === undefined ? {} : { redeliveries: deps.redeliveries }),
         graceMs: deps.graceMs,
         repairFilters: deps.repairFilters,
         logger,

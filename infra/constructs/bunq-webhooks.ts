@@ -210,6 +210,7 @@ export class BunqWebhooks extends Construct {
             filters: reconcile.filters,
             interval: Duration.minutes(reconcile.scheduleMinutes),
             grace: Duration.minutes(reconcile.graceMinutes),
+            attemptTtl: Duration.days(config.recovery.attemptTtlDays),
             repairFilters: reconcile.repairFilters,
             memorySize: config.recovery.memoryMb,
             timeout: Duration.seconds(reconcile.timeoutSeconds),

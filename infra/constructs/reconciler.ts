@@ -21,9 +21,13 @@ export const RECONCILE_TABLE_ACTIONS = [
   'dynamodb:BatchGetItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
+  // Notes a retry it asks bunq for on the callback's arrival item, as the failure poller does.
+  'dynamodb:UpdateItem',
 ] as const;
 
 export interface ReconcilerProps extends ScheduledFunctionSettings {
+  /** How long an expected-redelivery note lives: the failure poller's attempt lifetime. */
+  readonly attemptTtl: Duration;
   /** The dedupe table: arrival records (written by the normalizer) and the reconciler's cursor. */
   readonly table: ITable;
   /** The callbacks queue, where rebuilt callbacks go to the normalizer. */
@@ -81,6 +85,7 @@ export class Reconciler extends Construct {
         [RECONCILE_ENV.callbackBaseUrl]: props.callbackBaseUrl,
         [RECONCILE_ENV.expectedFilters]: JSON.stringify(props.filters),
         [RECONCILE_ENV.graceMs]: String(props.grace.toMilliseconds()),
+        [RECONCILE_ENV.attemptTtlSeconds]: String(props.attemptTtl.toSeconds()),
         [RECONCILE_ENV.repairFilters]: String(props.repairFilters),
       },
     });

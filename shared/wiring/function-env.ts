@@ -93,6 +93,8 @@ export const RECONCILE_ENV = {
   expectedFilters: 'RECONCILE_EXPECTED_FILTERS',
   /** Milliseconds after an event's creation before it is settled. */
   graceMs: 'RECONCILE_GRACE_MS',
+  /** Seconds an expected-redelivery note lives (the failure poller's attempt lifetime: the same item). */
+  attemptTtlSeconds: RETRY_FAILURES_ENV.attemptTtlSeconds,
   /** `true` to re-apply missing filters (read-merge-write). */
   repairFilters: 'RECONCILE_REPAIR_FILTERS',
 } as const;

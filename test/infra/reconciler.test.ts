@@ -3,9 +3,17 @@
  * secret, sending rebuilt callbacks to the callbacks queue, and its alarms with runbook entries.
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { RECONCILE_TABLE_ACTIONS } from '../../infra/constructs/reconciler';
 import { parsePipelineConfig } from '../../shared/config/pipeline-config';
 import { RECONCILE_ENV } from '../../shared/wiring/function-env';
-import { reconcileFunctionId, SYNTH_TIMEOUT_MS, synthStack } from './support/synth';
+import {
+  actionsOf,
+  reconcileFunctionId,
+  roleStatements,
+  SYNTH_TIMEOUT_MS,
+  synthStack,
+  tokenSecretId,
+} from './support/synth';
 
 const RECONCILE = {
   enabled: true,
@@ -32,6 +40,8 @@ describe('reconciler in the stack', () => {
         Variables: Match.objectLike({
           [RECONCILE_ENV.graceMs]: String(15 * 60_000),
           [RECONCILE_ENV.repairFilters]: 'true',
+          // The failure poller's attempt lifetime (recovery.attemptTtlDays, 30 by default): the same item.
+          [RECONCILE_ENV.attemptTtlSeconds]: String(30 * 86_400),
           [RECONCILE_ENV.expectedFilters]: JSON.stringify([
             { monetaryAccountId: null, categories: ['MUTATION', 'PAYMENT'] },
           ]),
@@ -42,6 +52,19 @@ describe('reconciler in the stack', () => {
       ScheduleExpression: 'rate(10 minutes)',
       Target: { Arn: { 'Fn::GetAtt': [id, 'Arn'] } },
     });
+  });
+
+  it('may note expected redeliveries on the table and, repairing, read the callback token but not write it', () => {
+    const actions = roleStatements(enabled, reconcileFunctionId(enabled)).flatMap(actionsOf);
+    for (const action of RECONCILE_TABLE_ACTIONS) expect(actions).toContain(action);
+    expect(actions).toContain('dynamodb:UpdateItem');
+    const token = tokenSecretId(enabled);
+    const onToken = roleStatements(enabled, reconcileFunctionId(enabled))
+      .filter((statement) => JSON.stringify(statement.Resource).includes(token))
+      .flatMap(actionsOf);
+    expect(onToken).toContain('secretsmanager:GetSecretValue');
+    expect(onToken.filter((action) => /^secretsmanager:(Put|Update|Create|Delete)/.test(action))).toEqual([]);
+    expect(actions.some((action) => action.includes('*'))).toBe(false);
   });
 
   it('has the MissedByBunq, FilterDrift, heartbeat and error alarms, each with a runbook entry', () => {

@@ -11,7 +11,8 @@
  * 3. Settle the events older than the grace period (longer than bunq's own six tries a minute apart), oldest
  *    first, stopping at the first younger one. For each, the callbacks bunq would have sent for the
  *    categories we registered: arrived (in the arrival log) → nothing; bunq lists a failure for it → ask bunq
- *    to retry that failure; else → rebuild the callback from the listed object and hand it to the normalizer
+ *    to retry that failure (noted first as an expected redelivery, so its event says
+ *    `recoveredBy: "failure-retry"`); else → rebuild the callback from the listed object and hand it to the normalizer
  *    marked `recoveredBy: "reconciliation"` (counted as missed by bunq). The normalizer's dedupe key is per
  *    (category, object, update), so a late real callback after it, or a second run, makes no second event.
  * 4. Move the cursor past the settled events.
@@ -26,8 +27,10 @@ import { bunqTimeToRfc3339 } from '../../bunq/callback/time';
 import {
   type ArrivalEntry,
   type ArrivalLog,
+  type AttemptStore,
   arrivalId,
   type CallbackRef,
+  type ExpectedRedelivery,
   objectArrived,
 } from '../recovery/ports';
 import { callbacksFor, type ExpectedCallback, reconstructedCallback } from './event-categories';
@@ -53,6 +56,11 @@ export interface ReconcileDependencies {
   readonly expected: ExpectedFilters;
   /** Milliseconds after an event's creation before it is settled. */
   readonly graceMs: number;
+  /**
+   * Where a retry this run asks bunq for is noted first, as the failure poller does, so the re-sent
+   * callback's event says `recoveredBy: "failure-retry"`. @default none (the re-sent event says null)
+   */
+  readonly redeliveries?: Pick<AttemptStore, 'expectRedeliveries'>;
   /** Re-apply missing filters. @default false */
   readonly repairFilters?: boolean;
   /** Event pages (200 each) read per run. @default 50 */
@@ -230,12 +238,14 @@ export async function reconcile(deps: ReconcileDependencies): Promise<ReconcileR
   // Settle event by event, so the cursor only passes events whose every callback was handled.
   let lastSettled = cursor;
   const retries: number[] = [];
+  const redeliveries: ExpectedRedelivery[] = [];
   for (const event of settled) {
     let handled = true;
     for (const expectation of missing.filter((entry) => entry.event.id === event.id)) {
       const ids = failureIds.get(arrivalId(expectation.ref));
       if (ids !== undefined) {
         retries.push(...ids);
+        redeliveries.push({ ...expectation.ref, eventType: expectation.callback.eventType });
         continue;
       }
       try {
@@ -263,6 +273,12 @@ export async function reconcile(deps: ReconcileDependencies): Promise<ReconcileR
   }
 
   if (retries.length > 0) {
+    try {
+      await deps.redeliveries?.expectRedeliveries(redeliveries, now());
+    } catch (error) {
+      // Retried all the same: a re-sent callback without its mark beats one bunq gives up on.
+      fail('noting the expected redeliveries', error, { userId, ids: redeliveries.length });
+    }
     try {
       const result = await deps.bunq.retryNotificationFilterFailures(userId, retries);
       report.failureRetries = result.retriedIds.length;

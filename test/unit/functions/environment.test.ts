@@ -9,6 +9,7 @@ const env = (filters: string) => ({
   [RECONCILE_ENV.bunqStateSecretArn]: 'arn:state',
   [RECONCILE_ENV.bunqBaseUrl]: 'https://api.bunq.com/v1',
   [RECONCILE_ENV.tableName]: 'dedupe',
+  [RECONCILE_ENV.attemptTtlSeconds]: '2592000',
   [RECONCILE_ENV.callbackQueueUrl]: 'https://sqs/callbacks',
   [RECONCILE_ENV.callbackBaseUrl]: 'https://hooks.example.com/callbacks',
 });
@@ -20,6 +21,16 @@ describe('reconcileEnvironment', () => {
       { monetaryAccountId: 5, categories: ['PAYMENT', 'REQUEST'] },
     ];
     expect(reconcileEnvironment(env(JSON.stringify(scopes))).scopes).toEqual(scopes);
+  });
+
+  it('reads the lifetime of an expected-redelivery note, and fails the cold start without it', () => {
+    expect(
+      reconcileEnvironment(env('[{"monetaryAccountId":null,"categories":["A"]}]')).attemptTtlSeconds,
+    ).toBe(2_592_000);
+    const { [RECONCILE_ENV.attemptTtlSeconds]: _, ...without } = env(
+      '[{"monetaryAccountId":null,"categories":["A"]}]',
+    );
+    expect(() => reconcileEnvironment(without)).toThrow(RECONCILE_ENV.attemptTtlSeconds);
   });
 
   it.each([

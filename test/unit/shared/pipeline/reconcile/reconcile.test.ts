@@ -22,19 +22,20 @@ class Pipeline {
   /** The arrival log the normalizer writes (in memory, as the poller's tests use it). */
   readonly arrivals = new MemoryRecoveryStore();
 
-  deliver(body: Uint8Array, recoveredBy: RecoveredBy | null): void {
+  async deliver(body: Uint8Array, recoveredBy: RecoveredBy | null): Promise<void> {
     const outcome = normalizeCallback(body, new Date().toISOString(), recoveredBy);
     if (!outcome.ok) throw new Error(`not a callback: ${outcome.problem}`);
-    const { detail } = outcome;
+    let { detail } = outcome;
     if (detail.objectId !== null) {
-      // Synchronous in memory: the promise settles at once.
-      void this.arrivals.recordArrival({
+      // As the normalizer's arrival write does: it says whether this callback answers a requested retry.
+      const { answersRetry } = await this.arrivals.recordArrival({
         category: detail.category,
         eventType: detail.eventType,
         objectType: detail.objectType,
         dedupKey: detail.dedupKey,
         objectId: detail.objectId,
       });
+      if (answersRetry && recoveredBy === null) detail = { ...detail, recoveredBy: 'failure-retry' };
     }
     if (this.keys.has(detail.dedupKey)) return;
     this.keys.add(detail.dedupKey);
@@ -51,7 +52,7 @@ async function setup(categories: readonly string[] = ['MUTATION'], target: strin
       fetch: async (url, init) => {
         if (url !== OURS) return new Response(null, { status: 200 });
         if (!deliver) return new Response(null, { status: 503 });
-        pipeline.deliver(Buffer.from(init.body as Uint8Array), null);
+        await pipeline.deliver(Buffer.from(init.body as Uint8Array), null);
         return new Response(null, { status: 200 });
       },
     },
@@ -79,6 +80,7 @@ async function setup(categories: readonly string[] = ['MUTATION'], target: strin
       },
       sink: { submit: async ({ body }) => pipeline.deliver(body, 'reconciliation') },
       expected,
+      redeliveries: pipeline.arrivals,
       graceMs: GRACE_MS,
       repairFilters,
       logger: { debug() {}, info() {}, warn() {}, error() {} },
@@ -195,10 +197,28 @@ describe('reconcile: callbacks bunq never sent', () => {
     const report = await run();
     await sim.idle();
 
-    expect(report).toMatchObject({ failureRetries: 1, missedByBunq: 0 });
+    expect(report).toMatchObject({ failureRetries: 1, missedByBunq: 0, errors: 0 });
     expect(sim.listFailures(user.id)).toEqual([]);
     expect(pipeline.events).toHaveLength(1);
-    expect(pipeline.events[0]?.recoveredBy).toBeNull();
+    // Noted before the retry request, as the failure poller does: the re-sent callback says so.
+    expect(pipeline.events[0]?.recoveredBy).toBe('failure-retry');
+  });
+
+  it('still asks for the retry when the note cannot be written: the re-sent event then says null', async () => {
+    const { run, emit, pastGrace, pipeline, setDelivery, sim, user } = await setup();
+    await run();
+    setDelivery(false);
+    await emit(517, false);
+    setDelivery(true);
+    pastGrace();
+    pipeline.arrivals.failExpect = true;
+
+    const report = await run();
+    await sim.idle();
+
+    expect(report).toMatchObject({ failureRetries: 1, missedByBunq: 0, errors: 1 });
+    expect(sim.listFailures(user.id)).toEqual([]);
+    expect(pipeline.events.map((event) => event.recoveredBy)).toEqual([null]);
   });
 
   it('keeps the cursor when the event listing fails, and settles the events on the next run', async () => {
