@@ -34,6 +34,15 @@ const report = (overrides: Partial<ReconcileReport> = {}): ReconcileReport => ({
   ...overrides,
 });
 
+/** A fake per-user run: records the user in `visited`, takes 1 s on `clock`, answers `reportFor(userId)`. */
+const timedRun =
+  (clock: ManualClock, visited: number[], reportFor: (userId: number) => ReconcileReport) =>
+  async (user: FleetEntry): Promise<ReconcileReport> => {
+    visited.push(user.userId);
+    await clock.sleep(1_000);
+    return reportFor(user.userId);
+  };
+
 describe('fleetVisitOrder', () => {
   it('puts drifted users first, then never visited, then the longest waiting, active ones sooner', () => {
     const memory = emptyFleetMemory();
@@ -64,11 +73,7 @@ describe('reconcileFleet', () => {
       memory: emptyFleetMemory(),
       concurrency: 1,
       now: () => clock.now(),
-      reconcileUser: async (user) => {
-        visited.push(user.userId);
-        await clock.sleep(1_000);
-        return report({ missedByBunq: user.userId === 2 ? 1 : 0 });
-      },
+      reconcileUser: timedRun(clock, visited, (userId) => report({ missedByBunq: userId === 2 ? 1 : 0 })),
     });
     expect(visited).toEqual([1, 2, 3]);
     expect(result).toMatchObject({ users: 3, visited: 3, missedByBunq: 1, cycleMs: 3_000, runMs: 3_000 });
@@ -85,12 +90,8 @@ describe('reconcileFleet', () => {
         concurrency: 1,
         budgetMs: 2_000,
         now: () => clock.now(),
-        reconcileUser: async (user) => {
-          visited.push(user.userId);
-          await clock.sleep(1_000);
-          // User 1 stays drifted: it must not keep the others waiting.
-          return report({ filterDrift: user.userId === 1 ? 1 : 0 });
-        },
+        // User 1 stays drifted: it must not keep the others waiting.
+        reconcileUser: timedRun(clock, visited, (userId) => report({ filterDrift: userId === 1 ? 1 : 0 })),
       });
     expect((await run()).cycleMs).toBeNull();
     const second = await run();
