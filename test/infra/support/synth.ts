@@ -103,23 +103,22 @@ export const tokenSecretId = (template: Template): string =>
     Properties: { GenerateSecretString: Match.anyValue() },
   });
 
+/** The one queue of the callback queue construct whose redrive policy matches `redrivePolicy`. */
+const callbackQueueConstructQueue =
+  (redrivePolicy: unknown) =>
+  (template: Template): string =>
+    onlyLogicalId(
+      template,
+      'AWS::SQS::Queue',
+      { Properties: { RedrivePolicy: redrivePolicy } },
+      'CallbackQueue',
+    );
+
 /** The callbacks queue: the callback queue construct's queue with a redrive policy. */
-export const callbackQueueId = (template: Template): string =>
-  onlyLogicalId(
-    template,
-    'AWS::SQS::Queue',
-    { Properties: { RedrivePolicy: Match.anyValue() } },
-    'CallbackQueue',
-  );
+export const callbackQueueId = callbackQueueConstructQueue(Match.anyValue());
 
 /** The callbacks' dead-letter queue: the callback queue construct's queue without a redrive policy. */
-export const deadLetterQueueId = (template: Template): string =>
-  onlyLogicalId(
-    template,
-    'AWS::SQS::Queue',
-    { Properties: { RedrivePolicy: Match.absent() } },
-    'CallbackQueue',
-  );
+export const deadLetterQueueId = callbackQueueConstructQueue(Match.absent());
 
 export interface PolicyStatement {
   readonly Effect: string;
