@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { dynamoFleetRegistry } from '../functions/commons/fleet-registry';
+import { loadConfig } from '../infra/app-settings';
 import { DEFAULT_DATA_DIR } from '../local/runtime';
 import { DATABASE_FILE, LocalDatabase } from '../local/sqlite/database';
 import { sqliteFleetRegistry } from '../local/sqlite/fleet-registry';
@@ -20,6 +21,7 @@ import {
 } from '../shared/bunq/api/rate-gate';
 import { SecretsManagerBunqStateStore } from '../shared/bunq/api/secrets-manager-state-store';
 import { type BunqState, InMemoryBunqStateStore, parseBunqState } from '../shared/bunq/api/state';
+import { ConfigError } from '../shared/config/pipeline-config';
 import type { FleetEntry, FleetRegistry } from '../shared/fleet/registry';
 import { STACK_OUTPUTS } from '../shared/wiring/stack-outputs';
 import { type BunqSession, CLI_BUNQ_BACKOFF, type CliContext } from './context';
@@ -64,13 +66,27 @@ export async function openFleetRegistry(context: CliContext): Promise<FleetSourc
   };
 }
 
-/** `--rate-limit-scope`, default `address` (what bunq documents). */
+/**
+ * `--rate-limit-scope`; by default `partnerOnboarding.rateLimitScope` of the `--config` file, else `address`
+ * (what bunq documents).
+ */
 export function rateLimitScope(context: CliContext): RateLimitScope {
-  const text = context.flags.string('rate-limit-scope') ?? 'address';
+  const text = context.flags.string('rate-limit-scope') ?? configuredRateLimitScope(context) ?? 'address';
   if (!(RATE_LIMIT_SCOPES as readonly string[]).includes(text)) {
     throw new UsageError(`--rate-limit-scope must be ${RATE_LIMIT_SCOPES.join(' or ')}, got "${text}".`);
   }
   return text as RateLimitScope;
+}
+
+function configuredRateLimitScope(context: CliContext): RateLimitScope | undefined {
+  const file = context.flags.string('config');
+  if (file === undefined) return undefined;
+  try {
+    return loadConfig(file).partnerOnboarding?.rateLimitScope;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
 }
 
 /** Reads a user's credentials: a file path (the local runtime) or a Secrets Manager secret name. */

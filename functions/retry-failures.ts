@@ -13,7 +13,7 @@ import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { bunqStateSecret } from './commons/bunq-state-secret';
 import { retryFailuresEnvironment } from './commons/environment';
 import { recoveryTableStores } from './commons/table-stores';
-import { composeRetryFailures } from './compose/retry-failures';
+import { composeRetryFailures, fleetOfCallbackBase } from './compose/retry-failures';
 
 const env = retryFailuresEnvironment();
 const stateStore = bunqStateSecret(env.bunqStateSecretArn);
@@ -26,6 +26,8 @@ export const handler = composeRetryFailures(env.settings, {
   bunqClient,
   ...recoveryTableStores(new DynamoDBClient({}), env.tableName, env.attemptTtlSeconds),
   logger,
+  // With partner onboarding: whose failure each one is, by the `/u/{userId}` segment of our target.
+  ...fleetOfCallbackBase(env.callbackBaseUrl),
   // With a custom domain: compare the certificate it serves with the chains pinned at bunq, every poll.
   ...(host === undefined
     ? {}

@@ -34,3 +34,16 @@ export function listEnv(name: string, env: NodeJS.ProcessEnv = process.env): str
     .map((part) => part.trim())
     .filter((part) => part.length > 0);
 }
+
+/**
+ * An http(s) base URL, with a trailing slash so a prefix match on `…/callbacks/` never takes `…/callbacks-x/`;
+ * undefined when it is unset or empty.
+ */
+export function optionalBaseUrlEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const text = optionalEnv(name, env);
+  if (text === undefined) return undefined;
+  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(text)) {
+    throw new MissingEnvironmentError(`Environment variable ${name} must be an http(s) URL, got "${text}".`);
+  }
+  return text.endsWith('/') ? text : `${text}/`;
+}

@@ -19,7 +19,7 @@ import type { IngestSettings } from '../compose/ingest';
 import type { NormalizeSettings } from '../compose/normalize';
 import type { ReconcileSettings } from '../compose/reconcile';
 import type { RetryFailuresSettings } from '../compose/retry-failures';
-import { listEnv, optionalEnv, requireEnv, requireIntEnv } from './env';
+import { listEnv, optionalBaseUrlEnv, optionalEnv, requireEnv, requireIntEnv } from './env';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -83,6 +83,8 @@ export function retryFailuresEnvironment(env: Env = process.env) {
     attemptTtlSeconds: requireIntEnv(RETRY_FAILURES_ENV.attemptTtlSeconds, env),
     /** The custom domain whose certificate is checked against bunq's pins; absent without one. */
     certificateCheckHost: optionalEnv(RETRY_FAILURES_ENV.certificateCheckHost, env),
+    /** Our callback base URL, set only with partner onboarding (the poller then attributes the fleet's failures). */
+    callbackBaseUrl: optionalBaseUrlEnv(RETRY_FAILURES_ENV.callbackBaseUrl, env),
   };
 }
 

@@ -42,6 +42,16 @@ export interface RetryFailuresPorts extends ClockedPorts {
 }
 
 /**
+ * The fleet port for a poller whose environment has our callback base URL (partner onboarding on): our
+ * targets are the URLs under it, provisioned users' ones `{base}{token}/u/{userId}`. Without it, none.
+ */
+export function fleetOfCallbackBase(callbackBaseUrl: string | undefined): Pick<RetryFailuresPorts, 'fleet'> {
+  return callbackBaseUrl === undefined
+    ? {}
+    : { fleet: { owns: (target: string) => target.startsWith(callbackBaseUrl) } };
+}
+
+/**
  * The retry-failures handler: one run of `recoverFailures` over the ports per invocation, its report turned
  * into metrics. Shape: `(settings, ports) => handler`, as every `compose…`.
  */

@@ -189,6 +189,8 @@ export class BunqWebhooks extends Construct {
           bunqBaseUrl: recoveryBunqBaseUrl(config),
           certificateCheckHost: config.customDomain?.domainName,
           attemptTtl: Duration.days(config.recovery.attemptTtlDays),
+          // With partner onboarding the poller runs as the partner and tells whose failure each one is.
+          callbackBaseUrl: config.partnerOnboarding === undefined ? undefined : this.callbackBaseUrl,
           memorySize: config.recovery.memoryMb,
           timeout: Duration.seconds(config.recovery.timeoutSeconds),
           logRetention,

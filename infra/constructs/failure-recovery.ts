@@ -34,6 +34,11 @@ export interface FailureRecoveryProps extends ScheduledFunctionSettings {
   readonly bunqBaseUrl: string;
   /** How long a failure's attempt record lives after its last change. */
   readonly attemptTtl: Duration;
+  /**
+   * Our callback base URL, with partner onboarding: the poller attributes the fleet's failures by it.
+   * @default - no attribution
+   */
+  readonly callbackBaseUrl?: string;
 }
 
 /**
@@ -79,6 +84,9 @@ export class FailureRecovery extends Construct {
         ...(props.certificateCheckHost === undefined
           ? {}
           : { [RETRY_FAILURES_ENV.certificateCheckHost]: props.certificateCheckHost }),
+        ...(props.callbackBaseUrl === undefined
+          ? {}
+          : { [RETRY_FAILURES_ENV.callbackBaseUrl]: props.callbackBaseUrl }),
       },
     });
     this.function = poller.pipelineFunction.function;

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL } from '../bunq/api/client';
 import { publicKeyFromPem } from '../bunq/api/crypto';
 import { BUNQ_OAUTH_TOKEN_URL, BUNQ_SANDBOX_OAUTH_TOKEN_URL } from '../bunq/api/oauth';
+import { RATE_LIMIT_SCOPES } from '../bunq/api/rate-gate';
 import { DEFAULT_MAX_BODY_BYTES } from '../contract/limits';
 import { CALLBACK_SIGNATURE_MODES } from '../pipeline/ingest/callback-signature';
 import { parseCidr } from '../pipeline/ingest/cidr';
@@ -355,6 +356,11 @@ export const pipelineConfigSchema = z
             'use an https URL, e.g. https://api.oauth.bunq.com/v1/token',
           )
           .optional(),
+        /**
+         * Whether bunq counts its rate limits per source `address` (what bunq documents) or per `session`,
+         * for the CLI's `fleet` commands, which share one rate gate across users. Default: address.
+         */
+        rateLimitScope: z.enum(RATE_LIMIT_SCOPES).default('address'),
         /** Deliveries of one onboarding before it is parked on its dead-letter queue (and alarmed). */
         maxReceiveCount: z.number().int().min(1).max(100).default(5),
         memoryMb: memoryMb(256),

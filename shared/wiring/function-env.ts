@@ -74,6 +74,11 @@ export const RETRY_FAILURES_ENV = {
   attemptTtlSeconds: 'ATTEMPT_TTL_SECONDS',
   /** The callback endpoint's custom domain, whose served certificate is checked against bunq's pins; optional. */
   certificateCheckHost: 'CERTIFICATE_CHECK_HOST',
+  /**
+   * Our callback base URL, ending in `/callbacks/`; set only with partner onboarding, so the poller can tell
+   * whose failure each one is by the `/u/{userId}` segment of its target.
+   */
+  callbackBaseUrl: 'CALLBACK_BASE_URL',
 } as const;
 
 export const RECONCILE_ENV = {

@@ -10,7 +10,7 @@ import { BunqWebhooks } from '../../infra/constructs/bunq-webhooks';
 import { FailureRecovery, RECOVERY_TABLE_ACTIONS } from '../../infra/constructs/failure-recovery';
 import { BUNQ_PRODUCTION_BASE_URL, BUNQ_SANDBOX_BASE_URL } from '../../shared/bunq/api/client';
 import { API_KEY_PLACEHOLDER } from '../../shared/pipeline/recovery/state-guard';
-import { NORMALIZE_ENV, RETRY_FAILURES_ENV } from '../../shared/wiring/function-env';
+import { NORMALIZE_ENV, ONBOARD_ENV, RETRY_FAILURES_ENV } from '../../shared/wiring/function-env';
 import {
   actionsOf,
   allActions,
@@ -24,6 +24,7 @@ import {
 let enabled: Template;
 let configured: Template;
 let disabled: Template;
+let withOnboarding: Template;
 
 beforeAll(() => {
   enabled = synthStack({ recovery: { enabled: true } }, { bundle: false }).template;
@@ -41,6 +42,10 @@ beforeAll(() => {
     { bundle: false },
   ).template;
   disabled = synthStack({}, { bundle: false }).template;
+  withOnboarding = synthStack(
+    { recovery: { enabled: true }, partnerOnboarding: { categories: ['MUTATION'] } },
+    { bundle: false },
+  ).template;
 }, SYNTH_TIMEOUT_MS);
 
 const getAtt = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
@@ -97,6 +102,19 @@ describe('failure recovery: the function', () => {
       [RETRY_FAILURES_ENV.maxAttempts]: '8',
       [RETRY_FAILURES_ENV.attemptTtlSeconds]: String(60 * 86_400),
     });
+  });
+
+  test('gets our callback base URL with partner onboarding only, the one the onboard function registers', () => {
+    const variables = (template: Template, id: string) =>
+      template.toJSON().Resources[id].Properties.Environment.Variables as Record<string, unknown>;
+    const poller = variables(withOnboarding, pollerId(withOnboarding));
+    const onboard = variables(
+      withOnboarding,
+      functionWithVariable(ONBOARD_ENV.fleetTableName)(withOnboarding),
+    );
+    expect(poller[RETRY_FAILURES_ENV.callbackBaseUrl]).toBeDefined();
+    expect(poller[RETRY_FAILURES_ENV.callbackBaseUrl]).toEqual(onboard[ONBOARD_ENV.callbackBaseUrl]);
+    expect(variables(enabled, pollerId(enabled))).not.toHaveProperty(RETRY_FAILURES_ENV.callbackBaseUrl);
   });
 
   test('is not retried by Lambda and drops an invocation older than one interval', () => {

@@ -1,6 +1,6 @@
-/** The reconciler's expected filter scopes, read from its environment (zod/mini: the ingest bundles this module). */
-import { reconcileEnvironment } from '../../../functions/commons/environment';
-import { RECONCILE_ENV } from '../../../shared/wiring/function-env';
+/** The reconciler's expected filter scopes and the poller's callback base URL, read from its environment (zod/mini: the ingest bundles this module). */
+import { reconcileEnvironment, retryFailuresEnvironment } from '../../../functions/commons/environment';
+import { RECONCILE_ENV, RETRY_FAILURES_ENV } from '../../../shared/wiring/function-env';
 
 const env = (filters: string) => ({
   [RECONCILE_ENV.graceMs]: '1000',
@@ -41,4 +41,35 @@ describe('reconcileEnvironment', () => {
   ])('refuses %s, naming the variable', (_, filters) => {
     expect(() => reconcileEnvironment(env(filters))).toThrow(RECONCILE_ENV.expectedFilters);
   });
+});
+
+describe('retryFailuresEnvironment', () => {
+  const poller = (callbackBaseUrl?: string) => ({
+    [RETRY_FAILURES_ENV.bunqStateSecretArn]: 'arn:state',
+    [RETRY_FAILURES_ENV.bunqBaseUrl]: 'https://api.bunq.com/v1',
+    [RETRY_FAILURES_ENV.tableName]: 'dedupe',
+    [RETRY_FAILURES_ENV.maxAttempts]: '5',
+    [RETRY_FAILURES_ENV.attemptTtlSeconds]: '86400',
+    ...(callbackBaseUrl === undefined ? {} : { [RETRY_FAILURES_ENV.callbackBaseUrl]: callbackBaseUrl }),
+  });
+
+  it('has no callback base URL without partner onboarding', () => {
+    expect(retryFailuresEnvironment(poller()).callbackBaseUrl).toBeUndefined();
+    expect(retryFailuresEnvironment(poller('')).callbackBaseUrl).toBeUndefined();
+  });
+
+  it('reads the callback base URL, ending it in a slash so it is a prefix of our targets only', () => {
+    const url = 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/callbacks/';
+    expect(retryFailuresEnvironment(poller(url)).callbackBaseUrl).toBe(url);
+    expect(retryFailuresEnvironment(poller('https://hooks.example.com/callbacks')).callbackBaseUrl).toBe(
+      'https://hooks.example.com/callbacks/',
+    );
+  });
+
+  it.each([['hooks.example.com/callbacks/'], ['ftp://hooks.example.com/'], ['https:// spaced/']])(
+    'refuses %s, naming the variable',
+    (url) => {
+      expect(() => retryFailuresEnvironment(poller(url))).toThrow(RETRY_FAILURES_ENV.callbackBaseUrl);
+    },
+  );
 });

@@ -70,9 +70,21 @@ describe('parsePipelineConfig', () => {
     ],
     ['an ingest concurrency of 0', { ingest: { reservedConcurrency: 0 } }, /ingest\.reservedConcurrency: /],
     ['an event source concurrency under 2', { queue: { maxConcurrency: 1 } }, /queue\.maxConcurrency: /],
+    [
+      'a rate-limit scope that is neither address nor session',
+      { partnerOnboarding: { categories: ['MUTATION'], rateLimitScope: 'account' } },
+      /partnerOnboarding\.rateLimitScope: /,
+    ],
   ])('names the field for %s', (_, input, message) => {
     expect(() => parsePipelineConfig(input, 'test.json')).toThrow(message);
     expect(() => parsePipelineConfig(input, 'test.json')).toThrow(ConfigError);
+  });
+
+  it('counts the fleet commands’ rate limits per address unless partnerOnboarding says session', () => {
+    const onboarding = (more: object) =>
+      parsePipelineConfig({ partnerOnboarding: { categories: ['MUTATION'], ...more } }).partnerOnboarding;
+    expect(onboarding({})?.rateLimitScope).toBe('address');
+    expect(onboarding({ rateLimitScope: 'session' })?.rateLimitScope).toBe('session');
   });
 
   it('names the source document in the message', () => {

@@ -3,7 +3,8 @@
  * once (the partner's listing holds its provisioned users' failures), retries through the partner's retry
  * POST, and tells whose failure each one is by the `/u/{userId}` segment of our target.
  */
-import { composeRetryFailures } from '../../../../../functions/compose/retry-failures';
+import { retryFailuresEnvironment } from '../../../../../functions/commons/environment';
+import { composeRetryFailures, fleetOfCallbackBase } from '../../../../../functions/compose/retry-failures';
 import type { BunqApiClient } from '../../../../../shared/bunq/api/client';
 import { InMemoryBunqStateStore } from '../../../../../shared/bunq/api/state';
 import { createLogger } from '../../../../../shared/logging/observability';
@@ -14,6 +15,7 @@ import {
   userIdOfTarget,
 } from '../../../../../shared/pipeline/recovery/fleet-attribution';
 import { recoverFailures } from '../../../../../shared/pipeline/recovery/recover-failures';
+import { RETRY_FAILURES_ENV } from '../../../../../shared/wiring/function-env';
 import { RecordingMetrics } from '../../../../support/pipeline';
 import { MemoryRecoveryStore } from '../../../../support/recovery';
 import { calls, createHarness, type Harness } from '../../bunq/api/harness';
@@ -106,21 +108,28 @@ describe('the poller as the partner', () => {
     ]);
   });
 
-  it('the poller’s composition with fleet.owns logs the failures per provisioned user', async () => {
+  it('the Lambda’s composition, given the callback base URL, logs the failures per provisioned user', async () => {
+    // As functions/retry-failures.ts wires it: the environment the stack sets with partner onboarding
+    // (the base without its trailing slash, to see it still matches `/callbacks/<token>/u/<id>`).
+    const env = retryFailuresEnvironment({
+      [RETRY_FAILURES_ENV.bunqStateSecretArn]: 'arn:state',
+      [RETRY_FAILURES_ENV.bunqBaseUrl]: 'https://api.bunq.com/v1',
+      [RETRY_FAILURES_ENV.tableName]: 'dedupe',
+      [RETRY_FAILURES_ENV.maxAttempts]: '3',
+      [RETRY_FAILURES_ENV.attemptTtlSeconds]: '86400',
+      [RETRY_FAILURES_ENV.callbackBaseUrl]: BASE.slice(0, -1),
+    });
     const store = new MemoryRecoveryStore();
     const logger = createLogger('test-fleet-poller');
     const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
-    const handler = composeRetryFailures(
-      { maxAttempts: 3 },
-      {
-        bunqClient: () => partnerClient,
-        arrivals: store,
-        attempts: store,
-        logger,
-        metrics: new RecordingMetrics(),
-        fleet: { owns },
-      },
-    );
+    const handler = composeRetryFailures(env.settings, {
+      bunqClient: () => partnerClient,
+      arrivals: store,
+      attempts: store,
+      logger,
+      metrics: new RecordingMetrics(),
+      ...fleetOfCallbackBase(env.callbackBaseUrl),
+    });
     expect(await handler()).toMatchObject({ listed: 3, retriesRequested: 3 });
     const line = info.mock.calls.find(
       ([message]) => message === 'failure poll: failures by provisioned user',
@@ -131,5 +140,14 @@ describe('the poller as the partner', () => {
       unattributed: 0,
       byUser: { [userIds[0] as number]: 2, [userIds[2] as number]: 1 },
     });
+  });
+});
+
+describe('fleetOfCallbackBase', () => {
+  it('owns the targets under the base only, and gives no fleet without one', () => {
+    const { fleet } = fleetOfCallbackBase(BASE);
+    expect(fleet?.owns(userUrl(9))).toBe(true);
+    expect(fleet?.owns('https://ours.example/callbacks-other/token-1/u/9')).toBe(false);
+    expect(fleetOfCallbackBase(undefined)).toEqual({});
   });
 });
