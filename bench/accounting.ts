@@ -4,6 +4,8 @@
  * callback whether it became exactly one event, was dead-lettered (and why), became more than one event
  * (doubled), or left no trace at all (lost). Pure, so it is tested on its own (`test/unit/bench`).
  */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 /** What became of the acknowledged callbacks. */
 export interface Accounting {
@@ -23,21 +25,38 @@ export interface Accounting {
   readonly unreadable: number;
 }
 
-interface EventLine {
+export interface EventLine {
   readonly detail?: { readonly objectId?: unknown };
 }
 
-interface DeadLetterLine {
+export interface DeadLetterLine {
   readonly reason?: string;
   readonly body?: string;
   readonly bodyEncoding?: string;
 }
 
-/** Parses the complete lines of a JSON-lines file's text (a torn last line is left out). */
-export function jsonLines<T>(text: string): T[] {
-  const lines = text.split('\n');
-  lines.pop(); // What follows the last newline: empty, or a line still being written.
-  return lines.filter((line) => line.length > 0).map((line) => JSON.parse(line) as T);
+/**
+ * Reads a JSON-lines file line by line (an events file of a long run outgrows one string), keeping what
+ * `pick` takes of each; a line that is not JSON (torn while still being written) becomes `{}`, which
+ * {@link account} counts as unreadable.
+ */
+export async function readJsonLines<T>(
+  path: string,
+  pick: (line: Record<string, unknown>) => T,
+): Promise<T[]> {
+  const values: T[] = [];
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) {
+    if (line.length === 0) continue;
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      parsed = {};
+    }
+    values.push(pick(parsed));
+  }
+  return values;
 }
 
 /** The object id of a dead-lettered callback: the first `"id":` of its body, as the bench writes it. */

@@ -1,5 +1,8 @@
 /** The soak accounting: every acknowledged callback is one event, one dead letter, doubled or lost. */
-import { account, accountingFails, formatAccounting, jsonLines } from '../../../bench/accounting';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { account, accountingFails, formatAccounting, readJsonLines } from '../../../bench/accounting';
 
 const event = (objectId: number) => ({ detail: { objectId } });
 const letter = (objectId: number, reason: string, base64 = false) => {
@@ -48,8 +51,15 @@ describe('account', () => {
   });
 });
 
-describe('jsonLines', () => {
-  it('leaves out a torn last line', () => {
-    expect(jsonLines('{"a":1}\n{"a":2}\n{"a":')).toEqual([{ a: 1 }, { a: 2 }]);
+describe('readJsonLines', () => {
+  it('reads every line, a torn one as {}', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accounting-'));
+    try {
+      const path = join(dir, 'events.jsonl');
+      writeFileSync(path, '{"a":1}\n\n{"a":2}\n{"a":');
+      expect(await readJsonLines(path, (line) => line)).toEqual([{ a: 1 }, { a: 2 }, {}]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
