@@ -25,7 +25,6 @@ interface Drained {
 }
 
 async function drain(runtime: LoadedRuntime, idleMs: number, maxMs: number): Promise<Drained> {
-  const expected = runtime.acknowledgedIds().length;
   const events = lineCounter(runtime.eventsFile);
   const letters = lineCounter(runtime.deadLetterFile);
   const started = Date.now();
@@ -33,6 +32,8 @@ async function drain(runtime: LoadedRuntime, idleMs: number, maxMs: number): Pro
   let lastChange = started;
   for (;;) {
     const seen = events() + letters();
+    // Read each time: an answer let go by the open loop may still arrive.
+    const expected = runtime.acknowledgedIds().length;
     const now = Date.now();
     if (seen !== last) {
       last = seen;
