@@ -43,7 +43,7 @@ function splitAtId(template: string): { head: Buffer; tail: Buffer } {
 }
 
 /** Counts the lines appended to a file since the last call. */
-function lineCounter(path: string): () => number {
+export function lineCounter(path: string): () => number {
   const fd = openSync(path, 'a+');
   const buffer = Buffer.alloc(1 << 20);
   let position = 0;
@@ -100,13 +100,28 @@ const percentile = (sorted: Float64Array, p: number): number =>
     ? Number.NaN
     : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
 
-/** Runs the sustained-load benchmark and returns its figures. */
+/** The runtime once the load has ended, still running: what `bench/runtime-accounting.ts` inspects. */
+export interface LoadedRuntime {
+  readonly eventsFile: string;
+  readonly deadLetterFile: string;
+  /** The object ids of the callbacks answered 200. */
+  readonly acknowledgedIds: () => number[];
+  /** Whether the runtime process is still running. */
+  readonly alive: () => boolean;
+}
+
+/** The object id the bench writes into send `k`'s body. */
+const objectIdOf = (k: number): number => 1_000_000 + k;
+
+/** Runs the sustained-load benchmark and returns its figures; `afterLoad` runs before the runtime stops. */
 export async function benchRuntime(
   ratePerSecond = Number(process.env.BENCH_RUNTIME_RATE ?? 1_500),
   seconds = Number(process.env.BENCH_RUNTIME_SECONDS ?? 60),
+  afterLoad?: (runtime: LoadedRuntime) => Promise<void>,
 ): Promise<RuntimeFigure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bunq-bench-runtime-'));
   const eventsFile = join(dir, 'events.jsonl');
+  const deadLetterFile = join(dir, 'dead-letters.jsonl');
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -122,6 +137,8 @@ export async function benchRuntime(
       join(dir, 'data'),
       '--events-file',
       eventsFile,
+      '--dead-letter-file',
+      deadLetterFile,
     ],
     {
       cwd: ROOT,
@@ -139,6 +156,7 @@ export async function benchRuntime(
     const processed = lineCounter(eventsFile);
     const total = Math.round(ratePerSecond * seconds);
     const latencies = new Float64Array(total);
+    const acknowledged = new Uint8Array(total);
     let acked = 0;
     let refused = 0;
     let failed = 0;
@@ -155,11 +173,13 @@ export async function benchRuntime(
       send: (k, due) => {
         const template = templates[k % BODY_TEMPLATES] as { head: Buffer; tail: Buffer };
         // A distinct object id per send: the runtime must publish every one.
-        const id = Buffer.from(String(1_000_000 + k), 'latin1');
+        const id = Buffer.from(String(objectIdOf(k)), 'latin1');
         return client.post(`/callbacks/${TOKEN}`, [template.head, id, template.tail]).then((status) => {
           latencies[k] = performance.now() - due;
-          if (status === 200) acked += 1;
-          else if (status === 503) refused += 1;
+          if (status === 200) {
+            acked += 1;
+            acknowledged[k] = 1;
+          } else if (status === 503) refused += 1;
           else failed += 1;
         });
       },
@@ -176,6 +196,15 @@ export async function benchRuntime(
     const rssFirst = rss[1] ?? rss[0] ?? memory.rss;
     const rssLast = rss[rss.length - 1] ?? memory.rss;
     const label = `${ratePerSecond}/s for ${seconds} s`;
+    await afterLoad?.({
+      eventsFile,
+      deadLetterFile,
+      acknowledgedIds: () =>
+        Array.from(acknowledged.keys())
+          .filter((k) => acknowledged[k] === 1)
+          .map(objectIdOf),
+      alive: () => child.exitCode === null && child.signalCode === null,
+    });
     return [
       {
         name: `runtime acknowledged (${label})`,

@@ -237,6 +237,44 @@ describe('LocalQueue', () => {
     ]);
   });
 
+  it('never receives a message again while its handler holds it, however far past the visibility timeout', async () => {
+    // In flight is a hold, not a lease: a backlog that takes longer to work through than the visibility
+    // timeout must not have its held messages received again (and so dead-lettered after max receives).
+    const { queue, calls, deadLetters } = track(
+      harness(
+        async (event) => {
+          const held = (call: { event: SQSEvent }) => call.event.Records.some((r) => r.body === 'held');
+          if (held({ event }) && calls.filter(held).length === 1) {
+            const started = Date.now();
+            // Many visibility timeouts (20 ms), and until a message sent later has been received meanwhile;
+            // a second receive of it ends the wait at once, so the test fails instead of hanging.
+            await until(
+              () =>
+                calls.filter(held).length > 1 ||
+                (Date.now() - started > 10 * 20 &&
+                  calls.some((call) => call.event.Records.some((record) => record.body === 'later'))),
+            );
+          }
+          return { batchItemFailures: [] };
+        },
+        { concurrency: 2, batchSize: 1 },
+      ),
+    );
+    await queue.send(message('held'));
+    await until(() => calls.length === 1);
+    await queue.send(message('later'));
+    expect(await queue.drain(DRAIN_BOUND_MS)).toBe(true);
+    expect(
+      calls.flatMap((call) =>
+        call.event.Records.map((record) => [record.body, record.attributes.ApproximateReceiveCount]),
+      ),
+    ).toEqual([
+      ['held', '1'],
+      ['later', '1'],
+    ]);
+    expect(deadLetters.count).toBe(0);
+  });
+
   it('reports a drain timeout, then evacuates every remaining message to the dead-letter queue', async () => {
     const { queue, deadLetters } = track(
       harness(
