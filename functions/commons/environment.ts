@@ -1,9 +1,8 @@
 /**
  * Each function's settings and resources, read once from the environment the CDK stack sets (names in
  * `shared/wiring/function-env.ts`). A missing or malformed variable throws at cold start with its name.
+ * zod/mini: this module is in every bundle, the ingest's too; mini tree-shakes to a few KB (zod: ~450 KB).
  */
-// zod/mini: this module is in every function's bundle, the ingest's too, and mini tree-shakes to a few KB
-// (full zod is about 450 KB minified).
 import * as z from 'zod/mini';
 import {
   CALLBACK_SIGNATURE_MODES,
