@@ -36,6 +36,7 @@ import type { FleetEntry } from '../shared/fleet/registry';
 import { createLogger } from '../shared/logging/observability';
 import { userCallbackUrl } from '../shared/pipeline/onboard/ports';
 import { emptyFleetMemory } from '../shared/pipeline/reconcile/fleet';
+import { memoryFleetStateStore } from '../shared/pipeline/reconcile/fleet-state';
 import { attributeFailures } from '../shared/pipeline/recovery/fleet-attribution';
 import { RECONCILE_METRICS } from '../shared/wiring/metrics';
 import { startBunqSimulator } from '../simulator/server';
@@ -219,7 +220,7 @@ export async function benchFleet(users = Number(process.env.BENCH_FLEET_USERS ??
           arrivals: new MemoryRecoveryStore(),
           cursors,
           sink: { submit: async () => undefined },
-          memory,
+          state: memoryFleetStateStore(memory),
           logger: createLogger('bench-fleet-reconcile'),
           metrics,
         },

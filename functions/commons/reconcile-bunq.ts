@@ -30,6 +30,7 @@ export function reconciledCallbackSink(queue: CallbackQueue): ReconciledCallback
           sourceIp: 'reconciler',
           requestId: `reconcile-${randomUUID()}`,
           recoveredBy: 'reconciliation',
+          ...(callback.userId === undefined ? {} : { userId: callback.userId }),
         }),
       ),
   };

@@ -1,28 +1,29 @@
 /**
- * The reconciler over a partner's fleet, composed once for whoever runs it on a schedule (the bench today;
- * the reconcile Lambda and the local runtime next): the registry's users, each reconciled on its own bunq
- * client (built by `userApi`, which puts every client behind one rate gate) and its own callback URL, the
- * pass state kept in `memory`, and the {@link RECONCILE_METRICS} per run, `ReconcileCycleSeconds` whenever a
- * run completes a pass.
+ * The reconciler over a partner's fleet, composed once for whoever runs it on a schedule (the reconcile
+ * Lambda, the local runtime, the bench): the registry's users, each reconciled on its own bunq client (built
+ * by `userApi`, which puts every client behind one rate gate) and its own callback URL, its rebuilt
+ * callbacks tagged with the user, the pass state loaded from and written to `state` as the run goes, and the
+ * {@link RECONCILE_METRICS} per run, `ReconcileCycleSeconds` whenever a run completes a pass.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { FleetEntry, FleetRegistry } from '../../shared/fleet/registry';
 import { flushMetrics } from '../../shared/logging/observability';
 import {
-  type FleetReconcileMemory,
   type FleetReconcileReport,
   fleetExpectedFilters,
   reconcileFleet,
 } from '../../shared/pipeline/reconcile/fleet';
+import type { FleetReconcileStateStore } from '../../shared/pipeline/reconcile/fleet-state';
 import type {
   ReconcileBunqApi,
   ReconcileCursorStore,
   ReconciledCallbackSink,
 } from '../../shared/pipeline/reconcile/ports';
 import { reconcile } from '../../shared/pipeline/reconcile/reconcile';
-import type { ArrivalLog } from '../../shared/pipeline/recovery/ports';
-import { RECONCILE_METRICS } from '../../shared/wiring/metrics';
+import type { ArrivalLog, AttemptStore } from '../../shared/pipeline/recovery/ports';
+import { RECONCILE_METRICS, SERVICE_NAMES } from '../../shared/wiring/metrics';
+import { type ScheduledHandler, scheduledHandler } from '../handlers/scheduled-run';
+import { type ClockedPorts, observed } from './observed';
 
 export interface FleetReconcileSettings {
   /** Milliseconds after an event's creation before it is settled. */
@@ -30,11 +31,11 @@ export interface FleetReconcileSettings {
   readonly repairFilters: boolean;
   /** Users reconciled at once. @default 4 */
   readonly concurrency?: number;
-  /** Stop starting users after this many ms (under the scheduler's interval). @default none */
-  readonly budgetMs?: number;
+  /** Stop starting users after this many ms (under the interval and timeout); a function is asked per run. */
+  readonly budgetMs?: number | (() => number);
 }
 
-export interface FleetReconcilePorts {
+export interface FleetReconcilePorts extends ClockedPorts {
   readonly registry: FleetRegistry;
   /** A user's bunq API on its stored credentials, behind the fleet's rate gate. */
   readonly userApi: (entry: FleetEntry) => ReconcileBunqApi;
@@ -44,40 +45,60 @@ export interface FleetReconcilePorts {
   readonly arrivals: ArrivalLog;
   readonly cursors: ReconcileCursorStore;
   readonly sink: ReconciledCallbackSink;
-  readonly memory: FleetReconcileMemory;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  /** @default () => new Date() */
-  readonly now?: () => Date;
+  /** The pass and visits between runs (`memoryFleetStateStore` keeps them in memory only). */
+  readonly state: FleetReconcileStateStore;
+  /** Where the retries it asks bunq for are noted, so their events say `recoveredBy: "failure-retry"`. */
+  readonly redeliveries?: Pick<AttemptStore, 'expectRedeliveries'>;
 }
+
+const failedRun: FleetReconcileReport = {
+  users: 0,
+  visited: 0,
+  drifted: 0,
+  filterDrift: 0,
+  missedByBunq: 0,
+  failureRetries: 0,
+  filtersRepaired: 0,
+  errors: 1,
+  runMs: 0,
+  cycleMs: null,
+};
 
 export function composeFleetReconcile(
   settings: FleetReconcileSettings,
   ports: FleetReconcilePorts,
-): () => Promise<FleetReconcileReport> {
-  const { logger, metrics } = ports;
+): ScheduledHandler<FleetReconcileReport> {
+  const { logger, metrics } = observed(SERVICE_NAMES.reconcile, ports);
   const now = ports.now ?? (() => new Date());
-  return async () => {
+  const run = async (): Promise<FleetReconcileReport> => {
     const token = await ports.currentToken();
+    const entries = await ports.registry.list();
+    const budgetMs = typeof settings.budgetMs === 'function' ? settings.budgetMs() : settings.budgetMs;
     const report = await reconcileFleet({
-      entries: await ports.registry.list(),
-      memory: ports.memory,
+      entries,
+      memory: await ports.state.load(entries.map((entry) => entry.userId)),
+      persist: ports.state,
       ...(settings.concurrency === undefined ? {} : { concurrency: settings.concurrency }),
-      ...(settings.budgetMs === undefined ? {} : { budgetMs: settings.budgetMs }),
+      ...(budgetMs === undefined ? {} : { budgetMs: Math.max(0, budgetMs) }),
       now: () => now().getTime(),
       reconcileUser: (entry) =>
         reconcile({
           bunq: ports.userApi(entry),
           arrivals: ports.arrivals,
           cursors: ports.cursors,
-          sink: ports.sink,
+          sink: { submit: (callback) => ports.sink.submit({ ...callback, userId: entry.userId }) },
           expected: fleetExpectedFilters(entry, ports.callbackBaseUrl, token),
+          ...(ports.redeliveries === undefined ? {} : { redeliveries: ports.redeliveries }),
           graceMs: settings.graceMs,
           repairFilters: settings.repairFilters,
           logger,
           now,
         }),
     });
+    logger.info('fleet reconcile run finished', { ...report });
+    return report;
+  };
+  const emit = (report: FleetReconcileReport): void => {
     metrics.addMetric(RECONCILE_METRICS.heartbeat, MetricUnit.Count, 1);
     metrics.addMetric(RECONCILE_METRICS.missedByBunq, MetricUnit.Count, report.missedByBunq);
     metrics.addMetric(RECONCILE_METRICS.failureRetries, MetricUnit.Count, report.failureRetries);
@@ -87,7 +108,6 @@ export function composeFleetReconcile(
       metrics.addMetric(RECONCILE_METRICS.cycleSeconds, MetricUnit.Seconds, report.cycleMs / 1_000);
     }
     flushMetrics(metrics);
-    logger.info('fleet reconcile run finished', { ...report });
-    return report;
   };
+  return scheduledHandler({ logger, run, emit, failed: failedRun, failure: 'fleet reconcile run failed' });
 }

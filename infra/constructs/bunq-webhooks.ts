@@ -238,6 +238,13 @@ export class BunqWebhooks extends Construct {
             tracing: props.tracing,
           });
     if (this.partnerOnboarding !== undefined) ingest.useOnboardingQueue(this.partnerOnboarding.queue);
+    if (this.partnerOnboarding !== undefined && partner !== undefined) {
+      this.reconciler?.reconcileFleet({
+        table: this.partnerOnboarding.table,
+        credentialSecretPrefix: this.partnerOnboarding.credentialSecretPrefix,
+        rateLimitScope: partner.rateLimitScope,
+      });
+    }
 
     this.routing = new Routing(this, 'Routing', {
       bus: this.bus,

@@ -38,6 +38,8 @@ const REASONS = {
     "The secret holds the partner's OAuth client id and secret, issued and rotated in bunq's developer settings and put here by the operator; a Secrets Manager rotation function cannot create a new OAuth client at bunq.",
   fleetSecrets:
     'The onboarding creates one credential secret per provisioned user, named <stack>/fleet/provision-<id> and unknown in advance: it may create and use secrets under that name prefix only, and nothing outside it.',
+  fleetReconcileSecrets:
+    "The reconciler signs in as each provisioned user with that user's credential secret (<stack>/fleet/provision-<id>, made by the onboarding, unknown in advance): it may get and put the values of secrets under that name prefix only, and create or describe none.",
 } as const;
 
 /** `<LogicalId.Arn>`: how cdk-nag writes a reference to a resource's ARN in a finding id. */
@@ -79,6 +81,10 @@ export function acknowledgeNagFindings(webhooks: BunqWebhooks): void {
     acknowledge(defaultPolicyOf(onboarding.function.role), {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${onboarding.credentialSecretPrefix}*]`,
       reason: REASONS.fleetSecrets,
+    });
+    acknowledge(defaultPolicyOf(webhooks.reconciler?.function.role), {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${onboarding.credentialSecretPrefix}*]`,
+      reason: REASONS.fleetReconcileSecrets,
     });
   }
 

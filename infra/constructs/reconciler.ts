@@ -2,19 +2,26 @@
  * Reconciliation of the callbacks bunq never sent and never reported: the reconcile function on its own
  * EventBridge Scheduler schedule, with the failure poller's bunq state secret.
  */
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { RateLimitScope } from '../../shared/bunq/api/rate-gate';
+import { RECONCILE_FLEET_ENV } from '../../shared/wiring/fleet-reconcile';
 import { RECONCILE_ENV } from '../../shared/wiring/function-env';
 import { type ReconcileMetricName, SERVICE_NAMES } from '../../shared/wiring/metrics';
 import { pipelineMetric } from './monitoring-metrics';
 import { functionEntry } from './pipeline-function';
-import { type ScheduledFunctionSettings, scheduledFunction } from './scheduled-function';
+import {
+  BUNQ_STATE_SECRET_ACTIONS,
+  type ScheduledFunctionSettings,
+  scheduledFunction,
+} from './scheduled-function';
 
 /** The reconciler's DynamoDB calls: look up arrivals, read and write its cursor. */
 export const RECONCILE_TABLE_ACTIONS = [
@@ -24,6 +31,28 @@ export const RECONCILE_TABLE_ACTIONS = [
   // Notes a retry it asks bunq for on the callback's arrival item, as the failure poller does.
   'dynamodb:UpdateItem',
 ] as const;
+
+/** The reconciler's calls on the fleet registry table: it lists the fleet. */
+export const FLEET_RECONCILE_TABLE_ACTIONS = ['dynamodb:Scan'] as const;
+
+/**
+ * How long one invocation may go on starting fleet users: the timeout less a minute (half of a timeout under
+ * two minutes), so the users still running (up to 50 pages each, at bunq's rate) can finish in time.
+ */
+export function fleetReconcileBudget(timeout: Duration): Duration {
+  const headroom = Math.min(60, timeout.toSeconds() / 2);
+  return Duration.millis((timeout.toSeconds() - headroom) * 1_000);
+}
+
+/** The partner's fleet, for a reconciler that reconciles it too. */
+export interface ReconcilerFleetProps {
+  /** The fleet registry table. */
+  readonly table: ITable;
+  /** The name prefix of the provisioned users' credential secrets. */
+  readonly credentialSecretPrefix: string;
+  /** What bunq's rate limits are counted per. */
+  readonly rateLimitScope: RateLimitScope;
+}
 
 export interface ReconcilerProps extends ScheduledFunctionSettings {
   /** How long an expected-redelivery note lives: the failure poller's attempt lifetime. */
@@ -54,18 +83,21 @@ export interface ReconcilerProps extends ScheduledFunctionSettings {
 /**
  * The reconcile function (reserved concurrency 1, so runs never overlap), invoked at a fixed rate.
  *
- * Permissions: get and put the bunq state secret's value; read the token secret (only with `repairFilters`); batch-get, get and put
- * items in the table; send messages to the callbacks queue.
+ * Permissions: get and put the bunq state secret's value; read the token secret (only with `repairFilters`
+ * or the fleet); batch-get, get, put and update items in the table; send messages to the callbacks queue;
+ * with the fleet ({@link reconcileFleet}), scan the fleet table and get and put the fleet's credential secrets.
  */
 export class Reconciler extends Construct {
   public readonly function: NodejsFunction;
   public readonly schedule: Schedule;
   /** Time between two runs, for alarm periods. */
   public readonly interval: Duration;
+  private readonly props: ReconcilerProps;
 
   constructor(scope: Construct, id: string, props: ReconcilerProps) {
     super(scope, id);
     this.interval = props.interval;
+    this.props = props;
     const reconciler = scheduledFunction(this, 'Reconcile', props, {
       owner: 'Reconciler',
       stateSecret: props.stateSecret,
@@ -94,6 +126,39 @@ export class Reconciler extends Construct {
     if (props.repairFilters) props.tokenSecret.grantRead(this.function);
     props.table.grant(this.function, ...RECONCILE_TABLE_ACTIONS);
     props.queue.grantSendMessages(this.function);
+  }
+
+  /**
+   * Reconciles the partner's fleet too (with partner onboarding): lists the registry, reads and writes back
+   * each user's credential secret (its session), reads the callback token for the users' URLs, and stops
+   * starting users after {@link fleetReconcileBudget} of its timeout.
+   */
+  reconcileFleet(fleet: ReconcilerFleetProps): void {
+    const fn = this.function;
+    fn.addEnvironment(RECONCILE_FLEET_ENV.fleetTableName, fleet.table.tableName);
+    fn.addEnvironment(RECONCILE_FLEET_ENV.rateLimitScope, fleet.rateLimitScope);
+    fn.addEnvironment(
+      RECONCILE_FLEET_ENV.budgetMs,
+      String(fleetReconcileBudget(this.props.timeout).toMilliseconds()),
+    );
+    if (!this.props.repairFilters) {
+      fn.addEnvironment(RECONCILE_ENV.tokenSecretArn, this.props.tokenSecret.secretArn);
+      this.props.tokenSecret.grantRead(fn);
+    }
+    fleet.table.grant(fn, ...FLEET_RECONCILE_TABLE_ACTIONS);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...BUNQ_STATE_SECRET_ACTIONS],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${fleet.credentialSecretPrefix}*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
   }
 
   /** One of the function's metrics (namespace `BunqWebhooks`, dimension `service`), for alarms. */

@@ -88,6 +88,18 @@ export interface FleetReconcileDependencies {
   readonly activeBoostMs?: number;
   /** Milliseconds since the epoch. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Where each visit is written as it finishes, and the pass's start and end, so a run cut short (a Lambda
+   * timeout, a restart) keeps what it did. A failed write counts in `errors`. @default none (memory only)
+   */
+  readonly persist?: FleetReconcilePersistence;
+}
+
+/** The writes that keep {@link FleetReconcileMemory} between runs (see `fleet-state.ts`). */
+export interface FleetReconcilePersistence {
+  saveVisit(userId: number, visit: FleetVisit): Promise<void>;
+  /** A pass started at `startedAt` (ms), or the pass under way ended (`null`). */
+  savePass(startedAt: number | null): Promise<void>;
 }
 
 /** What one fleet run did. */
@@ -114,9 +126,6 @@ export async function reconcileFleet(deps: FleetReconcileDependencies): Promise<
   const started = now();
   const { memory } = deps;
   const known = new Set(deps.entries.map((entry) => entry.userId));
-  if (memory.passStartedAt === null) memory.passStartedAt = started;
-  for (const userId of memory.passVisited) if (!known.has(userId)) memory.passVisited.delete(userId);
-  const order = fleetVisitOrder(deps.entries, memory, deps.activeBoostMs);
   const totals = {
     visited: 0,
     drifted: 0,
@@ -126,6 +135,18 @@ export async function reconcileFleet(deps: FleetReconcileDependencies): Promise<
     filtersRepaired: 0,
     errors: 0,
   };
+  const persisted = async (write: (persist: FleetReconcilePersistence) => Promise<void>) => {
+    if (deps.persist === undefined) return;
+    await write(deps.persist).catch(() => {
+      totals.errors += 1;
+    });
+  };
+  if (memory.passStartedAt === null) {
+    memory.passStartedAt = started;
+    await persisted((persist) => persist.savePass(started));
+  }
+  for (const userId of memory.passVisited) if (!known.has(userId)) memory.passVisited.delete(userId);
+  const order = fleetVisitOrder(deps.entries, memory, deps.activeBoostMs);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < order.length) {
@@ -134,8 +155,10 @@ export async function reconcileFleet(deps: FleetReconcileDependencies): Promise<
       next += 1;
       const report = await deps.reconcileUser(entry);
       const drifted = !report.filtersRead || report.filterDrift > report.filtersRepaired;
-      memory.visits.set(entry.userId, { visitedAt: now(), active: report.eventsRead > 0, drifted });
+      const visit: FleetVisit = { visitedAt: now(), active: report.eventsRead > 0, drifted };
+      memory.visits.set(entry.userId, visit);
       memory.passVisited.add(entry.userId);
+      await persisted((persist) => persist.saveVisit(entry.userId, visit));
       totals.visited += 1;
       totals.drifted += report.filterDrift > 0 ? 1 : 0;
       totals.filterDrift += report.filterDrift;
@@ -153,6 +176,7 @@ export async function reconcileFleet(deps: FleetReconcileDependencies): Promise<
     cycleMs = finished - (memory.passStartedAt ?? started);
     memory.passStartedAt = null;
     memory.passVisited.clear();
+    await persisted((persist) => persist.savePass(null));
   }
   return { users: deps.entries.length, ...totals, runMs: finished - started, cycleMs };
 }

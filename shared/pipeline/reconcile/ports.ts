@@ -39,7 +39,8 @@ export interface ReconciledCallback {
   /** A `{"NotificationUrl": {...}}` body around the listed object. */
   readonly body: Buffer;
   /** When the reconciler found it missing (RFC 3339); becomes the event's `receivedAt`. */
-  readonly receivedAt: string;
+  readonly receivedAt: string /** The fleet's user it belongs to (as a callback to `/callbacks/{token}/u/{userId}` would). @default none */;
+  readonly userId?: number;
 }
 
 /**

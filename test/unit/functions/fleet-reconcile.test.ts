@@ -11,7 +11,7 @@ import { InMemoryBunqStateStore } from '../../../shared/bunq/api/state';
 import { InMemoryFleetRegistry } from '../../../shared/fleet/registry';
 import { createLogger } from '../../../shared/logging/observability';
 import { userCallbackUrl } from '../../../shared/pipeline/onboard/ports';
-import { emptyFleetMemory } from '../../../shared/pipeline/reconcile/fleet';
+import { memoryFleetStateStore } from '../../../shared/pipeline/reconcile/fleet-state';
 import { RECONCILE_METRICS } from '../../../shared/wiring/metrics';
 import { RecordingMetrics } from '../../support/pipeline';
 import { MemoryCursorStore, MemoryRecoveryStore } from '../../support/recovery';
@@ -73,7 +73,7 @@ it('reconciles every provisioned user at its own URL, repairs the drifted one, r
       arrivals: new MemoryRecoveryStore(),
       cursors,
       sink: { submit: async () => undefined },
-      memory: emptyFleetMemory(),
+      state: memoryFleetStateStore(),
       logger: createLogger('test-fleet-reconcile'),
       metrics,
       now: () => new Date(harness.clock.now()),
