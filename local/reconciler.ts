@@ -6,13 +6,23 @@
  *
  * What `register` set up is `categories` (at user level) for the runtime's callback URL; without
  * `categories`, the categories bunq has for that URL at the first run are taken as the registered ones.
+ *
+ * With `fleet` (partner onboarding), each run then reconciles the fleet as the Lambda does
+ * (`composeFleetReconcile`): the registry's users, each on its credential file and its own callback URL,
+ * behind one rate gate, the pass kept in the runtime's database, so a restart continues the pass.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { reconcileBunqApi, reconciledCallbackSink } from '../functions/commons/reconcile-bunq';
+import { composeFleetReconcile } from '../functions/compose/fleet-reconcile';
 import { composeReconcile } from '../functions/compose/reconcile';
 import { BunqApiClient } from '../shared/bunq/api/client';
+import { createRateGate, type RateLimitScope } from '../shared/bunq/api/rate-gate';
 import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
+import type { FleetCredentialStore } from '../shared/fleet/credentials';
+import type { FleetRegistry } from '../shared/fleet/registry';
 import type { CallbackQueue } from '../shared/pipeline/ports';
+import type { FleetReconcileReport } from '../shared/pipeline/reconcile/fleet';
+import type { FleetReconcileStateStore } from '../shared/pipeline/reconcile/fleet-state';
 import type { ExpectedFilters, ReconcileCursorStore } from '../shared/pipeline/reconcile/ports';
 import type { ReconcileReport } from '../shared/pipeline/reconcile/reconcile';
 import type { ArrivalLog, AttemptStore } from '../shared/pipeline/recovery/ports';
@@ -47,6 +57,23 @@ export interface LocalReconcilerOptions {
   readonly queue: CallbackQueue;
   /** Logger of the reconciler itself; the handler gets its own, as in AWS. */
   readonly logger: Logger;
+  /** The partner's fleet, reconciled after its own user in each run. @default none */
+  readonly fleet?: LocalFleetReconcile;
+}
+
+/** The fleet, for the reconciler (with `--partner-onboarding`). */
+export interface LocalFleetReconcile {
+  readonly registry: FleetRegistry;
+  /** The users' credential files. */
+  readonly credentials: FleetCredentialStore;
+  /** Our callback URL without the token, ending in `/callbacks/`. */
+  readonly callbackBaseUrl: string;
+  readonly token: string;
+  readonly rateLimitScope: RateLimitScope;
+  /** The pass and visits (the runtime's database). */
+  readonly state: FleetReconcileStateStore;
+  /** Stop starting users after this many ms of a run. @default none (every user) */
+  readonly budgetMs?: number;
 }
 
 /** Totals over every run since start. */
@@ -57,6 +84,8 @@ export interface ReconcilerStats {
   readonly errors: number;
   /** The latest run's report, or null before the first one ended. */
   readonly last: ReconcileReport | null;
+  /** The latest run's fleet report, or null without a fleet or before the first one ended. */
+  readonly lastFleet: FleetReconcileReport | null;
 }
 
 export interface LocalReconciler {
@@ -111,19 +140,28 @@ export function startReconciler(options: LocalReconcilerOptions): LocalReconcile
     },
   );
 
-  let totals: ReconcilerStats = { runs: 0, missedByBunq: 0, filterDrift: 0, errors: 0, last: null };
+  const fleet = options.fleet === undefined ? undefined : fleetHandler(options, options.fleet);
+
+  let totals: ReconcilerStats = {
+    runs: 0,
+    missedByBunq: 0,
+    filterDrift: 0,
+    errors: 0,
+    last: null,
+    lastFleet: null,
+  };
   const run = async (): Promise<ReconcileReport | null> => {
     const report = await reportOrNull(handler, options.logger, 'reconcile run failed');
-    if (report === null) {
-      totals = { ...totals, runs: totals.runs + 1, errors: totals.errors + 1 };
-      return null;
-    }
+    const fleetReport =
+      fleet === undefined ? null : await reportOrNull(fleet, options.logger, 'fleet reconcile run failed');
+    const fleetErrors = fleet === undefined ? 0 : (fleetReport?.errors ?? 1);
     totals = {
+      ...totals,
       runs: totals.runs + 1,
-      missedByBunq: totals.missedByBunq + report.missedByBunq,
-      filterDrift: report.filterDrift,
-      errors: totals.errors + report.errors,
-      last: report,
+      missedByBunq: totals.missedByBunq + (report?.missedByBunq ?? 0) + (fleetReport?.missedByBunq ?? 0),
+      errors: totals.errors + (report?.errors ?? 1) + fleetErrors,
+      ...(report === null ? {} : { filterDrift: report.filterDrift, last: report }),
+      ...(fleetReport === null ? {} : { lastFleet: fleetReport }),
     };
     return report;
   };
@@ -151,4 +189,37 @@ export function startReconciler(options: LocalReconcilerOptions): LocalReconcile
       await chain;
     },
   };
+}
+
+/** The fleet run (see the module doc): one rate gate for the runtime's life, a client per user per run. */
+function fleetHandler(options: LocalReconcilerOptions, fleet: LocalFleetReconcile) {
+  const gate = createRateGate({ scope: fleet.rateLimitScope });
+  return composeFleetReconcile(
+    {
+      graceMs: options.graceMs,
+      repairFilters: options.repairFilters ?? false,
+      ...(fleet.budgetMs === undefined ? {} : { budgetMs: fleet.budgetMs }),
+    },
+    {
+      registry: fleet.registry,
+      userApi: (entry) =>
+        reconcileBunqApi(
+          new BunqApiClient({
+            baseUrl: options.bunqBaseUrl,
+            stateStore: fleet.credentials.stateStore(entry.credentialsRef),
+            rateLimits: false,
+            fetch: gate.fetchFor(entry.userId, (url, init) => fetch(url, init)),
+            logger: options.logger,
+          }),
+        ),
+      callbackBaseUrl: fleet.callbackBaseUrl,
+      currentToken: async () => fleet.token,
+      arrivals: options.arrivals,
+      cursors: options.cursors,
+      sink: reconciledCallbackSink(options.queue),
+      state: fleet.state,
+      ...(options.redeliveries === undefined ? {} : { redeliveries: options.redeliveries }),
+      now: options.now,
+    },
+  );
 }

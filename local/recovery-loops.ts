@@ -17,8 +17,9 @@ import {
   type LocalFailurePoller,
   startFailurePoller,
 } from './failure-poller';
-import { type LocalReconciler, startReconciler } from './reconciler';
+import { type LocalFleetReconcile, type LocalReconciler, startReconciler } from './reconciler';
 import type { LocalDatabase } from './sqlite/database';
+import { sqliteFleetReconcileState } from './sqlite/fleet-reconcile-state';
 import { sqliteArrivals, sqliteAttemptStore, sqliteCursorStore } from './sqlite/recovery-store';
 
 /** The runtime options the loops read (see `LocalRuntimeOptions`). */
@@ -39,6 +40,8 @@ export interface RecoveryLoopPorts {
   readonly callbackUrl: string;
   readonly queue: CallbackQueue;
   readonly logger: Logger;
+  /** With partner onboarding: the fleet the reconciler reconciles too (its pass kept in `database`). */
+  readonly fleet?: Omit<LocalFleetReconcile, 'state'>;
 }
 
 export interface RecoveryLoops {
@@ -83,6 +86,9 @@ export function startRecovery(options: RecoveryLoopOptions, ports: RecoveryLoopP
           repairFilters: options.reconcileRepairFilters ?? false,
           client,
           ...(options.reconcileClock === undefined ? {} : { now: options.reconcileClock }),
+          ...(ports.fleet === undefined
+            ? {}
+            : { fleet: { ...ports.fleet, state: sqliteFleetReconcileState(database) } }),
         });
   return { failurePoller, reconciler };
 }

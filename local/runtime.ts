@@ -22,6 +22,7 @@ import { SERVICE_NAMES } from '../shared/wiring/metrics';
 import { createDeadLetterSink, type DeadLetterRecord } from './dead-letter-file';
 import type { LocalBusEvent } from './event-bus';
 import type { FailurePollerStats, LocalFailurePoller } from './failure-poller';
+import { fileFleetCredentials } from './fleet-secret-files';
 import { type CallbackHttpServer, startCallbackHttpServer } from './http-server';
 import { type JsonLinesFile, openJsonLinesFile } from './json-lines-file';
 import { type LocalQueueStats, QUEUE_DEAD_LETTER_REASON } from './local-queue';
@@ -330,6 +331,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             callbackUrl,
             queue: callbackInbox,
             logger,
+            ...(onboarding === undefined || config.partnerOnboarding === undefined
+              ? {}
+              : {
+                  fleet: {
+                    registry: onboarding.registry,
+                    credentials: fileFleetCredentials(join(dataDir, 'fleet')),
+                    callbackBaseUrl,
+                    token,
+                    rateLimitScope: config.partnerOnboarding.rateLimitScope,
+                  },
+                }),
           });
 
     const stats = (): LocalRuntimeStats => {
