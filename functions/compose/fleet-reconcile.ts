@@ -9,6 +9,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { FleetEntry, FleetRegistry } from '../../shared/fleet/registry';
 import { flushMetrics } from '../../shared/logging/observability';
 import {
+  emptyFleetReconcileReport,
   type FleetReconcileReport,
   fleetExpectedFilters,
   reconcileFleet,
@@ -51,18 +52,7 @@ export interface FleetReconcilePorts extends ClockedPorts {
   readonly redeliveries?: Pick<AttemptStore, 'expectRedeliveries'>;
 }
 
-const failedRun: FleetReconcileReport = {
-  users: 0,
-  visited: 0,
-  drifted: 0,
-  filterDrift: 0,
-  missedByBunq: 0,
-  failureRetries: 0,
-  filtersRepaired: 0,
-  errors: 1,
-  runMs: 0,
-  cycleMs: null,
-};
+const failedRun: FleetReconcileReport = { ...emptyFleetReconcileReport(), errors: 1 };
 
 export function composeFleetReconcile(
   settings: FleetReconcileSettings,

@@ -121,20 +121,18 @@ export interface FleetReconcileReport {
   readonly cycleMs: number | null;
 }
 
+/** A report of nothing done (a run that could not start adds its error). */
+export function emptyFleetReconcileReport(): FleetReconcileReport {
+  const zero = { visited: 0, drifted: 0, filterDrift: 0, missedByBunq: 0, failureRetries: 0 };
+  return { users: 0, ...zero, filtersRepaired: 0, errors: 0, runMs: 0, cycleMs: null };
+}
+
 export async function reconcileFleet(deps: FleetReconcileDependencies): Promise<FleetReconcileReport> {
   const now = deps.now ?? Date.now;
   const started = now();
   const { memory } = deps;
   const known = new Set(deps.entries.map((entry) => entry.userId));
-  const totals = {
-    visited: 0,
-    drifted: 0,
-    filterDrift: 0,
-    missedByBunq: 0,
-    failureRetries: 0,
-    filtersRepaired: 0,
-    errors: 0,
-  };
+  const { users: _, runMs: __, cycleMs: ___, ...totals } = emptyFleetReconcileReport();
   const persisted = async (write: (persist: FleetReconcilePersistence) => Promise<void>) => {
     if (deps.persist === undefined) return;
     await write(deps.persist).catch(() => {
