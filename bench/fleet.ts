@@ -34,7 +34,7 @@ import { InMemoryBunqStateStore } from '../shared/bunq/api/state';
 import { parsePipelineConfig } from '../shared/config/pipeline-config';
 import type { FleetEntry } from '../shared/fleet/registry';
 import { createLogger } from '../shared/logging/observability';
-import { userCallbackUrl } from '../shared/pipeline/onboard/ports';
+import { ownsUnder, userCallbackUrl } from '../shared/pipeline/onboard/ports';
 import { emptyFleetMemory } from '../shared/pipeline/reconcile/fleet';
 import { memoryFleetStateStore } from '../shared/pipeline/reconcile/fleet-state';
 import { attributeFailures } from '../shared/pipeline/recovery/fleet-attribution';
@@ -181,7 +181,7 @@ export async function benchFleet(users = Number(process.env.BENCH_FLEET_USERS ??
       rateLimits: false,
     });
     const listing = await partnerClient.listNotificationFilterFailures(await partnerClient.getUserId());
-    const attribution = attributeFailures(listing, (target) => target.startsWith(baseUrl));
+    const attribution = attributeFailures(listing, ownsUnder(baseUrl));
     await until('every callback an event', () => mutationUsers.size >= users, 3_600_000);
     await runtime.drain(60_000);
     const deliverMs = Date.now() - started;

@@ -12,6 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { BunqApiClient } from '../shared/bunq/api/client';
+import { ownsUnder } from '../shared/pipeline/onboard/ports';
 import { dynamoArrivalLog } from './commons/arrival-store';
 import { dynamoAttemptStore } from './commons/attempt-store';
 import { sqsQueue } from './commons/aws-adapters';
@@ -61,7 +62,7 @@ const own = composeReconcile(env.settings, {
     const current = env.settings.repairFilters ? await currentToken() : undefined;
     return {
       target: current === undefined ? null : `${env.callbackBaseUrl}${current}`,
-      owns: (target) => target.startsWith(env.callbackBaseUrl),
+      owns: ownsUnder(env.callbackBaseUrl),
       scopes: env.scopes,
     };
   },

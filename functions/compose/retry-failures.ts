@@ -3,6 +3,7 @@
  * (`functions/retry-failures.ts`) and the local runtime's poller alike.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { ownsUnder } from '../../shared/pipeline/onboard/ports';
 import { attributingFailuresApi, attributionSummary } from '../../shared/pipeline/recovery/fleet-attribution';
 import type { CertificateCheckPorts } from '../../shared/pipeline/recovery/pinned-certificates';
 import type { ArrivalLog, AttemptStore, BunqFailuresApi } from '../../shared/pipeline/recovery/ports';
@@ -46,9 +47,7 @@ export interface RetryFailuresPorts extends ClockedPorts {
  * targets are the URLs under it, provisioned users' ones `{base}{token}/u/{userId}`. Without it, none.
  */
 export function fleetOfCallbackBase(callbackBaseUrl: string | undefined): Pick<RetryFailuresPorts, 'fleet'> {
-  return callbackBaseUrl === undefined
-    ? {}
-    : { fleet: { owns: (target: string) => target.startsWith(callbackBaseUrl) } };
+  return callbackBaseUrl === undefined ? {} : { fleet: { owns: ownsUnder(callbackBaseUrl) } };
 }
 
 /**

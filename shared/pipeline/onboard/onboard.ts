@@ -17,6 +17,7 @@ import { repairedFilterSet } from '../reconcile/filter-drift';
 import {
   type CallbackTarget,
   type OAuthTokenExchange,
+  ownsUnder,
   type ProvisionedUserApiFactory,
   userCallbackUrl,
 } from './ports';
@@ -156,7 +157,7 @@ export async function onboardProvisionedUser(
   async function registerFilters(): Promise<boolean> {
     const token = await deps.target.currentToken();
     const target = userCallbackUrl(deps.target.baseUrl, token, userId);
-    const owns = (candidate: string) => candidate.startsWith(deps.target.baseUrl);
+    const owns = ownsUnder(deps.target.baseUrl);
     const current = await api.getNotificationFilterUrls(userId);
     const wanted = repairedFilterSet(current, { target, owns, scopes: [] }, categories);
     const have = current.filter((filter) => typeof filter.notification_target === 'string').map(filterKey);

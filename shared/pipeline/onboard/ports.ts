@@ -41,3 +41,14 @@ export interface CallbackTarget {
 export function userCallbackUrl(baseUrl: string, token: string, userId: number): string {
   return `${baseUrl}${token}/u/${userId}`;
 }
+
+/**
+ * Whether a notification target is ours: any URL under our callback base URL (the partner's own
+ * `<base><token>`, a provisioned user's `<base><token>/u/<userId>`, an old token's), nothing else. The base is
+ * taken as a path prefix ending in `/`, so `https://x/callbacks` owns `https://x/callbacks/t` but not
+ * `https://x/callbacks-other/t`.
+ */
+export function ownsUnder(baseUrl: string): (target: string) => boolean {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return (target) => target.startsWith(base);
+}

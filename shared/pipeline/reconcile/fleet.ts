@@ -15,7 +15,7 @@
  * (`ReconcileCycleSeconds`): how long a callback bunq never sent can stay unnoticed for one user, at most.
  */
 import type { FleetEntry } from '../../fleet/registry';
-import { userCallbackUrl } from '../onboard/ports';
+import { ownsUnder, userCallbackUrl } from '../onboard/ports';
 import type { ExpectedFilters } from './ports';
 import type { ReconcileReport } from './reconcile';
 
@@ -69,7 +69,7 @@ export function fleetVisitOrder(
 export function fleetExpectedFilters(entry: FleetEntry, baseUrl: string, token: string): ExpectedFilters {
   return {
     target: userCallbackUrl(baseUrl, token, entry.userId),
-    owns: (target) => target.startsWith(baseUrl),
+    owns: ownsUnder(baseUrl),
     scopes: [{ monetaryAccountId: null, categories: entry.categories }],
   };
 }
